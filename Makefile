@@ -1,0 +1,45 @@
+# Everything runs in the project's own .venv, so the generic package names
+# (editor, ui, processing) never meet anything of the same name from PyPI.
+VENV   ?= .venv
+PYTHON ?= python3
+BIN     = $(VENV)/bin
+
+.PHONY: run test bench screenshot lint-imports system-deps clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.run-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.test-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e ".[test]"
+	touch $@ $(VENV)/.run-installed
+
+$(VENV)/.bench-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e ".[test,bench]"
+	touch $@ $(VENV)/.test-installed $(VENV)/.run-installed
+
+system-deps:
+	@bash scripts/system-deps.sh
+
+## Open the editor (on the bundled sample photo unless FILE=path is given).
+run: system-deps $(VENV)/.run-installed
+	$(BIN)/image-editor $(FILE)
+
+## Run the whole test suite headless, and the import-layer contracts.
+test: system-deps $(VENV)/.test-installed
+	$(BIN)/lint-imports
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -p no:cacheprovider
+
+lint-imports: $(VENV)/.test-installed
+	$(BIN)/lint-imports
+
+## Time our operations beside scipy, scikit-image, OpenCV and Pillow.
+bench: system-deps $(VENV)/.bench-installed
+	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/run.py $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

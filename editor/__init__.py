@@ -1,0 +1,2 @@
+"""The editor's Qt-free core: operations catalog, parameters, document,
+rendering, file I/O and the command line."""

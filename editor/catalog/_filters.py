@@ -1,0 +1,21 @@
+"""Catalog entries for processing.filters."""
+from processing import filters
+
+from ..operations import Operation
+from ..params import FloatParam, ProxyScaling
+
+OPERATIONS = [
+    Operation(
+        "filter.gaussian_blur",
+        "Gaussian blur",
+        "Filters",
+        filters.gaussian_blur,
+        (
+            FloatParam(
+                "sigma", "Radius", 2.0, minimum=0.0, maximum=200.0, step=0.1, decimals=1, log=True,
+                scaling=ProxyScaling.LENGTH,
+                help="Standard deviation of the Gaussian, in pixels of the full-size image.",
+            ),
+        ),
+    ),
+]

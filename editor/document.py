@@ -1,0 +1,192 @@
+"""The document: a source image and the ordered list of steps applied to it.
+
+The step list is the one representation behind the undo history, the
+re-editable stack, the before/after comparison and the saved recipe. The
+document offers primitives (push, pop, insert, remove, replace, move); the
+UI's undo commands call them, and every render is derived from the list.
+"""
+from __future__ import annotations
+
+import uuid
+from typing import Callable, Iterable, Mapping, Any
+
+import numpy as np
+
+from processing._image import as_image
+
+from .catalog import CATALOG, Catalog
+from .errors import EditorError
+from .image_file import ImageInfo
+from .render import render_steps
+from .render_cache import RenderCache
+from .steps import Step
+
+__all__ = ["Document"]
+
+
+class Document:
+    """A source image plus immutable steps, rendered through a bounded cache.
+
+    Parameters
+    ----------
+    source : ndarray
+        float32 image in [0, 1]; it is copied and made read-only.
+    info : ImageInfo, optional
+        Where the image came from and its metadata.
+    steps : iterable of Step
+        Initial steps; each is validated against the catalog.
+    catalog : Catalog
+        Where operations are looked up (tests pass extended catalogs).
+    cache : RenderCache, optional
+        Intermediate results; a new one with the default budget if omitted.
+
+    Examples
+    --------
+    >>> doc = Document(np.full((4, 4), 0.5, np.float32))
+    >>> doc.push(doc.make_step("tone.brightness_contrast", brightness=0.25))
+    >>> float(doc.render()[0, 0]), float(doc.render(upto=0)[0, 0])
+    (0.75, 0.5)
+    >>> doc.pop().op_id, len(doc.steps)
+    ('tone.brightness_contrast', 0)
+    """
+
+    def __init__(
+        self,
+        source: np.ndarray,
+        info: ImageInfo | None = None,
+        steps: Iterable[Step] = (),
+        *,
+        catalog: Catalog = CATALOG,
+        cache: RenderCache | None = None,
+    ):
+        source = np.array(as_image(source, "source"), dtype=np.float32, copy=True)
+        source.flags.writeable = False
+        self._source = source
+        self._source_key = uuid.uuid4().hex
+        self.info = info or ImageInfo()
+        self.catalog = catalog
+        self.cache = cache if cache is not None else RenderCache()
+        self._steps: tuple[Step, ...] = ()
+        self._listeners: list[Callable[[], None]] = []
+        self.revision = 0
+        self.set_steps(steps)
+
+    # -- state -------------------------------------------------------------
+    @property
+    def source(self) -> np.ndarray:
+        """The source pixels (read-only)."""
+        return self._source
+
+    @property
+    def steps(self) -> tuple[Step, ...]:
+        return self._steps
+
+    def subscribe(self, callback: Callable[[], None]) -> None:
+        """Call ``callback()`` after every change of the step list."""
+        self._listeners.append(callback)
+
+    def _changed(self) -> None:
+        self.revision += 1
+        for callback in list(self._listeners):
+            callback()
+
+    # -- building steps ------------------------------------------------------
+    def make_step(self, op_id: str, params: Mapping[str, Any] | None = None, *, mask=None, **kwargs) -> Step:
+        """A validated step with defaults filled in for parameters not given."""
+        op = self.catalog.get(op_id)
+        values = dict(params or {}, **kwargs)
+        return Step(op_id, op.validate(values), mask)
+
+    def validate_step(self, step: Step) -> Step:
+        """Check that ``step`` names a known operation with valid parameters.
+
+        Returns the step with its parameters coerced to their types.
+        """
+        op = self.catalog.get(step.op_id)
+        params = op.validate(step.params, fill_defaults=False)
+        return Step(step.op_id, params, step.mask, step.enabled)
+
+    # -- primitives the undo commands call ----------------------------------------
+    def push(self, step: Step) -> None:
+        """Append a step."""
+        self.insert(len(self._steps), step)
+
+    def pop(self) -> Step:
+        """Remove and return the last step."""
+        if not self._steps:
+            raise EditorError("there is no step to remove")
+        return self.remove(len(self._steps) - 1)
+
+    def insert(self, index: int, step: Step) -> None:
+        """Insert a step before position ``index``."""
+        step = self.validate_step(step)
+        if not 0 <= index <= len(self._steps):
+            raise IndexError(f"step index {index} out of range 0..{len(self._steps)}")
+        self._steps = self._steps[:index] + (step,) + self._steps[index:]
+        self._changed()
+
+    def remove(self, index: int) -> Step:
+        """Remove and return the step at ``index``."""
+        self._check_index(index)
+        step = self._steps[index]
+        self._steps = self._steps[:index] + self._steps[index + 1 :]
+        self._changed()
+        return step
+
+    def replace(self, index: int, step: Step) -> Step:
+        """Put ``step`` at ``index``; returns the step it replaced."""
+        self._check_index(index)
+        step = self.validate_step(step)
+        old = self._steps[index]
+        self._steps = self._steps[:index] + (step,) + self._steps[index + 1 :]
+        self._changed()
+        return old
+
+    def move(self, source: int, destination: int) -> None:
+        """Move the step at ``source`` so that it ends up at ``destination``."""
+        self._check_index(source)
+        self._check_index(destination)
+        steps = list(self._steps)
+        steps.insert(destination, steps.pop(source))
+        self._steps = tuple(steps)
+        self._changed()
+
+    def set_steps(self, steps: Iterable[Step]) -> None:
+        """Replace the whole list at once; nothing changes if any step is invalid."""
+        validated = tuple(self.validate_step(s) for s in steps)
+        self._steps = validated
+        self._changed()
+
+    def _check_index(self, index: int) -> None:
+        if not 0 <= index < len(self._steps):
+            raise IndexError(f"step index {index} out of range 0..{len(self._steps) - 1}")
+
+    # -- rendering -------------------------------------------------------------
+    def render(
+        self,
+        upto: int | None = None,
+        *,
+        factor: int = 1,
+        steps: Iterable[Step] | None = None,
+        cancel: Callable[[], bool] | None = None,
+    ) -> np.ndarray:
+        """The image after the first ``upto`` steps (all by default).
+
+        Parameters
+        ----------
+        upto : int, optional
+            How many steps to apply; 0 is the source.
+        factor : int
+            Proxy reduction factor (1 = full resolution).
+        steps : iterable of Step, optional
+            Render these instead of the document's steps (a preview of an
+            edit not yet committed); cached prefixes are still reused.
+        cancel : callable, optional
+            Polled between steps; raises RenderCancelled when true.
+        """
+        chosen = tuple(steps) if steps is not None else self._steps
+        if upto is not None:
+            chosen = chosen[:upto]
+        return render_steps(
+            self._source, self._source_key, chosen, self.catalog, self.cache, factor=factor, cancel=cancel
+        )

@@ -1,0 +1,30 @@
+"""Shared fixtures: seeded test images made on the fly (no files shipped)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+
+def make_image(shape, seed=0, readonly=True) -> np.ndarray:
+    """A smooth-plus-noise float32 image in [0, 1] of the given shape."""
+    rng = np.random.default_rng(seed)
+    h, w = shape[:2]
+    y, x = np.mgrid[0:h, 0:w].astype(np.float32)
+    base = 0.5 + 0.25 * np.sin(x / 3.0) * np.cos(y / 5.0)
+    if len(shape) == 3:
+        base = np.stack([base * (0.6 + 0.2 * c) for c in range(shape[2])], axis=-1)
+    image = np.clip(base + rng.normal(0, 0.1, shape), 0, 1).astype(np.float32)
+    if readonly:
+        image.flags.writeable = False
+    return image
+
+
+@pytest.fixture(params=[(17, 23), (17, 23, 3), (17, 23, 4)], ids=["gray", "rgb", "rgba"])
+def any_image(request) -> np.ndarray:
+    """A read-only test image of each layout: gray, RGB and RGBA."""
+    return make_image(request.param, seed=len(request.param))
+
+
+@pytest.fixture
+def rgb_image() -> np.ndarray:
+    return make_image((32, 48, 3), seed=1)

@@ -1,0 +1,86 @@
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+from hypothesis.extra.numpy import arrays
+
+from processing.filters import gaussian_blur, gaussian_kernel1d
+from tests.conftest import make_image
+
+
+def direct_gaussian(image, sigma, truncate=4.0):
+    """Slow, obviously correct: 2-D correlation with the outer-product kernel,
+    reflect border (edge pixel repeated), pixel by pixel."""
+    k1 = gaussian_kernel1d(sigma, truncate)
+    kernel = np.outer(k1, k1)
+    r = len(k1) // 2
+    pad = [(r, r), (r, r)] + [(0, 0)] * (image.ndim - 2)
+    padded = np.pad(image.astype(np.float64), pad, mode="symmetric")
+    out = np.zeros(image.shape, np.float64)
+    h, w = image.shape[:2]
+    for y in range(h):
+        for x in range(w):
+            window = padded[y : y + 2 * r + 1, x : x + 2 * r + 1]
+            out[y, x] = np.tensordot(kernel, window, axes=([0, 1], [0, 1]))
+    return out
+
+
+@pytest.mark.parametrize("sigma", [0.5, 1.0, 2.5])
+def test_gaussian_matches_direct_convolution(any_image, sigma):
+    out = gaussian_blur(any_image, sigma)
+    color = any_image[..., :3] if any_image.ndim == 3 and any_image.shape[2] == 4 else any_image
+    expected = direct_gaussian(color, sigma)
+    got = out[..., :3] if out.ndim == 3 and out.shape[2] == 4 else out
+    np.testing.assert_allclose(got, expected, atol=2e-6)
+
+
+def test_gaussian_passes_alpha_through():
+    image = make_image((9, 11, 4), seed=3)
+    out = gaussian_blur(image, 2.0)
+    np.testing.assert_array_equal(out[..., 3], image[..., 3])
+
+
+def test_gaussian_sigma_larger_than_image():
+    image = make_image((3, 4), seed=5)
+    np.testing.assert_allclose(gaussian_blur(image, 6.0), direct_gaussian(image, 6.0), atol=2e-6)
+
+
+def test_gaussian_sigma_zero_is_identity(any_image):
+    out = gaussian_blur(any_image, 0)
+    np.testing.assert_array_equal(out, any_image)
+    assert out is not any_image
+
+
+def test_gaussian_keeps_constant_image():
+    image = np.full((20, 20, 3), 0.3, np.float32)
+    np.testing.assert_allclose(gaussian_blur(image, 3.0), 0.3, atol=1e-6)
+
+
+@pytest.mark.parametrize("bad", [-1, float("nan"), "x"])
+def test_gaussian_rejects_bad_sigma(bad):
+    with pytest.raises(ValueError, match="sigma"):
+        gaussian_blur(np.zeros((4, 4), np.float32), bad)
+
+
+def test_gaussian_rejects_bad_images():
+    with pytest.raises(TypeError, match="floating point"):
+        gaussian_blur(np.zeros((4, 4), np.uint8), 1.0)
+    with pytest.raises(ValueError, match="channels"):
+        gaussian_blur(np.zeros((4, 4, 2), np.float32), 1.0)
+    with pytest.raises(ValueError, match="empty"):
+        gaussian_blur(np.zeros((0, 4), np.float32), 1.0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    image=arrays(np.float32, st.tuples(st.integers(1, 12), st.integers(1, 12), st.sampled_from([3, 4])),
+                 elements=st.floats(0, 1, width=32)),
+    sigma=st.floats(0, 5),
+)
+def test_gaussian_properties(image, sigma):
+    image.flags.writeable = False
+    out = gaussian_blur(image, sigma)
+    assert out.shape == image.shape and out.dtype == np.float32
+    assert out.min() >= 0 and out.max() <= 1
+    # A blur never leaves the range of its input.
+    assert out[..., :3].min() >= image[..., :3].min() - 1e-6
+    assert out[..., :3].max() <= image[..., :3].max() + 1e-6

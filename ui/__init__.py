@@ -1,0 +1,1 @@
+"""The Qt user interface: a thin layer over :mod:`editor`. The only package that imports Qt."""

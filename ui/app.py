@@ -1,0 +1,57 @@
+"""Application start-up: QApplication, style, main window."""
+from __future__ import annotations
+
+import sys
+from typing import Sequence
+
+from PySide6.QtGui import QColor, QIcon, QPalette
+from PySide6.QtWidgets import QApplication
+
+from .main_window import MainWindow
+from .resources import APP_ICON, SAMPLE_IMAGE
+
+
+def dark_palette() -> QPalette:
+    """A neutral dark palette: photo editors are dark so the image stands out."""
+    palette = QPalette()
+    colors = {
+        QPalette.ColorRole.Window: QColor(45, 45, 48),
+        QPalette.ColorRole.WindowText: QColor(220, 220, 220),
+        QPalette.ColorRole.Base: QColor(30, 30, 32),
+        QPalette.ColorRole.AlternateBase: QColor(45, 45, 48),
+        QPalette.ColorRole.ToolTipBase: QColor(30, 30, 32),
+        QPalette.ColorRole.ToolTipText: QColor(220, 220, 220),
+        QPalette.ColorRole.Text: QColor(220, 220, 220),
+        QPalette.ColorRole.Button: QColor(55, 55, 58),
+        QPalette.ColorRole.ButtonText: QColor(220, 220, 220),
+        QPalette.ColorRole.BrightText: QColor(255, 80, 80),
+        QPalette.ColorRole.Highlight: QColor(70, 130, 200),
+        QPalette.ColorRole.HighlightedText: QColor(255, 255, 255),
+        QPalette.ColorRole.Link: QColor(100, 160, 230),
+        QPalette.ColorRole.Mid: QColor(150, 150, 150),
+    }
+    for role, color in colors.items():
+        palette.setColor(role, color)
+    for role in (QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText, QPalette.ColorRole.WindowText):
+        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor(120, 120, 120))
+    return palette
+
+
+def make_application(argv: Sequence[str] | None = None) -> QApplication:
+    """The QApplication, created once, with the editor's name, icon and style."""
+    app = QApplication.instance() or QApplication(list(argv or sys.argv[:1]))
+    app.setApplicationName("Image Editor")
+    app.setOrganizationName("ImageEditor")
+    app.setWindowIcon(QIcon(str(APP_ICON)))
+    app.setStyle("Fusion")
+    app.setPalette(dark_palette())
+    return app
+
+
+def run(paths: Sequence[str]) -> int:
+    """Open a window on ``paths`` (the bundled sample if none) and run the event loop."""
+    app = make_application()
+    window = MainWindow()
+    window.show()
+    window.open_file(paths[0] if paths else SAMPLE_IMAGE)
+    return app.exec()

@@ -1,0 +1,124 @@
+"""The parameter panel: widgets for the chosen operation, built from its specs."""
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from editor.operations import Operation
+
+from .param_widgets import ParamWidget, widget_for
+
+
+class ParamPanel(QWidget):
+    """Shows one operation's parameters.
+
+    Two modes: ``"new"`` previews an operation not yet applied (Apply and
+    Cancel are shown), ``"edit"`` changes a step already in the document (each
+    gesture becomes one undo entry, so no Apply is needed).
+
+    Signals
+    -------
+    values_changed(dict, bool)
+        All current values, and whether the gesture just ended.
+    apply_requested, cancel_requested
+        Apply or Cancel (Enter or Escape) in "new" mode.
+    """
+
+    values_changed = Signal(dict, bool)
+    apply_requested = Signal()
+    cancel_requested = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.operation: Operation | None = None
+        self.mode = "none"
+        self.step_index: int | None = None
+        self.widgets: dict[str, ParamWidget] = {}
+        self.title = QLabel("Pick an operation on the left")
+        self.title.setStyleSheet("font-weight: bold; font-size: 13pt;")
+        self.description = QLabel()
+        self.description.setWordWrap(True)
+        self.description.setStyleSheet("color: palette(mid);")
+        self.form_host = QWidget()
+        self.form = QFormLayout(self.form_host)
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.buttons = QDialogButtonBox()
+        self.apply_button = QPushButton("Apply")
+        self.apply_button.setDefault(True)
+        self.apply_button.setToolTip("Add this operation to the image (Enter)")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Drop the preview (Escape)")
+        self.buttons.addButton(self.apply_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.buttons.addButton(self.cancel_button, QDialogButtonBox.ButtonRole.RejectRole)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addWidget(self.description)
+        layout.addWidget(self.form_host)
+        layout.addWidget(self.buttons)
+        layout.addStretch(1)
+        self.apply_button.clicked.connect(self.apply_requested)
+        self.cancel_button.clicked.connect(self.cancel_requested)
+        self.clear()
+
+    def show_operation(self, op: Operation, values: dict[str, Any], mode: str, step_index: int | None = None) -> None:
+        """Build widgets for ``op`` showing ``values``."""
+        self._clear_form()
+        self.operation, self.mode, self.step_index = op, mode, step_index
+        self.title.setText(op.title if mode == "new" else f"{op.title} (step {step_index + 1})")
+        self.description.setText(op.description)
+        self.description.setToolTip(op.function.__doc__ or "")
+        for param in op.params:
+            widget = widget_for(param)
+            widget.set_value(values.get(param.name, param.default))
+            widget.changed.connect(self._changed)
+            self.widgets[param.name] = widget
+            if param.kind == "bool":
+                self.form.addRow("", widget)
+            else:
+                label = QLabel(param.label)
+                label.setToolTip(param.help)
+                self.form.addRow(label, widget)
+        if not op.params:
+            self.form.addRow(QLabel("This operation has no settings."))
+        self.buttons.setVisible(mode == "new")
+
+    def clear(self) -> None:
+        self._clear_form()
+        self.operation, self.mode, self.step_index = None, "none", None
+        self.title.setText("Pick an operation on the left")
+        self.description.setText("Its settings appear here; the canvas previews them before you apply.")
+        self.buttons.setVisible(False)
+
+    def values(self) -> dict[str, Any]:
+        return {name: widget.value() for name, widget in self.widgets.items()}
+
+    def set_values(self, values: dict[str, Any]) -> None:
+        """Show ``values`` without emitting (after undo or redo)."""
+        for name, widget in self.widgets.items():
+            if name in values:
+                widget.set_value(values[name])
+
+    def keyPressEvent(self, event) -> None:
+        if self.mode == "new" and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.apply_requested.emit()
+        elif self.mode == "new" and event.key() == Qt.Key.Key_Escape:
+            self.cancel_requested.emit()
+        else:
+            super().keyPressEvent(event)
+
+    def _changed(self, _value, final: bool) -> None:
+        self.values_changed.emit(self.values(), final)
+
+    def _clear_form(self) -> None:
+        while self.form.rowCount():
+            self.form.removeRow(0)
+        self.widgets = {}

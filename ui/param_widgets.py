@@ -1,0 +1,387 @@
+"""Widgets for parameter specs: a table from ``Param.kind`` to a widget class.
+
+A new parameter kind is one class here and one row in ``WIDGETS``. Every
+widget emits ``changed(value, final)``: ``final`` is False while a gesture
+(a slider drag, keys held, wheel turns) goes on and True when it ends, which
+is when the full-resolution render starts and the undo entry closes.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QColorDialog,
+    QComboBox,
+    QDoubleSpinBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+    QToolButton,
+    QWidget,
+)
+
+from editor.errors import ParamError
+from editor.params import Param
+
+SLIDER_STEPS = 1000
+GESTURE_PAUSE_MS = 350  # keys and wheel have no "release": a pause ends the gesture
+
+
+class ParamWidget(QWidget):
+    """Base class: holds a ``Param`` spec and reports value changes."""
+
+    changed = Signal(object, bool)
+
+    def __init__(self, param: Param, parent=None):
+        super().__init__(parent)
+        self.param = param
+        self.setToolTip(param.help)
+        self._pause = QTimer(self, singleShot=True, interval=GESTURE_PAUSE_MS)
+        self._pause.timeout.connect(lambda: self.changed.emit(self.value(), True))
+
+    def value(self) -> Any:
+        raise NotImplementedError
+
+    def set_value(self, value: Any) -> None:
+        """Show ``value`` without emitting ``changed``."""
+        raise NotImplementedError
+
+    def reset(self) -> None:
+        """Back to the default, as one finished gesture."""
+        self.set_value(self.param.default)
+        self.changed.emit(self.value(), True)
+
+    def _moved(self, final: bool = False) -> None:
+        if final:
+            self._pause.stop()
+            self.changed.emit(self.value(), True)
+        else:
+            self.changed.emit(self.value(), False)
+            self._pause.start()
+
+
+class _DoubleClickReset(QObject):
+    def __init__(self, widget: ParamWidget):
+        super().__init__(widget)
+        self._widget = widget
+
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.Type.MouseButtonDblClick:
+            self._widget.reset()
+            return True
+        return False
+
+
+class _SliderWidget(ParamWidget):
+    """Slider and spin box kept in step; double-click the slider to reset."""
+
+    def __init__(self, param, spin, parent=None):
+        super().__init__(param, parent)
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setRange(0, SLIDER_STEPS)
+        self.slider.setPageStep(SLIDER_STEPS // 20)
+        self.spin = spin
+        self.spin.setKeyboardTracking(False)
+        self.spin.setRange(param.minimum, param.maximum)
+        self.spin.setSingleStep(param.step)
+        self.spin.setMinimumWidth(80)
+        self.reset_button = QToolButton(text="\u21ba", toolTip=f"Reset to {param.default}")
+        self.reset_button.setAutoRaise(True)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.slider, 1)
+        layout.addWidget(self.spin)
+        layout.addWidget(self.reset_button)
+        self._syncing = False
+        self.slider.installEventFilter(_DoubleClickReset(self))
+        self.slider.valueChanged.connect(self._slider_moved)
+        self.slider.sliderReleased.connect(lambda: self.changed.emit(self.value(), True))
+        self.spin.valueChanged.connect(self._spin_changed)
+        self.reset_button.clicked.connect(self.reset)
+        self.set_value(param.default)
+
+    # Slider position t in [0, 1] <-> value; "log" sliders give fine control
+    # near the minimum, where small radii and amounts matter most.
+    def _decades(self) -> float:
+        p = self.param
+        return max(1.0, math.log10(max((p.maximum - p.minimum) / max(p.step, 1e-9), 10.0)))
+
+    def _to_value(self, position: int) -> float:
+        p, t = self.param, position / SLIDER_STEPS
+        if p.log:
+            d = self._decades()
+            t = (10 ** (t * d) - 1) / (10**d - 1)
+        return p.minimum + t * (p.maximum - p.minimum)
+
+    def _to_position(self, value: float) -> int:
+        p = self.param
+        t = (value - p.minimum) / max(p.maximum - p.minimum, 1e-12)
+        if p.log:
+            d = self._decades()
+            t = math.log10(1 + t * (10**d - 1)) / d
+        return int(round(min(1.0, max(0.0, t)) * SLIDER_STEPS))
+
+    def value(self):
+        return self.param.validate(self.spin.value())
+
+    def set_value(self, value) -> None:
+        self._syncing = True
+        self.spin.setValue(value)
+        self.slider.setValue(self._to_position(value))
+        self._syncing = False
+
+    def _slider_moved(self, position: int) -> None:
+        if self._syncing:
+            return
+        self._syncing = True
+        self.spin.setValue(self._round(self._to_value(position)))
+        self._syncing = False
+        if self.slider.isSliderDown():
+            self.changed.emit(self.value(), False)  # sliderReleased ends this gesture
+        else:
+            self._moved()
+
+    def _spin_changed(self, value) -> None:
+        if self._syncing:
+            return
+        self._syncing = True
+        self.slider.setValue(self._to_position(value))
+        self._syncing = False
+        self._moved()
+
+    def _round(self, value):
+        return value
+
+
+class FloatWidget(_SliderWidget):
+    def __init__(self, param, parent=None):
+        spin = QDoubleSpinBox()
+        spin.setDecimals(param.decimals)
+        super().__init__(param, spin, parent)
+
+    def _round(self, value):
+        return round(value, self.param.decimals)
+
+
+class IntWidget(_SliderWidget):
+    def __init__(self, param, parent=None):
+        super().__init__(param, QSpinBox(), parent)
+
+    def _round(self, value):
+        return int(round(value))
+
+
+class ChoiceWidget(ParamWidget):
+    def __init__(self, param, parent=None):
+        super().__init__(param, parent)
+        self.combo = QComboBox()
+        for value, label in param.choices:
+            self.combo.addItem(label, value)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.combo)
+        self.set_value(param.default)
+        self.combo.activated.connect(lambda _: self._moved(final=True))
+
+    def value(self):
+        return self.combo.currentData()
+
+    def set_value(self, value) -> None:
+        self.combo.setCurrentIndex(max(0, self.combo.findData(value)))
+
+
+class BoolWidget(ParamWidget):
+    def __init__(self, param, parent=None):
+        super().__init__(param, parent)
+        self.check = QCheckBox(param.label)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.check)
+        self.set_value(param.default)
+        self.check.clicked.connect(lambda _: self._moved(final=True))
+
+    def value(self):
+        return self.check.isChecked()
+
+    def set_value(self, value) -> None:
+        self.check.setChecked(bool(value))
+
+
+class ColorWidget(ParamWidget):
+    """A swatch button that opens the colour dialog."""
+
+    def __init__(self, param, parent=None):
+        super().__init__(param, parent)
+        self.button = QPushButton()
+        self.button.setMinimumWidth(80)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.button)
+        self._value = param.default
+        self.set_value(param.default)
+        self.button.clicked.connect(self._pick)
+
+    def value(self):
+        return self._value
+
+    def set_value(self, value) -> None:
+        self._value = self.param.validate(value)
+        color = QColor.fromRgbF(*self._value)
+        self.button.setText(color.name())
+        self.button.setStyleSheet(f"background: {color.name()}; color: {'black' if color.lightnessF() > 0.5 else 'white'};")
+
+    def _pick(self) -> None:
+        chosen = QColorDialog.getColor(QColor.fromRgbF(*self._value), self, self.param.label)
+        if chosen.isValid():
+            self.set_value((chosen.redF(), chosen.greenF(), chosen.blueF()))
+            self._moved(final=True)
+
+
+class KernelWidget(ParamWidget):
+    """A grid of cells for a convolution kernel, a size box and presets."""
+
+    def __init__(self, param, parent=None):
+        super().__init__(param, parent)
+        self.size_box = QComboBox()
+        for n in param.sizes:
+            self.size_box.addItem(f"{n} x {n}", n)
+        self.preset_box = QComboBox()
+        self.preset_box.addItem("Preset\u2026", None)
+        for name, kernel in param.presets:
+            self.preset_box.addItem(name, kernel)
+        self.grid_host = QWidget()
+        self.grid = QGridLayout(self.grid_host)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.grid.setSpacing(2)
+        layout = QGridLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.size_box, 0, 0)
+        layout.addWidget(self.preset_box, 0, 1)
+        layout.addWidget(self.grid_host, 1, 0, 1, 2)
+        self.cells: list[list[QLineEdit]] = []
+        self.set_value(param.default)
+        self.size_box.activated.connect(self._resize)
+        self.preset_box.activated.connect(self._preset)
+
+    def _build(self, n: int) -> None:
+        for row in self.cells:
+            for cell in row:
+                cell.deleteLater()
+        self.cells = []
+        for i in range(n):
+            row = []
+            for j in range(n):
+                cell = QLineEdit("0")
+                cell.setFixedWidth(44)
+                cell.setAlignment(Qt.AlignmentFlag.AlignRight)
+                cell.editingFinished.connect(self._edited)
+                self.grid.addWidget(cell, i, j)
+                row.append(cell)
+            self.cells.append(row)
+
+    def value(self):
+        try:
+            return self.param.validate([[float(c.text() or 0) for c in row] for row in self.cells])
+        except (ValueError, ParamError):
+            return self.param.default
+
+    def set_value(self, value) -> None:
+        kernel = self.param.validate(value)
+        if len(kernel) != len(self.cells):
+            self._build(len(kernel))
+        self.size_box.setCurrentIndex(max(0, self.size_box.findData(len(kernel))))
+        for row, values in zip(self.cells, kernel):
+            for cell, v in zip(row, values):
+                cell.setText(f"{v:g}")
+
+    def _resize(self) -> None:
+        n = self.size_box.currentData()
+        old = self.value()
+        m = len(old)
+        new = [[0.0] * n for _ in range(n)]
+        offset = (n - m) // 2
+        for i in range(m):
+            for j in range(m):
+                if 0 <= i + offset < n and 0 <= j + offset < n:
+                    new[i + offset][j + offset] = old[i][j]
+        self.set_value(new)
+        self._moved(final=True)
+
+    def _preset(self) -> None:
+        kernel = self.preset_box.currentData()
+        if kernel is not None:
+            self.set_value(kernel)
+            self._moved(final=True)
+        self.preset_box.setCurrentIndex(0)
+
+    def _edited(self) -> None:
+        self._moved(final=True)
+
+
+class TextWidget(ParamWidget):
+    """Fallback for structured values (points, rectangles, curves, matrices):
+    typed as numbers separated by commas, groups by semicolons."""
+
+    def __init__(self, param, parent=None):
+        super().__init__(param, parent)
+        self.edit = QLineEdit()
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.edit)
+        self._value = param.default
+        self.set_value(param.default)
+        self.edit.editingFinished.connect(self._edited)
+
+    @staticmethod
+    def _format(value) -> str:
+        if isinstance(value, (tuple, list)) and value and isinstance(value[0], (tuple, list)):
+            return "; ".join(", ".join(f"{v:g}" for v in group) for group in value)
+        if isinstance(value, (tuple, list)):
+            return ", ".join(f"{v:g}" for v in value)
+        return str(value)
+
+    def value(self):
+        return self._value
+
+    def set_value(self, value) -> None:
+        self._value = value
+        self.edit.setText(self._format(value))
+        self.edit.setStyleSheet("")
+
+    def _edited(self) -> None:
+        try:
+            self._value = self.param.parse(self.edit.text())
+        except ParamError as exc:
+            self.edit.setStyleSheet("border: 1px solid #d9534f;")
+            self.edit.setToolTip(str(exc))
+            return
+        self.edit.setStyleSheet("")
+        self._moved(final=True)
+
+
+# Param.kind -> widget class. A new parameter kind is one row here.
+WIDGETS: dict[str, type[ParamWidget]] = {
+    "float": FloatWidget,
+    "int": IntWidget,
+    "choice": ChoiceWidget,
+    "bool": BoolWidget,
+    "color": ColorWidget,
+    "kernel": KernelWidget,
+    "point": TextWidget,
+    "rect": TextWidget,
+    "curve": TextWidget,
+    "quad": TextWidget,
+    "matrix": TextWidget,
+}
+
+
+def widget_for(param: Param, parent=None) -> ParamWidget:
+    """The widget for ``param``'s kind (a text field for unknown kinds)."""
+    return WIDGETS.get(param.kind, TextWidget)(param, parent)
