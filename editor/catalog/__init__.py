@@ -12,7 +12,17 @@ from typing import Iterable, Iterator
 
 from ..errors import UnknownOperationError
 from ..operations import Operation
-from . import _filters, _tone
+from . import (
+    _color,
+    _edges,
+    _filters,
+    _geometry,
+    _histogram,
+    _morphology,
+    _segmentation,
+    _threshold,
+    _tone,
+)
 
 __all__ = ["Catalog", "CATALOG"]
 
@@ -82,4 +92,7 @@ class Catalog:
         return Catalog(list(self) + list(operations))
 
 
-CATALOG = Catalog([*_filters.OPERATIONS, *_tone.OPERATIONS])
+# Sidebar order: the categories appear in the order of this list.
+_TOPICS = (_filters, _edges, _tone, _color, _histogram, _threshold, _morphology, _geometry, _segmentation)
+
+CATALOG = Catalog(op for topic in _TOPICS for op in topic.OPERATIONS)

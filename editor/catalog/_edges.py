@@ -1,0 +1,4 @@
+"""Catalog entries for processing.edges."""
+from ..operations import Operation  # noqa: F401
+
+OPERATIONS: list = []
