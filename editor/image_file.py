@@ -8,7 +8,6 @@ target folder, flushed and synced, then renamed over the target.
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from .atomic import WriteError, atomic_write
 from .errors import ImageReadError, ImageWriteError
 
 __all__ = ["ImageInfo", "LoadedImage", "load_image", "save_image", "to_float", "from_float", "FORMATS_BY_SUFFIX"]
@@ -254,28 +254,11 @@ def save_image(
             options["exif"] = info.exif
         if info.icc_profile and fmt in ("JPEG", "PNG", "WEBP", "TIFF"):
             options["icc_profile"] = info.icc_profile
-    folder = path.parent if str(path.parent) else Path(".")
-    tmp_name = None
     try:
-        with tempfile.NamedTemporaryFile(dir=folder, prefix=f".{path.name}.", suffix=".tmp", delete=False) as tmp:
-            tmp_name = tmp.name
-            image.save(tmp, format=fmt, **options)
-            tmp.flush()
-            os.fsync(tmp.fileno())
-        os.replace(tmp_name, path)
-        tmp_name = None
-    except FileNotFoundError:
-        raise ImageWriteError(path, "the folder does not exist") from None
-    except PermissionError:
-        raise ImageWriteError(path, "permission denied") from None
-    except OSError as exc:
-        raise ImageWriteError(path, exc.strerror or str(exc)) from None
-    except (ValueError, KeyError) as exc:
+        with atomic_write(path) as handle:
+            image.save(handle, format=fmt, **options)
+    except WriteError as exc:
+        raise ImageWriteError(path, exc.reason) from None
+    except (ValueError, KeyError, OSError) as exc:
         raise ImageWriteError(path, str(exc)) from None
-    finally:
-        if tmp_name is not None:
-            try:
-                os.unlink(tmp_name)
-            except OSError:
-                pass
     return path
