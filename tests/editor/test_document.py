@@ -1,0 +1,134 @@
+import numpy as np
+import pytest
+
+from editor.catalog import CATALOG
+from editor.document import Document
+from editor.errors import EditorError, ParamError, RenderCancelled, UnknownOperationError
+from editor.operations import Operation
+from editor.params import FloatParam, ProxyScaling
+from editor.render_cache import RenderCache
+from editor.steps import Step
+from processing.filters import gaussian_blur
+from processing.tone import brightness_contrast
+from tests.conftest import make_image
+
+calls = []
+
+
+def counting_offset(image, amount=0.1):
+    calls.append(amount)
+    return np.clip(image + np.float32(amount), 0, 1).astype(np.float32)
+
+
+COUNTING = Operation("test.offset", "Offset", "Test", counting_offset,
+                     (FloatParam("amount", "Amount", 0.1, minimum=-1, maximum=1),))
+
+
+@pytest.fixture
+def doc():
+    calls.clear()
+    return Document(make_image((20, 30, 3)), catalog=CATALOG.extended([COUNTING]))
+
+
+def test_push_pop_replace_and_render(doc):
+    doc.push(doc.make_step("filter.gaussian_blur", sigma=1.5))
+    doc.push(doc.make_step("tone.brightness_contrast", brightness=0.1))
+    expected = brightness_contrast(gaussian_blur(doc.source, 1.5), 0.1)
+    np.testing.assert_array_equal(doc.render(), expected)
+    np.testing.assert_array_equal(doc.render(upto=0), doc.source)
+    old = doc.replace(0, doc.make_step("filter.gaussian_blur", sigma=3.0))
+    assert old.params["sigma"] == 1.5
+    np.testing.assert_array_equal(doc.render(), brightness_contrast(gaussian_blur(doc.source, 3.0), 0.1))
+    assert doc.pop().op_id == "tone.brightness_contrast"
+    np.testing.assert_array_equal(doc.render(), gaussian_blur(doc.source, 3.0))
+
+
+def test_source_is_copied_and_read_only():
+    image = make_image((5, 5), readonly=False)
+    doc = Document(image)
+    image[:] = 0
+    assert doc.source.max() > 0
+    with pytest.raises(ValueError):
+        doc.source[0, 0] = 1
+
+
+def test_invalid_steps_are_refused_and_nothing_changes(doc):
+    doc.push(doc.make_step("test.offset", amount=0.2))
+    before = doc.steps
+    with pytest.raises(UnknownOperationError):
+        doc.push(Step("filter.nope", {}))
+    with pytest.raises(ParamError, match="amount must be between"):
+        doc.push(Step("test.offset", {"amount": 5}))
+    with pytest.raises(ParamError, match="missing"):
+        doc.push(Step("test.offset", {}))
+    with pytest.raises(EditorError):
+        doc.set_steps([Step("test.offset", {"amount": 0.1}), Step("bad.op", {})])
+    assert doc.steps == before
+
+
+def test_cache_reuses_prefix_and_rerenders_from_the_edited_step(doc):
+    for amount in (0.01, 0.02, 0.03, 0.04):
+        doc.push(doc.make_step("test.offset", amount=amount))
+    doc.render()
+    assert calls == [0.01, 0.02, 0.03, 0.04]
+    calls.clear()
+    doc.render()
+    assert calls == []  # everything cached
+    doc.replace(2, doc.make_step("test.offset", amount=0.05))
+    doc.render()
+    assert calls == [0.05, 0.04]  # from the edited step on, nothing before it
+
+
+def test_disabled_step_passes_through(doc):
+    doc.push(doc.make_step("test.offset", amount=0.2))
+    doc.replace(0, doc.steps[0].with_enabled(False))
+    np.testing.assert_array_equal(doc.render(), doc.source)
+
+
+def test_cache_stays_within_budget():
+    doc = Document(make_image((50, 50, 3)), cache=RenderCache(budget_bytes=3 * 50 * 50 * 3 * 4))
+    for i in range(20):
+        doc.push(doc.make_step("tone.brightness_contrast", brightness=0.01 * (i % 3)))
+        doc.render()
+        assert doc.cache.nbytes <= doc.cache.budget_bytes
+    assert doc.cache.evictions > 0
+
+
+def test_proxy_render_scales_length_params():
+    image = make_image((64, 96, 3))
+    doc = Document(image)
+    doc.push(doc.make_step("filter.gaussian_blur", sigma=8.0))
+    proxy = doc.render(factor=4)
+    assert proxy.shape == (16, 24, 3)
+    from processing.pyramid import reduce
+    np.testing.assert_allclose(proxy, gaussian_blur(reduce(image, 4), 2.0), atol=1e-6)
+    # And the proxy resembles the full render reduced.
+    np.testing.assert_allclose(proxy, reduce(doc.render(), 4), atol=0.03)
+
+
+def test_masked_step_applies_only_inside(doc):
+    mask = np.zeros(doc.source.shape[:2], bool)
+    mask[:, :10] = True
+    doc.push(doc.make_step("test.offset", amount=0.3, mask=mask))
+    out = doc.render()
+    np.testing.assert_array_equal(out[:, 10:], doc.source[:, 10:])
+    np.testing.assert_allclose(out[:, :10], np.clip(doc.source[:, :10] + 0.3, 0, 1))
+
+
+def test_cancel_stops_between_steps(doc):
+    doc.push(doc.make_step("test.offset", amount=0.1))
+    doc.push(doc.make_step("test.offset", amount=0.2))
+    with pytest.raises(RenderCancelled):
+        doc.render(cancel=lambda: True)
+    assert len(doc.cache) == 0 or calls == []
+
+
+def test_listeners_hear_every_change(doc):
+    seen = []
+    doc.subscribe(lambda: seen.append(len(doc.steps)))
+    doc.push(doc.make_step("test.offset"))
+    doc.insert(0, doc.make_step("test.offset", amount=0.3))
+    doc.move(0, 1)
+    doc.remove(0)
+    assert seen == [1, 2, 2, 1]
+    assert doc.steps[0].params["amount"] == 0.3
