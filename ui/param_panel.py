@@ -70,10 +70,19 @@ class ParamPanel(QWidget):
         self.clear()
 
     def show_operation(self, op: Operation, values: dict[str, Any], mode: str, step_index: int | None = None) -> None:
-        """Build widgets for ``op`` showing ``values``."""
-        self._clear_form()
+        """Build widgets for ``op`` showing ``values``.
+
+        The same operation keeps its widgets (Apply switches to editing the
+        new step without the sliders flickering or losing keyboard focus).
+        """
+        same = self.operation is op and bool(self.widgets)
         self.operation, self.mode, self.step_index = op, mode, step_index
         self.title.setText(op.title if mode == "new" else f"{op.title} (step {step_index + 1})")
+        self.buttons.setVisible(mode == "new")
+        if same:
+            self.set_values(values)
+            return
+        self._clear_form()
         self.description.setText(op.description)
         self.description.setToolTip(op.function.__doc__ or "")
         for param in op.params:
@@ -89,7 +98,6 @@ class ParamPanel(QWidget):
                 self.form.addRow(label, widget)
         if not op.params:
             self.form.addRow(QLabel("This operation has no settings."))
-        self.buttons.setVisible(mode == "new")
 
     def clear(self) -> None:
         self._clear_form()

@@ -1,0 +1,55 @@
+"""UI test set-up: offscreen Qt, and a main window on a generated image."""
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from editor.image_file import save_image  # noqa: E402
+from tests.conftest import make_image  # noqa: E402
+
+
+@pytest.fixture
+def image_path(tmp_path):
+    path = tmp_path / "photo.png"
+    save_image(path, make_image((60, 80, 3), seed=11))
+    return path
+
+
+@pytest.fixture
+def window(qtbot, image_path):
+    from ui.app import make_application
+    from ui.main_window import MainWindow
+
+    make_application()
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.resize(900, 600)
+    win.show()
+    assert win.open_file(image_path)
+    wait_for_full_render(qtbot, win)
+    yield win
+    win.worker.shutdown()
+
+
+def wait_for_full_render(qtbot, win, timeout=10000):
+    """Until the newest requested render is on the canvas at full resolution."""
+    qtbot.waitUntil(lambda: win._shown == (win.worker.latest_generation, 1), timeout=timeout)
+
+
+def drag_slider(qtbot, slider, values):
+    """Press, move through ``values``, release: one gesture as a mouse makes it."""
+    slider.setSliderDown(True)
+    for value in values:
+        slider.setValue(value)
+        qtbot.wait(5)
+    slider.setSliderDown(False)  # emits sliderReleased
+
+
+def canvas_pixels(win) -> np.ndarray:
+    """What the canvas shows, as a uint8 array."""
+    image = win.canvas.displayed_image().convertToFormat(win.canvas.displayed_image().Format.Format_RGB888)
+    w, h = image.width(), image.height()
+    data = np.frombuffer(image.constBits(), np.uint8).reshape(h, image.bytesPerLine())
+    return data[:, : w * 3].reshape(h, w, 3).copy()

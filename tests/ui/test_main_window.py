@@ -1,0 +1,121 @@
+"""Drive the window as a person would: open, pick, drag, apply, undo, export."""
+import numpy as np
+import pytest
+
+from editor.image_file import load_image
+from processing.filters import gaussian_blur
+from tests.ui.conftest import canvas_pixels, drag_slider, wait_for_full_render
+
+
+def test_opens_on_image_and_shows_it(window):
+    assert window.document is not None
+    assert window.document.source.shape == (60, 80, 3)
+    assert "photo.png" in window.windowTitle()
+    shown = canvas_pixels(window)
+    expected = np.rint(window.document.source * 255).astype(np.uint8)
+    np.testing.assert_array_equal(shown, expected)
+
+
+def test_blur_preview_apply_undo_redo_export(window, qtbot, tmp_path):
+    window.sidebar.choose("filter.gaussian_blur")
+    panel = window.param_panel
+    assert panel.mode == "new" and "sigma" in panel.widgets
+    slider = panel.widgets["sigma"].slider
+
+    # Dragging previews on the canvas but changes nothing before Apply.
+    start = slider.value()
+    drag_slider(qtbot, slider, range(start, start + 220, 20))
+    wait_for_full_render(qtbot, window)
+    sigma = panel.values()["sigma"]
+    assert sigma > 2.0
+    assert window.document.steps == ()
+    assert window.undo_stack.count() == 0
+    expected = gaussian_blur(window.document.source, sigma)
+    np.testing.assert_allclose(canvas_pixels(window), np.rint(expected * 255), atol=1)
+
+    window.apply_action.trigger()
+    assert len(window.document.steps) == 1 and window.undo_stack.count() == 1
+    assert window.isWindowModified()
+
+    # After Apply the panel edits that step: one drag is one undo entry.
+    drag_slider(qtbot, slider, range(slider.value(), slider.value() - 150, -25))
+    wait_for_full_render(qtbot, window)
+    assert window.undo_stack.count() == 2
+    edited = window.document.steps[0].params["sigma"]
+    assert edited < sigma
+
+    window.undo_action.trigger()
+    assert window.document.steps[0].params["sigma"] == sigma
+    assert panel.values()["sigma"] == sigma  # the panel follows undo
+    window.undo_action.trigger()
+    assert window.document.steps == ()
+    wait_for_full_render(qtbot, window)
+    np.testing.assert_array_equal(canvas_pixels(window), np.rint(window.document.source * 255))
+    window.redo_action.trigger()
+    window.redo_action.trigger()
+    assert window.document.steps[0].params["sigma"] == edited
+    wait_for_full_render(qtbot, window)
+
+    out = tmp_path / "exported.png"
+    assert window.export_to(out)
+    reopened = load_image(out).pixels
+    np.testing.assert_allclose(reopened, gaussian_blur(window.document.source, edited), atol=0.5 / 255 + 1e-6)
+
+
+def test_cancel_drops_the_preview(window, qtbot):
+    window.sidebar.choose("tone.brightness_contrast")
+    window.param_panel.widgets["brightness"].spin.setValue(0.5)
+    qtbot.wait(10)
+    window.cancel_action.trigger()
+    wait_for_full_render(qtbot, window)
+    assert window.document.steps == ()
+    np.testing.assert_array_equal(canvas_pixels(window), np.rint(window.document.source * 255))
+
+
+def test_drag_that_returns_to_start_leaves_no_entry(window, qtbot):
+    window.sidebar.choose("tone.brightness_contrast")
+    window.apply_action.trigger()
+    slider = window.param_panel.widgets["brightness"].slider
+    start = slider.value()
+    drag_slider(qtbot, slider, [start + 50, start + 100, start])
+    assert window.undo_stack.count() == 1 or not window.undo_stack.command(1).isObsolete()
+    assert window.document.steps[0].params["brightness"] == 0.0
+    assert window.undo_stack.index() == 1
+
+
+def test_double_click_resets_to_default(window, qtbot):
+    from PySide6.QtCore import Qt
+
+    window.sidebar.choose("filter.gaussian_blur")
+    widget = window.param_panel.widgets["sigma"]
+    widget.spin.setValue(9.0)
+    qtbot.mouseDClick(widget.slider, Qt.MouseButton.LeftButton)
+    assert widget.value() == 2.0
+
+
+def test_bad_file_gives_message_and_keeps_image(window, tmp_path, monkeypatch):
+    messages = []
+    monkeypatch.setattr("ui.main_window.QMessageBox.warning", lambda *a: messages.append(a[2]))
+    bad = tmp_path / "broken.jpg"
+    bad.write_bytes(b"\xff\xd8\xff\xe0 this is not really a jpeg")
+    before = window.document
+    assert not window.open_file(bad)
+    assert window.document is before
+    assert len(messages) == 1 and "broken.jpg" in messages[0]
+
+
+@pytest.mark.parametrize("query,expected", [("gauss", "filter.gaussian_blur"), ("contrast", "tone.brightness_contrast")])
+def test_sidebar_search(window, qtbot, query, expected):
+    window.sidebar.search.setText(query)
+    assert expected in window.sidebar.visible_ids()
+    window.sidebar.search.returnPressed.emit()
+    assert window.param_panel.operation.id == window.sidebar.visible_ids()[0]
+
+
+def test_zoom_actions(window):
+    window.actual_size_action.trigger()
+    assert window.canvas.zoom() == pytest.approx(1.0)
+    window.zoom_in_action.trigger()
+    assert window.canvas.zoom() == pytest.approx(1.25)
+    window.fit_action.trigger()
+    assert window.canvas.zoom() > 1.25  # an 80x60 image fits a 900x600 window enlarged
