@@ -2,7 +2,7 @@
 from processing import filters
 
 from ..operations import Operation
-from ..params import FloatParam, ProxyScaling
+from ..params import FloatParam, IntParam, ProxyScaling
 
 OPERATIONS = [
     Operation(
@@ -15,6 +15,19 @@ OPERATIONS = [
                 "sigma", "Radius", 2.0, minimum=0.0, maximum=200.0, step=0.1, decimals=1, log=True,
                 scaling=ProxyScaling.LENGTH,
                 help="Standard deviation of the Gaussian, in pixels of the full-size image.",
+            ),
+        ),
+    ),
+    Operation(
+        "filter.box_blur",
+        "Box blur",
+        "Filters",
+        filters.box_blur,
+        (
+            IntParam(
+                "radius", "Radius", 2, minimum=0, maximum=200, log=True,
+                scaling=ProxyScaling.LENGTH,
+                help="Each pixel becomes the mean of the (2 radius + 1) square around it, in full-size pixels.",
             ),
         ),
     ),

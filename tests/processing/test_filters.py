@@ -84,3 +84,96 @@ def test_gaussian_properties(image, sigma):
     # A blur never leaves the range of its input.
     assert out[..., :3].min() >= image[..., :3].min() - 1e-6
     assert out[..., :3].max() <= image[..., :3].max() + 1e-6
+
+
+# --------------------------------------------------------------------------
+# Box blur
+# --------------------------------------------------------------------------
+
+from processing.filters import box_blur  # noqa: E402
+
+
+def direct_box(image, radius):
+    """Mean over the (2r+1)^2 window, reflect border, pixel by pixel, float64."""
+    r = radius
+    pad = [(r, r), (r, r)] + [(0, 0)] * (image.ndim - 2)
+    padded = np.pad(image.astype(np.float64), pad, mode="symmetric")
+    out = np.zeros(image.shape, np.float64)
+    h, w = image.shape[:2]
+    for y in range(h):
+        for x in range(w):
+            out[y, x] = padded[y : y + 2 * r + 1, x : x + 2 * r + 1].mean(axis=(0, 1))
+    return out
+
+
+def _color(image):
+    return image[..., :3] if image.ndim == 3 and image.shape[2] == 4 else image
+
+
+@pytest.mark.parametrize("radius", [1, 2, 5])
+def test_box_matches_direct_mean(any_image, radius):
+    out = box_blur(any_image, radius)
+    np.testing.assert_allclose(_color(out), direct_box(_color(any_image), radius), atol=1e-6)
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (1, 7), (6, 1), (3, 4, 3)])
+@pytest.mark.parametrize("radius", [3, 11])
+def test_box_radius_larger_than_image(shape, radius):
+    # np.pad "symmetric" reflects again and again when the pad exceeds the size.
+    image = make_image(shape, seed=7)
+    np.testing.assert_allclose(box_blur(image, radius), direct_box(image, radius), atol=1e-6)
+
+
+def test_box_passes_alpha_through_and_keeps_constant():
+    image = make_image((9, 11, 4), seed=3)
+    np.testing.assert_array_equal(box_blur(image, 3)[..., 3], image[..., 3])
+    flat = np.full((30, 20, 3), 0.7, np.float32)
+    np.testing.assert_allclose(box_blur(flat, 4), 0.7, atol=1e-6)
+
+
+def test_box_radius_zero_is_identity(any_image):
+    out = box_blur(any_image, 0)
+    np.testing.assert_array_equal(out, any_image)
+    assert out is not any_image
+
+
+def test_box_precision_on_a_long_image():
+    # A running sum in float32 would drift along 20000 rows; float64 does not.
+    rng = np.random.default_rng(0)
+    image = rng.random((20000, 3), dtype=np.float32)
+    image.flags.writeable = False
+    out = box_blur(image, 2)
+    padded = np.pad(image.astype(np.float64), 2, mode="symmetric")
+    windows = np.lib.stride_tricks.sliding_window_view(padded, (5, 5))
+    np.testing.assert_allclose(out, windows.mean(axis=(2, 3)), atol=1e-7)
+
+
+def test_box_parallel_path_matches_direct(monkeypatch):
+    # Images above the threading threshold go through the two-thread pool.
+    from processing import filters
+    monkeypatch.setattr(filters, "_PARALLEL_MIN", 0)
+    image = make_image((40, 33, 3), seed=11)
+    np.testing.assert_allclose(box_blur(image, 4), direct_box(image, 4), atol=1e-6)
+
+
+@pytest.mark.parametrize("bad", [-1, 2.5, True])
+def test_box_rejects_bad_radius(bad):
+    with pytest.raises(ValueError, match="radius"):
+        box_blur(np.zeros((4, 4), np.float32), bad)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    image=arrays(np.float32, st.tuples(st.integers(1, 12), st.integers(1, 12), st.sampled_from([1, 3, 4])),
+                 elements=st.floats(0, 1, width=32)),
+    radius=st.integers(0, 6),
+)
+def test_box_properties(image, radius):
+    if image.shape[2] == 1:
+        image = image[..., 0]
+    image.flags.writeable = False
+    out = box_blur(image, radius)
+    assert out.shape == image.shape and out.dtype == np.float32
+    assert out.min() >= 0 and out.max() <= 1
+    c_in, c_out = _color(image), _color(out)
+    assert c_out.min() >= c_in.min() - 1e-6 and c_out.max() <= c_in.max() + 1e-6
