@@ -107,7 +107,7 @@ def test_save_and_load_file(tmp_path):
     steps = (Step("filter.gaussian_blur", {"sigma": 1.25}), Step("tone.brightness_contrast", {"brightness": 0.1, "contrast": 0.0}))
     path = save_recipe(tmp_path / "r.json", steps)
     assert load_recipe(path) == steps
-    assert [p.name for p in tmp_path.iterdir()] == ["r.json"]  # no temporary file left
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.json"]  # no temporary file left
 
 
 def test_save_into_missing_folder_is_a_clear_error(tmp_path):
