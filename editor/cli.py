@@ -35,9 +35,97 @@ def _ops_parser(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=_cmd_ops)
 
 
+def _describe_step(number: int, step) -> str:
+    op = CATALOG.get(step.op_id)
+    text = f"{number:3d}. {op.summary(step.params)}"
+    if step.mask is not None:
+        text += f"  [masked, {step.mask.shape[1]}x{step.mask.shape[0]}]"
+    if not step.enabled:
+        text += "  [disabled]"
+    return text
+
+
+def _cmd_recipe_check(args: argparse.Namespace) -> int:
+    """Validate a recipe and print its steps."""
+    from .recipe import load_recipe
+
+    steps = load_recipe(args.recipe)
+    print(f"{args.recipe}: valid recipe, {len(steps)} step{'s' if len(steps) != 1 else ''}")
+    for number, step in enumerate(steps, start=1):
+        print(_describe_step(number, step))
+    return 0
+
+
+def _recipe_check_parser(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("recipe-check", help="validate a recipe file and list its steps")
+    parser.add_argument("recipe", help="recipe file (JSON, from Export Recipe)")
+    parser.set_defaults(run=_cmd_recipe_check)
+
+
+def _cmd_apply(args: argparse.Namespace) -> int:
+    """Apply a recipe to image files; 0 if all succeeded, 1 if any failed."""
+    from .batch import apply_recipe
+    from .recipe import load_recipe
+
+    steps = load_recipe(args.recipe)
+    if args.outdir is not None and not args.outdir.is_dir():
+        print(f"image-editor: output folder {args.outdir} does not exist", file=sys.stderr)
+        return 2
+    if not 1 <= args.quality <= 100:
+        print(f"image-editor: --quality must be between 1 and 100, got {args.quality}", file=sys.stderr)
+        return 2
+
+    def report(result) -> None:
+        if result.ok:
+            print(f"ok      {result.input} -> {result.output}")
+        else:
+            print(f"FAILED  {result.input}: {result.error}", file=sys.stderr)
+
+    results = apply_recipe(
+        steps,
+        args.inputs,
+        outdir=args.outdir,
+        suffix=args.suffix,
+        format=args.format,
+        overwrite=args.overwrite,
+        quality=args.quality,
+        keep_metadata=not args.strip_metadata,
+        on_result=report,
+    )
+    failed = sum(not r.ok for r in results)
+    print(f"{len(results) - failed} written, {failed} failed")
+    return 1 if failed else 0
+
+
+def _apply_parser(sub: argparse._SubParsersAction) -> None:
+    from pathlib import Path
+
+    from .image_file import FORMATS_BY_SUFFIX
+
+    formats = sorted({suffix.lstrip(".") for suffix in FORMATS_BY_SUFFIX})
+    parser = sub.add_parser(
+        "apply",
+        help="apply a recipe to image files, headless",
+        description="Apply a recipe's steps to each input and write <name><suffix>.<ext>. "
+        "A file that fails is reported and the others go on; the exit code is 1 if any failed. "
+        "Input files are never overwritten.",
+    )
+    parser.add_argument("recipe", help="recipe file (JSON, from Export Recipe)")
+    parser.add_argument("inputs", nargs="+", metavar="INPUT", help="image files to process")
+    parser.add_argument("-o", "--outdir", type=Path, help="folder for the results (default: beside each input)")
+    parser.add_argument("--suffix", default="-edited", help="added to each file name (default: %(default)s)")
+    parser.add_argument("--format", choices=formats, help="output format (default: the input's, or png)")
+    parser.add_argument("--overwrite", action="store_true", help="replace existing output files")
+    parser.add_argument("--quality", type=int, default=92, help="JPEG/WebP quality 1-100 (default: %(default)s)")
+    parser.add_argument("--strip-metadata", action="store_true", help="do not copy EXIF and ICC profile")
+    parser.set_defaults(run=_cmd_apply)
+
+
 # Sub-command name -> function adding its parser. Later sub-commands add a row.
 SUBCOMMANDS: dict[str, Callable[[argparse._SubParsersAction], None]] = {
     "ops": _ops_parser,
+    "apply": _apply_parser,
+    "recipe-check": _recipe_check_parser,
 }
 
 

@@ -1,0 +1,202 @@
+"""Headless apply and recipe-check: batch behaviour, exit codes, bit-identical output, no Qt."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from editor.batch import FileResult, apply_recipe, apply_recipe_to_file, output_path_for, render_recipe
+from editor.cli import SUBCOMMANDS, main
+from editor.document import Document
+from editor.image_file import from_float, load_image, save_image
+from editor.recipe import save_recipe
+from editor.steps import Step
+from tests.conftest import make_image
+
+ROOT = Path(__file__).resolve().parents[2]
+
+STEPS = (
+    Step("filter.gaussian_blur", {"sigma": 1.3}),
+    Step("tone.brightness_contrast", {"brightness": 0.05, "contrast": 0.25}),
+    Step("filter.gaussian_blur", {"sigma": 4.0}, enabled=False),
+)
+
+
+@pytest.fixture
+def files(tmp_path):
+    save_image(tmp_path / "a.png", make_image((20, 30, 3), seed=1))
+    save_image(tmp_path / "b.png", make_image((25, 18), seed=2))
+    save_image(tmp_path / "c.jpg", make_image((16, 16, 3), seed=3))
+    save_recipe(tmp_path / "r.json", STEPS)
+    return tmp_path
+
+
+def doc_render_as_uint8(path, steps=STEPS):
+    loaded = load_image(path)
+    return np.asarray(from_float(Document(loaded.pixels, loaded.info, steps).render()))
+
+
+def test_subcommands_are_registered():
+    assert {"apply", "recipe-check", "ops"} <= set(SUBCOMMANDS)
+
+
+def test_apply_writes_each_file_bit_identical_to_a_document_render(files, capsys):
+    rc = main(["apply", str(files / "r.json"), str(files / "a.png"), str(files / "b.png")])
+    assert rc == 0
+    out = capsys.readouterr().out
+    assert "2 written, 0 failed" in out
+    for name in ("a", "b"):
+        written = np.asarray(Image.open(files / f"{name}-edited.png"))
+        np.testing.assert_array_equal(written, doc_render_as_uint8(files / f"{name}.png"))
+
+
+def test_render_recipe_equals_document_render_bit_for_bit(any_image):
+    steps = STEPS + (Step("tone.brightness_contrast", {"brightness": -0.2, "contrast": 0.7}),)
+    np.testing.assert_array_equal(render_recipe(steps, any_image), Document(any_image, steps=steps).render())
+    assert render_recipe((), any_image).dtype == np.float32
+
+
+def test_outdir_suffix_format(files, capsys):
+    out = files / "out"
+    out.mkdir()
+    rc = main(["apply", str(files / "r.json"), str(files / "a.png"), str(files / "c.jpg"),
+               "-o", str(out), "--suffix", "", "--format", "tif"])
+    assert rc == 0
+    assert sorted(p.name for p in out.iterdir()) == ["a.tif", "c.tif"]
+    np.testing.assert_array_equal(np.asarray(Image.open(out / "a.tif")), doc_render_as_uint8(files / "a.png"))
+    assert main(["apply", str(files / "r.json"), str(files / "a.png"), "-o", str(files / "nope")]) == 2
+    assert "output folder" in capsys.readouterr().err
+
+
+def test_failures_are_reported_and_the_rest_goes_on(files, capsys):
+    (files / "broken.png").write_bytes(b"not a png")
+    rc = main(["apply", str(files / "r.json"), str(files / "broken.png"), str(files / "missing.png"), str(files / "a.png")])
+    assert rc == 1
+    captured = capsys.readouterr()
+    assert f"FAILED  {files / 'broken.png'}: Cannot open {files / 'broken.png'}: it is not an image file" in captured.err
+    assert "missing.png: Cannot open" in captured.err and "does not exist" in captured.err
+    assert "1 written, 2 failed" in captured.out
+    assert (files / "a-edited.png").exists() and not (files / "broken-edited.png").exists()
+
+
+def test_existing_outputs_need_overwrite(files, capsys):
+    target = files / "a-edited.png"
+    target.write_bytes(b"previous")
+    assert main(["apply", str(files / "r.json"), str(files / "a.png")]) == 1
+    assert "already exists (use --overwrite" in capsys.readouterr().err
+    assert target.read_bytes() == b"previous"
+    assert main(["apply", str(files / "r.json"), str(files / "a.png"), "--overwrite"]) == 0
+    np.testing.assert_array_equal(np.asarray(Image.open(target)), doc_render_as_uint8(files / "a.png"))
+
+
+def test_input_files_are_never_overwritten(files, capsys):
+    originals = {p.name: p.read_bytes() for p in files.iterdir() if p.suffix in (".png", ".jpg")}
+    # An empty suffix in the same folder would write over each input, even with --overwrite.
+    rc = main(["apply", str(files / "r.json"), str(files / "a.png"), str(files / "c.jpg"), "--suffix", "", "--overwrite"])
+    assert rc == 1
+    assert capsys.readouterr().err.count("is one of the input files; it is never overwritten") == 2
+    # One input's output named like another input (b-edited.png given as an input too).
+    save_image(files / "a-edited.png", make_image((5, 5), seed=9))
+    originals["a-edited.png"] = (files / "a-edited.png").read_bytes()
+    rc = main(["apply", str(files / "r.json"), str(files / "a.png"), str(files / "a-edited.png"), "--overwrite"])
+    assert rc == 1
+    assert {p.name: p.read_bytes() for p in files.iterdir() if p.name in originals} == originals
+    assert (files / "a-edited-edited.png").exists()
+
+
+def test_the_per_file_function_refuses_its_input_even_under_another_name(files):
+    link = files / "link.png"
+    try:
+        os.link(files / "a.png", link)
+    except OSError:
+        pytest.skip("hard links not supported here")
+    before = (files / "a.png").read_bytes()
+    with pytest.raises(Exception, match="is the input file itself"):
+        apply_recipe_to_file(STEPS, files / "a.png", link, overwrite=True)
+    with pytest.raises(Exception, match="is the input file itself"):
+        apply_recipe_to_file(STEPS, files / "a.png", files / "." / "a.png", overwrite=True)
+    assert (files / "a.png").read_bytes() == before
+
+
+def test_two_inputs_with_the_same_output_name(files):
+    save_image(files / "a.jpg", make_image((8, 8, 3), seed=4))
+    results = apply_recipe(STEPS, [files / "a.png", files / "a.jpg"], format="png")
+    assert [r.ok for r in results] == [True, False]
+    assert "is also the output of" in results[1].error
+
+
+def test_apply_recipe_to_file_is_reusable_and_keeps_16_bit_gray(tmp_path):
+    gray16 = tmp_path / "g.png"
+    Image.fromarray((make_image((12, 9), seed=5) * 65535).astype(np.uint16)).save(gray16)
+    out = apply_recipe_to_file(STEPS, gray16, tmp_path / "g-out.png")
+    reread = load_image(out)
+    assert reread.info.bit_depth == 16
+    loaded = load_image(gray16)
+    expected = np.rint(np.clip(Document(loaded.pixels, steps=STEPS).render(), 0, 1) * 65535).astype(np.uint16)
+    np.testing.assert_array_equal(np.asarray(Image.open(out)), expected)
+
+
+def test_a_mask_that_does_not_fit_fails_that_file_only(files):
+    steps = (Step("tone.brightness_contrast", {"brightness": 0.1, "contrast": 0.0}, mask=np.ones((20, 30), bool)),)
+    results = apply_recipe(steps, [files / "a.png", files / "b.png"])
+    assert results[0].ok and not results[1].ok
+    assert "mask" in results[1].error
+    assert isinstance(results[0], FileResult)
+
+
+def test_output_path_for():
+    assert output_path_for("x/photo.webp") == Path("x/photo-edited.webp")
+    assert output_path_for("x/photo.gif") == Path("x/photo-edited.png")
+    assert output_path_for("x/photo.png", outdir="y", suffix="_v2", format="JPG") == Path("y/photo_v2.jpg")
+    with pytest.raises(Exception, match="unknown output format 'xyz'"):
+        output_path_for("x/photo.png", format="xyz")
+
+
+def test_invalid_recipe_fails_before_any_file(files, capsys):
+    bad = files / "bad.json"
+    bad.write_text(json.dumps({"format": "image-editor-recipe", "version": 1,
+                               "steps": [{"op": "filter.gaussian_blur", "params": {"sigma": 999}}]}))
+    assert main(["apply", str(bad), str(files / "a.png")]) == 2
+    err = capsys.readouterr().err
+    assert f"Cannot use recipe {bad}: step 1 (Gaussian blur, filter.gaussian_blur): sigma must be between" in err
+    assert not (files / "a-edited.png").exists()
+
+
+def test_recipe_check_lists_the_steps(files, capsys):
+    mask = np.zeros((6, 9), bool)
+    save_recipe(files / "m.json", STEPS + (Step("filter.gaussian_blur", {"sigma": 0.5}, mask=mask),))
+    assert main(["recipe-check", str(files / "m.json")]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == f"{files / 'm.json'}: valid recipe, 4 steps"
+    assert out[1:] == [
+        "  1. Gaussian blur, radius 1.3",
+        "  2. Brightness / contrast, brightness 0.05, contrast 0.25",
+        "  3. Gaussian blur, radius 4.0  [disabled]",
+        "  4. Gaussian blur, radius 0.5  [masked, 9x6]",
+    ]
+
+
+def test_recipe_check_reports_problems(files, capsys):
+    (files / "bad.json").write_text(json.dumps({"format": "image-editor-recipe", "version": 1,
+                                                 "steps": [{"op": "tone.brightness", "params": {}}]}))
+    assert main(["recipe-check", str(files / "bad.json")]) == 2
+    assert "step 1 (tone.brightness): unknown operation 'tone.brightness'; did you mean" in capsys.readouterr().err
+
+
+def test_headless_apply_imports_no_qt(files):
+    script = (
+        "import sys\n"
+        "from editor.cli import main\n"
+        f"rc = main(['apply', {str(files / 'r.json')!r}, {str(files / 'a.png')!r}])\n"
+        "qt = sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken6')))\n"
+        "print('QT', qt)\n"
+        "sys.exit(rc)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "QT []" in done.stdout
+    assert (files / "a-edited.png").exists()
