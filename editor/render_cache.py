@@ -28,6 +28,14 @@ def default_budget_bytes() -> int:
     return int(min(total // 4, 4 * _GiB))
 
 
+def _owner_nbytes(image: np.ndarray) -> int:
+    """Bytes of the buffer ``image`` keeps alive (its own if it owns its data)."""
+    base = image
+    while isinstance(base.base, np.ndarray):
+        base = base.base
+    return base.nbytes if base is not image else image.nbytes
+
+
 @dataclass
 class _Entry:
     image: np.ndarray
@@ -109,9 +117,15 @@ class RenderCache:
             return entry.image
 
     def put(self, key: Hashable, image: np.ndarray, cost: float) -> None:
-        """Store ``image`` (made read-only) that took ``cost`` seconds to compute."""
+        """Store ``image`` (made read-only) that took ``cost`` seconds to compute.
+
+        A view into a bigger buffer (a crop, a channel) is stored as a compact
+        copy, so the cache never keeps more memory alive than it accounts for.
+        """
         if image.nbytes > self._budget:
             return
+        if _owner_nbytes(image) > image.nbytes:
+            image = image.copy()
         image.flags.writeable = False
         with self._lock:
             self._tick += 1
@@ -134,7 +148,7 @@ class RenderCache:
                 if key == keep:
                     return float("inf")
                 age = self._tick - entry.last_used
-                return entry.cost / entry.image.nbytes / (1.0 + age)
+                return entry.cost / max(entry.image.nbytes, 1) / (1.0 + age)
 
             key, entry = min(self._entries.items(), key=value)
             if key == keep:
