@@ -1,6 +1,7 @@
 """Headless apply and recipe-check: batch behaviour, exit codes, bit-identical output, no Qt."""
 import json
 import os
+import pickle
 import subprocess
 import sys
 from pathlib import Path
@@ -200,3 +201,14 @@ def test_headless_apply_imports_no_qt(files):
     assert done.returncode == 0, done.stderr
     assert "QT []" in done.stdout
     assert (files / "a-edited.png").exists()
+
+
+def test_per_file_work_survives_pickling_for_worker_processes(files):
+    # A cluster or process pool ships the function and its arguments pickled.
+    mask = np.zeros((20, 30), bool)
+    mask[5:15, 5:25] = True
+    steps = STEPS + (Step("tone.brightness_contrast", {"brightness": 0.3, "contrast": 0.0}, mask=mask),)
+    function, shipped = pickle.loads(pickle.dumps((apply_recipe_to_file, steps)))
+    assert shipped == steps
+    out = function(shipped, files / "a.png", files / "remote.png")
+    np.testing.assert_array_equal(np.asarray(Image.open(out)), doc_render_as_uint8(files / "a.png", steps))
