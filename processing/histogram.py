@@ -80,10 +80,10 @@ def _bin_index(values: np.ndarray, bins: int) -> tuple[np.ndarray, np.ndarray]:
     dtype = np.float32 if bins & (bins - 1) == 0 else np.float64
     scaled = np.multiply(values, dtype(bins), dtype=dtype)
     np.clip(scaled, 0, bins, out=scaled)
-    k = scaled.astype(np.intp)
-    np.minimum(k, bins - 1, out=k)
-    scaled -= k
-    return k, scaled
+    floor = np.floor(scaled)
+    np.minimum(floor, bins - 1, out=floor)
+    scaled -= floor  # all in one float type: no int-to-float conversion
+    return floor.astype(np.intp), scaled
 
 
 def _count_index(values: np.ndarray, bins: int) -> np.ndarray:
