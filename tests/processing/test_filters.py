@@ -24,6 +24,10 @@ def direct_gaussian(image, sigma, truncate=4.0):
     return out
 
 
+def _color(image):
+    return image[..., :3] if image.ndim == 3 and image.shape[2] == 4 else image
+
+
 @pytest.mark.parametrize("sigma", [0.5, 1.0, 2.5])
 def test_gaussian_matches_direct_convolution(any_image, sigma):
     out = gaussian_blur(any_image, sigma)
@@ -31,6 +35,25 @@ def test_gaussian_matches_direct_convolution(any_image, sigma):
     expected = direct_gaussian(color, sigma)
     got = out[..., :3] if out.ndim == 3 and out.shape[2] == 4 else out
     np.testing.assert_allclose(got, expected, atol=2e-6)
+
+
+@pytest.mark.parametrize("sigma", [8.0, 20.0])
+def test_gaussian_fft_path_matches_direct_convolution(any_image, sigma):
+    # Kernels of 61 taps or more go through the FFT; the result must not change.
+    out = gaussian_blur(any_image, sigma)
+    expected = direct_gaussian(_color(any_image), sigma)
+    np.testing.assert_allclose(_color(out), expected, atol=2e-6)
+
+
+@pytest.mark.parametrize("fft_min_taps", [3, 10**6])
+def test_gaussian_both_paths_agree(monkeypatch, fft_min_taps):
+    # Force every kernel through one path (FFT, then direct), on the thread pool.
+    from processing import filters
+    monkeypatch.setattr(filters, "_FFT_MIN_TAPS", fft_min_taps)
+    monkeypatch.setattr(filters, "_PARALLEL_MIN", 0)
+    image = make_image((37, 29, 3), seed=9)
+    for sigma in (0.7, 3.0, 9.0):
+        np.testing.assert_allclose(gaussian_blur(image, sigma), direct_gaussian(image, sigma), atol=2e-6)
 
 
 def test_gaussian_passes_alpha_through():
@@ -104,10 +127,6 @@ def direct_box(image, radius):
         for x in range(w):
             out[y, x] = padded[y : y + 2 * r + 1, x : x + 2 * r + 1].mean(axis=(0, 1))
     return out
-
-
-def _color(image):
-    return image[..., :3] if image.ndim == 3 and image.shape[2] == 4 else image
 
 
 @pytest.mark.parametrize("radius", [1, 2, 5])
