@@ -290,7 +290,8 @@ def drag(app, window, probe, op, param, start, end) -> DragResult:
             result.uncovered += 1
         else:
             result.latencies.append(answer.t_paint - t)
-    if not op.live:
+    if not op.live:  # nothing is rendered while the slider moves: no latencies to speak of
+        result.latencies, result.uncovered = [], 0
         result.note = "not live: previews on release only"
     window.cancel_pending()
     pause(200)

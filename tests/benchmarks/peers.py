@@ -744,14 +744,14 @@ def _(i, p):
     return lambda: image.histogram()
 
 
-@peer("histogram.equalize_histogram", "skimage", note="one histogram over all channels")
+@peer("histogram.equalize", "skimage", note="one histogram over all channels")
 def _(i, p):
     from skimage.exposure import equalize_hist
 
     return lambda: equalize_hist(i.rgb)
 
 
-@peer("histogram.equalize_histogram", "cv2", "u8", note="equalizeHist on Y of YCrCb")
+@peer("histogram.equalize", "cv2", "u8", note="equalizeHist on Y of YCrCb")
 def _(i, p):
     cv2 = _cv2()
 
@@ -763,7 +763,7 @@ def _(i, p):
     return run
 
 
-@peer("histogram.equalize_histogram", "pillow", "u8", note="per channel")
+@peer("histogram.equalize", "pillow", "u8", note="per channel")
 def _(i, p):
     from PIL import ImageOps
 
@@ -789,7 +789,7 @@ def _(i, p):
 def _(i, p):
     cv2 = _cv2()
     n = _tiles(p)
-    clahe = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(n, n))
+    clahe = cv2.createCLAHE(clipLimit=p["clip_limit"], tileGridSize=(n, n))
 
     def run():
         lab = cv2.cvtColor(i.rgb_u8, cv2.COLOR_RGB2LAB)
@@ -800,47 +800,47 @@ def _(i, p):
 
 
 # -- thresholds (on the gray image) ---------------------------------------------------------
-@peer("threshold.threshold_global", "cv2")
+@peer("threshold.global", "cv2")
 def _(i, p):
     cv2 = _cv2()
     return lambda: cv2.threshold(i.gray, p["level"], 1.0, cv2.THRESH_BINARY)[1]
 
 
-@peer("threshold.threshold_global", "pillow", "u8", note="point LUT")
+@peer("threshold.global", "pillow", "u8", note="point LUT")
 def _(i, p):
     return _pillow_lut(i, lambda x: (x > p["level"]).astype(float), "gray")
 
 
-@peer("threshold.threshold_otsu", "skimage")
+@peer("threshold.otsu", "skimage")
 def _(i, p):
     from skimage.filters import threshold_otsu
 
     return lambda: (i.gray > threshold_otsu(i.gray)).astype(np.float32)
 
 
-@peer("threshold.threshold_otsu", "cv2", "u8")
+@peer("threshold.otsu", "cv2", "u8")
 def _(i, p):
     cv2 = _cv2()
     return lambda: cv2.threshold(i.gray_u8, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)[1]
 
 
-@peer("threshold.threshold_multi_otsu", "skimage")
+@peer("threshold.multi_otsu", "skimage")
 def _(i, p):
-    from skimage.filters import threshold_multi_otsu
+    from skimage.filters import threshold_multiotsu
 
-    return lambda: np.digitize(i.gray, threshold_multi_otsu(i.gray, classes=p["classes"])).astype(np.float32) / (
+    return lambda: np.digitize(i.gray, threshold_multiotsu(i.gray, classes=p["classes"])).astype(np.float32) / (
         p["classes"] - 1
     )
 
 
-@peer("threshold.threshold_triangle", "skimage")
+@peer("threshold.triangle", "skimage")
 def _(i, p):
     from skimage.filters import threshold_triangle
 
     return lambda: (i.gray > threshold_triangle(i.gray)).astype(np.float32)
 
 
-@peer("threshold.threshold_triangle", "cv2", "u8")
+@peer("threshold.triangle", "cv2", "u8")
 def _(i, p):
     cv2 = _cv2()
     return lambda: cv2.threshold(i.gray_u8, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_TRIANGLE)[1]
@@ -864,8 +864,8 @@ def _adaptive_peers(case: str, method: str):
         return lambda: cv2.adaptiveThreshold(i.gray_u8, 255, kind, cv2.THRESH_BINARY, p["block_size"], p["offset"] * 255)
 
 
-_adaptive_peers("threshold.threshold_adaptive", "mean")
-_adaptive_peers("threshold.threshold_adaptive[gaussian]", "gaussian")
+_adaptive_peers("threshold.adaptive", "mean")
+_adaptive_peers("threshold.adaptive[gaussian]", "gaussian")
 
 
 # -- morphology (RGB per channel; binary ops on the mask) ----------------------------------------
@@ -1067,12 +1067,14 @@ _rotate_peers("geometry.rotate")
 _rotate_peers("geometry.rotate[bicubic]")
 
 
-def _resize_peers(case: str):
+def _resize_peers(case: str, slow: bool = False):
+    """``slow``: scipy's and scikit-image's spline upscaling take tens of seconds
+    at 12 MP, so they are timed on a crop (marked ``est``)."""
     def size(i, p):
         h, w = i.shape
         return max(1, round(w * p["scale"])), max(1, round(h * p["scale"]))
 
-    @peer(case, "skimage", note="anti_aliasing when shrinking")
+    @peer(case, "skimage", note="anti_aliasing when shrinking", estimate=slow)
     def _(i, p):
         from skimage.transform import resize
 
@@ -1102,7 +1104,7 @@ def _resize_peers(case: str):
         bands = [Image.fromarray(np.ascontiguousarray(i.rgb[..., c])) for c in range(3)]
         return lambda: np.stack([np.asarray(b.resize((w, h), flag)) for b in bands], axis=-1)
 
-    @peer(case, "scipy", note="zoom, spline order; no antialiasing")
+    @peer(case, "scipy", note="zoom, spline order; no antialiasing", estimate=slow)
     def _(i, p):
         if p["scale"] < 1:
             raise NotImplementedError("scipy.ndimage.zoom does not antialias: not the same work")
@@ -1112,7 +1114,7 @@ def _resize_peers(case: str):
 
 
 _resize_peers("geometry.resize")
-_resize_peers("geometry.resize[up]")
+_resize_peers("geometry.resize[up]", slow=True)
 
 
 @peer("geometry.translate", "scipy", note="shift, order 1")
@@ -1301,7 +1303,7 @@ def _(i, p):
     return run
 
 
-@peer("segmentation.slic_superpixels", "skimage", note="slic (Lab) + mean colour per segment")
+@peer("segmentation.slic_superpixels", "skimage", note="slic (Lab) + mean colour per segment", estimate=True)
 def _(i, p):
     from skimage.color import label2rgb
     from skimage.segmentation import slic
