@@ -434,11 +434,14 @@ def _clip_histograms(counts: np.ndarray, limit: np.ndarray) -> np.ndarray:
 
     The result is what repeating "clip at the limit, spread the excess
     evenly over all bins" converges to: ``min(h, c) + (limit - c)`` for the
-    level ``c`` at which the total is kept, ``sum(min(h, c)) + bins (limit -
-    c) = sum(h)``. That function of ``c`` is piecewise linear and decreasing;
-    on the piece where ``j`` bins exceed ``c`` (counts sorted descending,
-    ``P_j`` the sum of the ``j`` largest) it is solved by
-    ``c = (bins limit - P_j) / (bins - j)``.
+    largest level ``c`` at which the total is kept,
+    ``g(c) = sum(min(h, c)) - bins c = sum(h) - bins limit``. With the counts
+    sorted descending and ``P_j`` the sum of the ``j`` largest,
+    ``sum(min(h, c)) = min_j (j c + sum(h) - P_j)`` (clip the ``j`` largest),
+    so ``g(c) >= sum(h) - bins limit`` holds for every ``j < bins`` exactly
+    when ``c <= (bins limit - P_j) / (bins - j)``: the level is the minimum
+    of these ``bins`` bounds. A minimum of closed forms, with no search for
+    the right piece, so rounding cannot pick a wrong one.
     """
     h = np.asarray(counts, dtype=np.float64)
     bins = h.shape[-1]
@@ -446,12 +449,8 @@ def _clip_histograms(counts: np.ndarray, limit: np.ndarray) -> np.ndarray:
     desc = -np.sort(-h, axis=-1)
     prefix = np.zeros(h.shape[:-1] + (bins,))
     np.cumsum(desc[..., :-1], axis=-1, out=prefix[..., 1:])
-    j = np.arange(bins)
-    level = (bins * limit - prefix) / (bins - j)
-    upper = np.concatenate([np.full(h.shape[:-1] + (1,), np.inf), desc[..., :-1]], axis=-1)
-    valid = (level >= desc) & (level <= upper)
-    first = np.argmax(valid, axis=-1)[..., None]
-    c = np.take_along_axis(level, first, axis=-1)
+    bounds = (bins * limit - prefix) / (bins - np.arange(bins))
+    c = np.maximum(bounds.min(axis=-1, keepdims=True), 0.0)
     return np.minimum(h, c) + (limit - c)
 
 
@@ -493,7 +492,7 @@ def clahe(
     *Graphics Gems IV*, 1994. The image is cut into ``tiles`` tiles; each
     tile's histogram is clipped at ``clip_limit * pixels / bins`` and the
     clipped excess is spread over all bins until no bin exceeds the limit
-    (solved in closed form, see ``_clip_histograms``). Each tile gives a
+    (in closed form, see ``_clip_histograms``). Each tile gives a
     mapping ``F_t``, the cumulative of its clipped histogram taken as
     uniform inside each bin (as in :func:`equalize_histogram`). A pixel's
     value is the bilinear interpolation of the mappings of the four tiles

@@ -313,6 +313,14 @@ def test_clahe_rejects_bad_arguments(kwargs, message):
         clahe(np.zeros((8, 8), np.float32), **kwargs)
 
 
+def test_clip_at_the_mean_count_is_flat():
+    # Found by hypothesis: the level lies where the total does not depend on it,
+    # and rounding once picked the wrong closed form there.
+    counts = np.array([[2] + [17] * 36])
+    limit = counts.sum() / 37
+    np.testing.assert_allclose(_clip_histograms(counts, np.array([limit])), limit, rtol=1e-12)
+
+
 @settings(max_examples=30, deadline=None)
 @given(
     counts=arrays(np.int64, st.tuples(st.integers(1, 3), st.integers(2, 40)), elements=st.integers(0, 50)),
