@@ -31,4 +31,19 @@ OPERATIONS = [
             ),
         ),
     ),
+    Operation(
+        "filter.median_filter",
+        "Median",
+        "Filters",
+        filters.median_filter,
+        (
+            IntParam(
+                "radius", "Radius", 1, minimum=0, maximum=50, log=True,
+                scaling=ProxyScaling.LENGTH,
+                help="Each pixel becomes the median of the (2 radius + 1) square around it: removes "
+                "speckles and salt-and-pepper noise while keeping edges.",
+            ),
+        ),
+        live=False,  # 1.5-5 s on a 12 MP photo for radius 2-8
+    ),
 ]

@@ -196,3 +196,102 @@ def test_box_properties(image, radius):
     assert out.min() >= 0 and out.max() <= 1
     c_in, c_out = _color(image), _color(out)
     assert c_out.min() >= c_in.min() - 1e-6 and c_out.max() <= c_in.max() + 1e-6
+
+
+# --------------------------------------------------------------------------
+# Median
+# --------------------------------------------------------------------------
+
+from processing.filters import median_filter  # noqa: E402
+
+
+def direct_median(plane, radius):
+    """Middle of the sorted (2r+1)^2 window values, reflect border, pixel by pixel."""
+    r = radius
+    padded = np.pad(plane, r, mode="symmetric")
+    out = np.zeros(plane.shape, np.float32)
+    for y in range(plane.shape[0]):
+        for x in range(plane.shape[1]):
+            values = sorted(padded[y : y + 2 * r + 1, x : x + 2 * r + 1].ravel().tolist())
+            out[y, x] = values[len(values) // 2]
+    return out
+
+
+def _planes(image):
+    return [image] if image.ndim == 2 else [image[..., c] for c in range(min(3, image.shape[2]))]
+
+
+def _with_ties(shape, seed):
+    # Few distinct values make many ties, the hard case for rank bookkeeping.
+    image = np.round(make_image(shape, seed, readonly=False) * 6) / 6
+    image.flags.writeable = False
+    return image
+
+
+@pytest.mark.parametrize("radius", [1, 2, 3, 5])
+def test_median_matches_direct(any_image, radius):
+    out = median_filter(any_image, radius)
+    for got, plane in zip(_planes(out), _planes(any_image)):
+        np.testing.assert_array_equal(got, direct_median(plane, radius))
+
+
+@pytest.mark.parametrize("radius", [1, 2, 4, 9])
+def test_median_with_ties_and_odd_sizes(radius):
+    image = _with_ties((23, 37), seed=radius)
+    np.testing.assert_array_equal(median_filter(image, radius), direct_median(image, radius))
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (2, 9), (7, 1), (3, 4, 3)])
+def test_median_radius_larger_than_image(shape):
+    image = make_image(shape, seed=5)
+    for radius in (2, 6):
+        out = median_filter(image, radius)
+        for got, plane in zip(_planes(out), _planes(image)):
+            np.testing.assert_array_equal(got, direct_median(plane, radius))
+
+
+def test_median_passes_alpha_and_removes_salt_and_pepper():
+    image = make_image((20, 30, 4), seed=2, readonly=False)
+    image[..., :3] = 0.4
+    image[5, 7, :3] = 1.0
+    image[12, 20, :3] = 0.0
+    out = median_filter(image, 1)
+    np.testing.assert_array_equal(out[..., :3], np.float32(0.4))
+    np.testing.assert_array_equal(out[..., 3], image[..., 3])
+
+
+def test_median_parallel_path_matches_direct(monkeypatch):
+    from processing import filters
+    monkeypatch.setattr(filters, "_PARALLEL_MIN", 0)
+    image = make_image((70, 45, 3), seed=8)  # more than one band of rows
+    out = median_filter(image, 2)
+    for got, plane in zip(_planes(out), _planes(image)):
+        np.testing.assert_array_equal(got, direct_median(plane, 2))
+
+
+def test_median_radius_zero_is_identity(any_image):
+    out = median_filter(any_image, 0)
+    np.testing.assert_array_equal(out, any_image)
+    assert out is not any_image
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, True])
+def test_median_rejects_bad_radius(bad):
+    with pytest.raises(ValueError, match="radius"):
+        median_filter(np.zeros((4, 4), np.float32), bad)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    image=arrays(np.float32, st.tuples(st.integers(1, 10), st.integers(1, 10), st.sampled_from([1, 3, 4])),
+                 elements=st.sampled_from([0.0, 0.25, 0.5, 1.0]) | st.floats(0, 1, width=32)),
+    radius=st.integers(0, 4),
+)
+def test_median_properties(image, radius):
+    if image.shape[2] == 1:
+        image = image[..., 0]
+    image.flags.writeable = False
+    out = median_filter(image, radius)
+    assert out.shape == image.shape and out.dtype == np.float32
+    for got, plane in zip(_planes(out), _planes(image)):
+        np.testing.assert_array_equal(got, direct_median(plane, radius))
