@@ -1,4 +1,100 @@
 """Catalog entries for processing.color."""
-from ..operations import Operation  # noqa: F401
+from processing import color
 
-OPERATIONS: list = []
+from ..operations import Operation
+from ..params import ChoiceParam, FloatParam
+
+
+def _mix(name: str, label: str, default: float) -> FloatParam:
+    return FloatParam(name, label, default, minimum=-2.0, maximum=2.0, step=0.01,
+                      help="Weight of this input channel in this output channel.")
+
+
+OPERATIONS = [
+    Operation(
+        "color.grayscale",
+        "Grayscale",
+        "Color",
+        color.grayscale,
+        (
+            ChoiceParam(
+                "method", "Method", "luma",
+                choices=(
+                    ("luma", "Luma (Rec. 709)"),
+                    ("average", "Average"),
+                    ("lightness", "Lightness (HSL)"),
+                    ("value", "Value (HSV)"),
+                    ("red", "Red channel"),
+                    ("green", "Green channel"),
+                    ("blue", "Blue channel"),
+                ),
+                help="How the gray value is made from red, green and blue. The image keeps its channels and alpha.",
+            ),
+        ),
+    ),
+    Operation(
+        "color.hue_saturation",
+        "Hue / saturation",
+        "Color",
+        color.hue_saturation,
+        (
+            FloatParam("hue_deg", "Hue", 0.0, minimum=-180.0, maximum=180.0, step=1.0, decimals=0,
+                       help="Hue rotation in degrees: 120 turns red to green."),
+            FloatParam("saturation", "Saturation", 0.0, minimum=-1.0, maximum=1.0,
+                       help="-1 removes all colour, 0 keeps, 1 doubles the HSL saturation."),
+            FloatParam("lightness", "Lightness", 0.0, minimum=-1.0, maximum=1.0,
+                       help="-1 is black, 0 keeps, 1 is white."),
+        ),
+    ),
+    Operation(
+        "color.temperature_tint",
+        "Temperature / tint",
+        "Color",
+        color.temperature_tint,
+        (
+            FloatParam("temperature", "Temperature", 0.0, minimum=-1.0, maximum=1.0,
+                       help="Positive warms (more red, less blue), negative cools."),
+            FloatParam("tint", "Tint", 0.0, minimum=-1.0, maximum=1.0,
+                       help="Positive towards magenta, negative towards green."),
+        ),
+    ),
+    Operation(
+        "color.normalize_color",
+        "Normalize colour",
+        "Color",
+        color.normalize_color,
+        (
+            ChoiceParam(
+                "method", "Method", "gray_world",
+                choices=(
+                    ("gray_world", "Gray world"),
+                    ("white_patch", "White patch"),
+                    ("contrast_stretch", "Contrast stretch"),
+                    ("standardize", "Standardize (mean 0, sd 1)"),
+                ),
+                help="Per-channel white balance or stretch computed from the image's own statistics.",
+            ),
+            FloatParam("percent_low", "Low percentile", 1.0, minimum=0.0, maximum=100.0, step=0.1, decimals=1,
+                       help="Contrast stretch: this percentile of each channel becomes 0."),
+            FloatParam("percent_high", "High percentile", 99.0, minimum=0.0, maximum=100.0, step=0.1, decimals=1,
+                       help="Contrast stretch and white patch: this percentile of each channel becomes 1."),
+        ),
+    ),
+    Operation(
+        "color.channel_mixer",
+        "Channel mixer",
+        "Color",
+        color.channel_mixer,
+        (
+            _mix("r_from_r", "Red from red", 1.0),
+            _mix("r_from_g", "Red from green", 0.0),
+            _mix("r_from_b", "Red from blue", 0.0),
+            _mix("g_from_r", "Green from red", 0.0),
+            _mix("g_from_g", "Green from green", 1.0),
+            _mix("g_from_b", "Green from blue", 0.0),
+            _mix("b_from_r", "Blue from red", 0.0),
+            _mix("b_from_g", "Blue from green", 0.0),
+            _mix("b_from_b", "Blue from blue", 1.0),
+        ),
+    ),
+]
