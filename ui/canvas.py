@@ -1,21 +1,130 @@
-"""The canvas: the image in a zoomable, pannable view."""
+"""The canvas: the image in a zoomable, pannable view, with before/after modes.
+
+Scene coordinates are full-resolution pixels of the edited ("after") image.
+Images are drawn straight from QImage, only the exposed part, choosing the
+display-resolution proxy when it has enough detail for the zoom and the
+full-resolution image when it does not: no multi-megapixel QPixmap is ever
+built on the GUI thread.
+"""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPixmap, QWheelEvent
-from PySide6.QtWidgets import QGraphicsPixmapItem, QGraphicsScene, QGraphicsView, QLabel
+from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPen, QWheelEvent
+from PySide6.QtWidgets import (
+    QGraphicsItem,
+    QGraphicsScene,
+    QGraphicsView,
+    QLabel,
+    QStyleOptionGraphicsItem,
+)
 
 ZOOM_STEP = 1.25
 MIN_ZOOM, MAX_ZOOM = 0.01, 64.0
 CANVAS_GREY = QColor(128, 128, 128)  # neutral mid-grey so colours are judged fairly
 
 
-class ImageCanvas(QGraphicsView):
-    """Shows one image; scene coordinates are full-resolution pixels.
+@dataclass
+class Picture:
+    """One image at up to two resolutions: a proxy reduced by ``factor`` and,
+    once rendered, the full-resolution image."""
 
-    A proxy image (``factor`` > 1) is drawn scaled up by its factor, so the
-    picture keeps its place and size when the full-resolution render
-    replaces it.
+    proxy: QImage | None = None
+    factor: int = 1
+    full: QImage | None = None
+    width: int = 0  # full-resolution size
+    height: int = 0
+
+    def best(self, screen_per_pixel: float) -> tuple[QImage | None, float]:
+        """The image to draw at this zoom and its scale to full resolution."""
+        if self.full is not None and (self.proxy is None or screen_per_pixel * self.factor > 1.0):
+            return self.full, 1.0
+        if self.proxy is not None:
+            return self.proxy, float(self.factor)
+        return self.full, 1.0
+
+
+class PictureItem(QGraphicsItem):
+    """Draws a :class:`Picture`, optionally clipped to the left or right of a
+    vertical line (the split of the before/after view)."""
+
+    def __init__(self):
+        super().__init__()
+        self.picture = Picture()
+        self.clip_left_of: float | None = None  # draw only x < this
+        self.clip_right_of: float | None = None  # draw only x >= this
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption)
+
+    def set_picture(self, picture: Picture) -> None:
+        self.prepareGeometryChange()
+        self.picture = picture
+        self.update()
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(0, 0, self.picture.width, self.picture.height)
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
+        lod = QStyleOptionGraphicsItem.levelOfDetailFromTransform(painter.worldTransform())
+        image, scale = self.picture.best(lod)
+        if image is None:
+            return
+        target = option.exposedRect.intersected(self.boundingRect())
+        if self.clip_left_of is not None:
+            target = target.intersected(QRectF(0, 0, max(0.0, self.clip_left_of), self.picture.height))
+        if self.clip_right_of is not None:
+            target = target.intersected(
+                QRectF(self.clip_right_of, 0, max(0.0, self.picture.width - self.clip_right_of), self.picture.height)
+            )
+        if target.isEmpty():
+            return
+        # Past 2 screen pixels per image pixel, show crisp pixels: that is what
+        # a pixel peeper wants; below, smooth the reduction.
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, lod * scale < 2.0)
+        source = QRectF(target.x() / scale, target.y() / scale, target.width() / scale, target.height() / scale)
+        painter.drawImage(target, image, source)
+
+
+class SplitHandle(QGraphicsItem):
+    """The draggable vertical line between before (left) and after (right)."""
+
+    def __init__(self, canvas: "ImageCanvas"):
+        super().__init__()
+        self._canvas = canvas
+        self.height = 0.0
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations, False)
+        self.setCursor(Qt.CursorShape.SplitHCursor)
+        self.setAcceptedMouseButtons(Qt.MouseButton.LeftButton)
+        self.setZValue(10)
+
+    def _width(self) -> float:
+        view_scale = self._canvas.zoom() or 1.0
+        return 12.0 / view_scale  # about 12 screen pixels to grab at any zoom
+
+    def boundingRect(self) -> QRectF:
+        w = self._width()
+        return QRectF(-w / 2, 0, w, self.height)
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        pen = QPen(QColor(255, 255, 255, 230))
+        pen.setCosmetic(True)
+        pen.setWidth(2)
+        painter.setPen(pen)
+        painter.drawLine(QPointF(0, 0), QPointF(0, self.height))
+
+    def mousePressEvent(self, event) -> None:
+        event.accept()
+
+    def mouseMoveEvent(self, event) -> None:
+        self._canvas.set_split(event.scenePos().x() / max(1.0, self._canvas.scene_width()))
+
+
+class ImageCanvas(QGraphicsView):
+    """Shows the edited image, and the "before" image in the compare modes.
+
+    Modes: ``"after"``, ``"split"`` (before left of a draggable line, after to
+    the right, same zoom and pan), ``"before"`` (hold backslash) and
+    ``"difference"`` (a heat map set with :meth:`set_difference`).
 
     Signals
     -------
@@ -23,76 +132,181 @@ class ImageCanvas(QGraphicsView):
         Full-resolution pixel under the cursor, (-1, -1) when off the image.
     zoom_changed(float)
         Screen pixels per image pixel.
+    view_changed()
+        Zoom or pan moved (side-by-side views follow each other).
+    clicked(float, float)
+        A click with the pick tool on, in image pixels.
     """
 
     pixel_hovered = Signal(int, int)
     zoom_changed = Signal(float)
+    view_changed = Signal()
+    clicked = Signal(float, float)
+
+    MODES = ("after", "split", "before", "difference")
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setScene(QGraphicsScene(self))
-        self._item = QGraphicsPixmapItem()
-        self._item.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
-        self.scene().addItem(self._item)
+        self.after_item = PictureItem()
+        self.before_item = PictureItem()
+        self.difference_item = PictureItem()
+        self.split_handle = SplitHandle(self)
+        for item in (self.before_item, self.after_item, self.difference_item, self.split_handle):
+            self.scene().addItem(item)
         self.setBackgroundBrush(QBrush(CANVAS_GREY))
         self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
         self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
-        self.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.FullViewportUpdate)
         self.setMouseTracking(True)
+        self.mode = "after"
+        self.split = 0.5
+        self.picking = False
         self._fit = True
-        self._full_size = (0, 0)
-        self.factor = 1
         self._badge = QLabel(self.viewport())
         self._badge.setStyleSheet(
             "QLabel { background: rgba(20, 20, 20, 190); color: #f0c674; padding: 3px 7px; border-radius: 4px; }"
         )
         self._badge.move(8, 8)
         self._badge.hide()
+        self._label = QLabel(self.viewport())
+        self._label.setStyleSheet(
+            "QLabel { background: rgba(20, 20, 20, 170); color: #e0e0e0; padding: 2px 6px; border-radius: 3px; }"
+        )
+        self._label.hide()
+        self.horizontalScrollBar().valueChanged.connect(self.view_changed)
+        self.verticalScrollBar().valueChanged.connect(self.view_changed)
+        self._apply_mode()
 
-    # -- image ---------------------------------------------------------------
-    def set_image(self, image: QImage, factor: int = 1, full_size: tuple[int, int] | None = None) -> None:
-        """Show ``image``, a render reduced by ``factor`` from ``full_size`` (w, h)."""
-        full_w, full_h = full_size or (image.width() * factor, image.height() * factor)
-        resized = (full_w, full_h) != self._full_size
-        self._full_size = (full_w, full_h)
-        self.factor = factor
-        self._item.setPixmap(QPixmap.fromImage(image))
-        self._item.setScale(full_w / max(1, image.width()))
-        self.scene().setSceneRect(QRectF(0, 0, full_w, full_h))
-        if factor > 1:
-            self._badge.setText(f"Preview (approximate, 1:{factor})")
-            self._badge.adjustSize()
-            self._badge.show()
-        else:
-            self._badge.hide()
+    # -- pictures -------------------------------------------------------------
+    @property
+    def factor(self) -> int:
+        return self.after_item.picture.factor
+
+    def scene_width(self) -> float:
+        return float(self.after_item.picture.width)
+
+    def set_after(self, image: QImage, factor: int, full_size: tuple[int, int]) -> None:
+        """Show ``image`` (reduced by ``factor`` from ``full_size`` (w, h)) as the result."""
+        self._set(self.after_item, image, factor, full_size)
+        resized = (full_size[0], full_size[1]) != (self.sceneRect().width(), self.sceneRect().height())
+        self.scene().setSceneRect(QRectF(0, 0, full_size[0], full_size[1]))
+        self.split_handle.prepareGeometryChange()
+        self.split_handle.height = float(full_size[1])
+        self._update_badge()
+        self._apply_mode()
         if resized and self._fit:
             self.fit_to_window()
 
+    # The skeleton's name for it, kept for callers that just show one image.
+    set_image = set_after
+
+    def set_before(self, image: QImage, factor: int, full_size: tuple[int, int]) -> None:
+        """The image to compare with (the original, or any earlier step)."""
+        self._set(self.before_item, image, factor, full_size)
+        self._apply_mode()
+
+    def set_difference(self, image: QImage, factor: int, full_size: tuple[int, int]) -> None:
+        self._set(self.difference_item, image, factor, full_size)
+        self._apply_mode()
+
+    def clear_before(self) -> None:
+        self.before_item.set_picture(Picture())
+        self.difference_item.set_picture(Picture())
+
+    @staticmethod
+    def _set(item: PictureItem, image: QImage, factor: int, full_size: tuple[int, int]) -> None:
+        old = item.picture
+        if factor > 1:
+            item.set_picture(Picture(image, factor, None, *full_size))
+            return
+        # A full render follows its own proxy: keep the proxy for zoomed-out views.
+        keep = (old.width, old.height) == tuple(full_size) and old.proxy is not None
+        item.set_picture(Picture(old.proxy if keep else None, old.factor if keep else 1, image, *full_size))
+
     def has_image(self) -> bool:
-        return not self._item.pixmap().isNull()
+        p = self.after_item.picture
+        return p.proxy is not None or p.full is not None
 
     def displayed_image(self) -> QImage:
-        return self._item.pixmap().toImage()
-
-    @property
-    def badge_text(self) -> str:
-        return self._badge.text() if self._badge.isVisible() or not self._badge.isHidden() else ""
+        """The best-resolution result image (full if rendered, else the proxy)."""
+        p = self.after_item.picture
+        return p.full if p.full is not None else p.proxy
 
     def is_preview_badge_shown(self) -> bool:
         return not self._badge.isHidden()
 
-    # -- zoom ------------------------------------------------------------------
+    def _update_badge(self) -> None:
+        p = self.after_item.picture
+        if p.full is None and p.factor > 1:
+            self._badge.setText(f"Preview (approximate, 1:{p.factor})")
+            self._badge.adjustSize()
+            self._badge.show()
+        else:
+            self._badge.hide()
+
+    # -- compare modes ------------------------------------------------------------
+    def set_mode(self, mode: str) -> None:
+        if mode not in self.MODES:
+            raise ValueError(f"unknown canvas mode {mode!r}")
+        self.mode = mode
+        self._apply_mode()
+
+    def set_split(self, fraction: float) -> None:
+        """Move the split line to ``fraction`` of the image width (0 to 1)."""
+        self.split = min(1.0, max(0.0, fraction))
+        self._apply_mode()
+
+    def before_scale(self) -> float:
+        """How much the before image is scaled to sit in the after image's frame."""
+        before, after = self.before_item.picture, self.after_item.picture
+        return after.width / before.width if before.width else 1.0
+
+    def effective_mode(self) -> str:
+        """The mode actually shown: compare modes need a before image."""
+        before = self.before_item.picture
+        if before.proxy is None and before.full is None:
+            return "after"
+        if self.mode == "difference" and self.difference_item.picture.width == 0:
+            return "after"
+        return self.mode
+
+    def _apply_mode(self) -> None:
+        mode = self.effective_mode()
+        after = self.after_item.picture
+        x = self.split * after.width
+        scale = self.before_scale()
+        self.before_item.setScale(scale)
+        self.after_item.setVisible(mode in ("after", "split"))
+        self.before_item.setVisible(mode in ("split", "before"))
+        self.difference_item.setVisible(mode == "difference")
+        self.after_item.clip_right_of = x if mode == "split" else None
+        self.before_item.clip_left_of = x / scale if mode == "split" else None
+        self.split_handle.setVisible(mode == "split")
+        self.split_handle.setPos(x, 0)
+        labels = {"split": "Before | After", "before": "Before", "difference": "Difference"}
+        if mode in labels:
+            self._label.setText(labels[mode])
+            self._label.adjustSize()
+            self._label.move(self.viewport().width() - self._label.width() - 8, 8)
+            self._label.show()
+        else:
+            self._label.hide()
+        self.after_item.update()
+        self.before_item.update()
+        self.scene().update()
+
+    # -- zoom --------------------------------------------------------------------
     def zoom(self) -> float:
         return self.transform().m11()
 
     def set_zoom(self, zoom: float) -> None:
         zoom = min(MAX_ZOOM, max(MIN_ZOOM, zoom))
         self._fit = False
-        self.resetTransform()
-        self.scale(zoom, zoom)
-        self._update_smoothing()
+        self.setTransform(self.transform().fromScale(zoom, zoom))
         self.zoom_changed.emit(zoom)
+        self.view_changed.emit()
 
     def zoom_in(self) -> None:
         self.set_zoom(self.zoom() * ZOOM_STEP)
@@ -105,15 +319,17 @@ class ImageCanvas(QGraphicsView):
 
     def fit_to_window(self) -> None:
         self._fit = True
-        if self._full_size[0] and self._full_size[1]:
+        if not self.sceneRect().isEmpty():
             self.fitInView(self.sceneRect(), Qt.AspectRatioMode.KeepAspectRatio)
-        self._update_smoothing()
         self.zoom_changed.emit(self.zoom())
+        self.view_changed.emit()
 
-    def _update_smoothing(self) -> None:
-        # Past 2x, show crisp pixels: that is what a pixel peeper wants.
-        mode = Qt.TransformationMode.FastTransformation if self.zoom() * self.factor >= 2 else Qt.TransformationMode.SmoothTransformation
-        self._item.setTransformationMode(mode)
+    def follow(self, other: "ImageCanvas") -> None:
+        """Take ``other``'s zoom and pan (side-by-side view)."""
+        if self.transform() != other.transform():
+            self.setTransform(other.transform())
+        self.horizontalScrollBar().setValue(other.horizontalScrollBar().value())
+        self.verticalScrollBar().setValue(other.verticalScrollBar().value())
 
     def visible_image_rect(self) -> QRectF:
         """The part of the image (full-resolution pixels) that is on screen."""
@@ -130,17 +346,31 @@ class ImageCanvas(QGraphicsView):
         super().resizeEvent(event)
         if self._fit:
             self.fit_to_window()
+        self._apply_mode()
+
+    def mousePressEvent(self, event) -> None:
+        if self.picking and event.button() == Qt.MouseButton.LeftButton:
+            point = self.mapToScene(event.position().toPoint())
+            if self.sceneRect().contains(point):
+                self.clicked.emit(point.x(), point.y())
+                event.accept()
+                return
+        super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event) -> None:
         super().mouseMoveEvent(event)
         point: QPointF = self.mapToScene(event.position().toPoint())
-        x, y = int(point.x()), int(point.y())
-        w, h = self._full_size
-        if 0 <= point.x() < w and 0 <= point.y() < h:
-            self.pixel_hovered.emit(x, y)
+        if self.sceneRect().contains(point):
+            self.pixel_hovered.emit(int(point.x()), int(point.y()))
         else:
             self.pixel_hovered.emit(-1, -1)
 
     def leaveEvent(self, event) -> None:
         super().leaveEvent(event)
         self.pixel_hovered.emit(-1, -1)
+
+    def set_picking(self, on: bool) -> None:
+        """Turn the pick tool on (a click reports a point) or off (drag pans)."""
+        self.picking = on
+        self.setDragMode(QGraphicsView.DragMode.NoDrag if on else QGraphicsView.DragMode.ScrollHandDrag)
+        self.viewport().setCursor(Qt.CursorShape.CrossCursor if on else Qt.CursorShape.OpenHandCursor)

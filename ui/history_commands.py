@@ -54,3 +54,60 @@ class EditStepCommand(QUndoCommand):
         # A gesture that ends where it began leaves no entry.
         self.setObsolete(self.new == self.old)
         return True
+
+
+class RemoveStepCommand(QUndoCommand):
+    """Delete a step."""
+
+    def __init__(self, document: Document, index: int):
+        self.document, self.index, self.step = document, index, document.steps[index]
+        super().__init__(f"Delete {_summary(document, self.step)}")
+
+    def redo(self) -> None:
+        self.document.remove(self.index)
+
+    def undo(self) -> None:
+        self.document.insert(self.index, self.step)
+
+
+class MoveStepCommand(QUndoCommand):
+    """Reorder: the step at ``source`` ends up at ``destination``."""
+
+    def __init__(self, document: Document, source: int, destination: int):
+        self.document, self.source, self.destination = document, source, destination
+        super().__init__(f"Move {_summary(document, document.steps[source])}")
+
+    def redo(self) -> None:
+        self.document.move(self.source, self.destination)
+
+    def undo(self) -> None:
+        self.document.move(self.destination, self.source)
+
+
+class ToggleStepCommand(QUndoCommand):
+    """Switch a step on or off without losing it."""
+
+    def __init__(self, document: Document, index: int, enabled: bool):
+        self.document, self.index, self.enabled = document, index, enabled
+        verb = "Enable" if enabled else "Disable"
+        super().__init__(f"{verb} {_summary(document, document.steps[index])}")
+
+    def redo(self) -> None:
+        self.document.replace(self.index, self.document.steps[self.index].with_enabled(self.enabled))
+
+    def undo(self) -> None:
+        self.document.replace(self.index, self.document.steps[self.index].with_enabled(not self.enabled))
+
+
+class ReplaceStepsCommand(QUndoCommand):
+    """Replace the whole list at once (import a recipe, append its steps)."""
+
+    def __init__(self, document: Document, steps, text: str):
+        super().__init__(text)
+        self.document, self.old, self.new = document, document.steps, tuple(steps)
+
+    def redo(self) -> None:
+        self.document.set_steps(self.new)
+
+    def undo(self) -> None:
+        self.document.set_steps(self.old)

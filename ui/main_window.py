@@ -1,45 +1,89 @@
-"""The main window: canvas, operation sidebar, parameter panel and history."""
+"""The main window: canvas, operation sidebar, parameter panel, steps and history."""
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Slot
-from PySide6.QtGui import QAction, QKeySequence, QUndoStack
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Slot
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
     QFileDialog,
     QLabel,
+    QLineEdit,
     QMainWindow,
     QMessageBox,
+    QProgressBar,
+    QSplitter,
+    QToolButton,
     QUndoView,
+    QAbstractSpinBox,
 )
 
 from editor.catalog import CATALOG, Catalog
+from editor.compare import difference_heatmap
 from editor.document import Document
 from editor.errors import EditorError
 from editor.image_file import FORMATS_BY_SUFFIX, load_image, save_image
 from editor.render import proxy_factor
 from editor.steps import Step
 
+from . import histogram_panel
 from .canvas import ImageCanvas
-from .history_commands import AddStepCommand, EditStepCommand
+from .histogram_panel import HistogramPanel
+from .history_commands import (
+    AddStepCommand,
+    EditStepCommand,
+    MoveStepCommand,
+    RemoveStepCommand,
+    ToggleStepCommand,
+)
 from .param_panel import ParamPanel
 from .render_worker import RenderResult, RenderWorker
 from .resources import icon
 from .sidebar import OperationSidebar
+from .steps_panel import StepsPanel
 
 APP_NAME = "Image Editor"
 OPEN_FILTER = "Images (*.png *.jpg *.jpeg *.tif *.tiff *.webp *.bmp *.gif *.ppm *.pgm *.tga);;All files (*)"
 EXPORT_FILTER = "PNG (*.png);;JPEG (*.jpg *.jpeg);;TIFF (*.tif *.tiff);;WebP (*.webp);;BMP (*.bmp)"
+BUSY_DELAY_MS = 300  # show progress only for work a person would notice
+COMPARE_MODES = {
+    "after": ("Result", "Show the edited image", "Alt+1"),
+    "split": ("Split Before/After", "Before left of a draggable line, after to the right", "Alt+2"),
+    "side": ("Side by Side", "Before and after next to each other, zoom and pan together", "Alt+3"),
+    "difference": ("Difference", "Amplified difference between before and after, as a heat map", "Alt+4"),
+}
+
+
+class _HoldBeforeKey(QObject):
+    """Backslash held down anywhere in the window shows the "before" image
+    (except while typing in a text or number field)."""
+
+    def __init__(self, window: "MainWindow"):
+        super().__init__(window)
+        self._window = window
+
+    def eventFilter(self, obj, event) -> bool:
+        kind = event.type()
+        if kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease) and event.key() == Qt.Key.Key_Backslash:
+            focus = QApplication.focusWidget()
+            if isinstance(focus, (QLineEdit, QAbstractSpinBox)) or not self._window.isActiveWindow():
+                return False
+            if not event.isAutoRepeat():
+                self._window.hold_before(kind == QEvent.Type.KeyPress)
+            return True
+        return False
 
 
 class MainWindow(QMainWindow):
     """The editor window.
 
     The document holds the state; this window shows it and turns gestures
-    into undo commands that call the document's primitives.
+    into undo commands that call the document's primitives. Renders run on
+    worker threads: one for the result, one for the "before" side of a
+    comparison.
     """
 
     def __init__(self, catalog: Catalog = CATALOG, parent=None):
@@ -47,46 +91,50 @@ class MainWindow(QMainWindow):
         self.catalog = catalog
         self.document: Document | None = None
         self.undo_stack = QUndoStack(self)
-        self.worker = RenderWorker(self)
+        self.worker = RenderWorker(self, "render-after")
+        self.before_worker = RenderWorker(self, "render-before")
         self._pending: Step | None = None  # previewed, not yet applied
         self._gesture = 0
         self._in_gesture = False
-        self._shown: tuple[int, int] = (0, 0)  # (generation, factor) on the canvas
+        self._shown: tuple[int, int] = (0, 0)  # (generation, factor) of the result on the canvas
         self._result: RenderResult | None = None
+        self.compare_mode = "after"
+        self.before_count = 0  # "before" is the image after this many steps (0 = original)
+        self._holding_before = False
+        self._syncing_views = False
 
         self.canvas = ImageCanvas()
-        self.setCentralWidget(self.canvas)
+        self.before_canvas = ImageCanvas()
+        self.before_canvas.hide()
+        self.views = QSplitter()
+        self.views.addWidget(self.before_canvas)
+        self.views.addWidget(self.canvas)
+        self.setCentralWidget(self.views)
         self.sidebar = OperationSidebar(catalog)
         self.param_panel = ParamPanel()
+        self.steps_panel = StepsPanel()
+        self.histogram_panel = HistogramPanel()
         self.history_view = QUndoView(self.undo_stack)
-        self.history_view.setEmptyLabel("Original")
+        self.history_view.setEmptyLabel("Opened")
         self._add_dock("Operations", self.sidebar, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._add_dock("Settings", self.param_panel, Qt.DockWidgetArea.RightDockWidgetArea)
-        self._add_dock("History", self.history_view, Qt.DockWidgetArea.RightDockWidgetArea)
+        self._add_dock("Steps", self.steps_panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        histogram_dock = self._add_dock("Histogram", self.histogram_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
+        history_dock = self._add_dock("History", self.history_view, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tabifyDockWidget(self.findChild(QDockWidget, "steps"), history_dock)
+        self.findChild(QDockWidget, "steps").raise_()
+        histogram_dock.setMaximumHeight(260)
 
-        self.probe_label = QLabel()
-        self.zoom_label = QLabel()
-        self.size_label = QLabel()
-        for label in (self.probe_label, self.size_label, self.zoom_label):
-            self.statusBar().addPermanentWidget(label)
-
+        self._create_status_bar()
         self._create_actions()
         self._create_menus()
         self._create_toolbar()
-
-        self.sidebar.operation_chosen.connect(self.choose_operation)
-        self.param_panel.values_changed.connect(self._on_values_changed)
-        self.param_panel.apply_requested.connect(self.apply_pending)
-        self.param_panel.cancel_requested.connect(self.cancel_pending)
-        self.worker.rendered.connect(self._on_rendered)
-        self.worker.failed.connect(self._on_render_failed)
-        self.canvas.pixel_hovered.connect(self._probe)
-        self.canvas.zoom_changed.connect(self._show_zoom)
-        self.undo_stack.cleanChanged.connect(self._clean_changed)
-        self.undo_stack.indexChanged.connect(self._history_moved)
+        self._connect()
+        self._hold_filter = _HoldBeforeKey(self)
+        QApplication.instance().installEventFilter(self._hold_filter)
 
         self.setWindowTitle(f"[*]{APP_NAME}")
-        self.resize(1280, 820)
+        self.resize(1400, 880)
         self._update_actions()
 
     def _add_dock(self, title: str, widget, area) -> QDockWidget:
@@ -96,17 +144,39 @@ class MainWindow(QMainWindow):
         self.addDockWidget(area, dock)
         return dock
 
+    def _create_status_bar(self) -> None:
+        self.probe_label = QLabel()
+        self.zoom_label = QLabel()
+        self.size_label = QLabel()
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 0)  # busy: one operation has no partial progress to show
+        self.progress.setMaximumWidth(140)
+        self.progress.setFormat("Rendering\u2026")
+        self.cancel_render_button = QToolButton(text="Cancel")
+        self.cancel_render_button.setToolTip("Stop the render in progress (Escape)")
+        self.progress.hide()
+        self.cancel_render_button.hide()
+        self._busy_timer = QTimer(self, singleShot=True, interval=BUSY_DELAY_MS)
+        self._busy_timer.timeout.connect(self._show_busy)
+        bar = self.statusBar()
+        for widget in (self.probe_label, self.progress, self.cancel_render_button, self.size_label, self.zoom_label):
+            bar.addPermanentWidget(widget)
+
     # -- actions: created in one place, enabled in one place ----------------------
     def _create_actions(self) -> None:
         def action(text, slot, shortcut=None, icon_name=None, tip=""):
             act = QAction(text, self)
             if shortcut is not None:
-                if isinstance(shortcut, (list, tuple)):
-                    act.setShortcuts([QKeySequence(s) for s in shortcut])
-                else:
-                    act.setShortcut(QKeySequence(shortcut))
+                shortcuts = shortcut if isinstance(shortcut, (list, tuple)) else [shortcut]
+                keys = []
+                for s in shortcuts:
+                    keys += QKeySequence.keyBindings(s) if isinstance(s, QKeySequence.StandardKey) else [QKeySequence(s)]
+                act.setShortcuts(keys)
             if icon_name:
                 act.setIcon(icon(icon_name))
+            plain = text.replace("&", "").rstrip(".\u2026")
+            keys_text = act.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+            act.setToolTip(f"{plain} ({keys_text})" if keys_text else plain)
             act.setStatusTip(tip)
             act.triggered.connect(slot)
             return act
@@ -122,26 +192,43 @@ class MainWindow(QMainWindow):
         self.redo_action = self.undo_stack.createRedoAction(self, "&Redo")
         self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
         self.redo_action.setIcon(icon("redo"))
-        self.apply_action = action("&Apply", self.apply_pending, None, "apply", "Add the previewed operation")
-        self.cancel_action = action("&Cancel Preview", self.cancel_pending, None, None, "Drop the preview")
+        self.apply_action = action("&Apply", self.apply_pending, "Ctrl+Return", "apply", "Add the previewed operation")
+        self.cancel_action = action("&Cancel", self.cancel, "Escape", "cancel", "Drop the preview or stop rendering")
         self.zoom_in_action = action("Zoom &In", self.canvas.zoom_in, [QKeySequence.StandardKey.ZoomIn, "Ctrl+="], "zoom-in")
         self.zoom_out_action = action("Zoom &Out", self.canvas.zoom_out, QKeySequence.StandardKey.ZoomOut, "zoom-out")
         self.fit_action = action("&Fit to Window", self.canvas.fit_to_window, "Ctrl+0", "zoom-fit")
         self.actual_size_action = action("&100%", self.canvas.actual_size, "Ctrl+1", "zoom-100")
         self.find_action = action("Find Operation", self._focus_search, QKeySequence.StandardKey.Find)
         self.addAction(self.find_action)
+        self.compare_group = QActionGroup(self)
+        self.compare_actions: dict[str, QAction] = {}
+        for mode, (text, tip, key) in COMPARE_MODES.items():
+            act = action(text, lambda _=False, m=mode: self.set_compare_mode(m), key, f"compare-{mode}", tip)
+            act.setCheckable(True)
+            self.compare_group.addAction(act)
+            self.compare_actions[mode] = act
+        self.compare_actions["after"].setChecked(True)
+        self.hold_hint_action = QAction("Hold \\ to See Before", self)
+        self.hold_hint_action.setEnabled(False)
 
     def _create_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        file_menu.addActions([self.open_action, self.export_action])
-        file_menu.addSeparator()
-        file_menu.addAction(self.quit_action)
+        self.file_menu = self.menuBar().addMenu("&File")
+        self.file_menu.addActions([self.open_action, self.export_action])
+        self.file_menu.addSeparator()
+        self.file_menu.addAction(self.quit_action)
         edit_menu = self.menuBar().addMenu("&Edit")
         edit_menu.addActions([self.undo_action, self.redo_action])
         edit_menu.addSeparator()
         edit_menu.addActions([self.apply_action, self.cancel_action, self.find_action])
-        view_menu = self.menuBar().addMenu("&View")
-        view_menu.addActions([self.zoom_in_action, self.zoom_out_action, self.fit_action, self.actual_size_action])
+        self.view_menu = self.menuBar().addMenu("&View")
+        self.view_menu.addActions([self.zoom_in_action, self.zoom_out_action, self.fit_action, self.actual_size_action])
+        self.view_menu.addSeparator()
+        self.view_menu.addActions(list(self.compare_actions.values()))
+        self.view_menu.addAction(self.hold_hint_action)
+        self.view_menu.addSeparator()
+        panels = self.view_menu.addMenu("&Panels")
+        for dock in self.findChildren(QDockWidget):
+            panels.addAction(dock.toggleViewAction())
 
     def _create_toolbar(self) -> None:
         bar = self.addToolBar("Main")
@@ -151,14 +238,42 @@ class MainWindow(QMainWindow):
         bar.addActions([self.undo_action, self.redo_action])
         bar.addSeparator()
         bar.addActions([self.zoom_in_action, self.zoom_out_action, self.fit_action, self.actual_size_action])
+        bar.addSeparator()
+        bar.addActions(list(self.compare_actions.values()))
 
     def _update_actions(self) -> None:
         has_doc = self.document is not None
-        for act in (self.export_action, self.zoom_in_action, self.zoom_out_action, self.fit_action, self.actual_size_action):
+        for act in (self.export_action, self.zoom_in_action, self.zoom_out_action, self.fit_action,
+                    self.actual_size_action, *self.compare_actions.values()):
             act.setEnabled(has_doc)
         self.apply_action.setEnabled(self._pending is not None)
-        self.cancel_action.setEnabled(self._pending is not None)
+        self.cancel_action.setEnabled(self._pending is not None or self.worker.busy)
         self.sidebar.setEnabled(has_doc)
+
+    def _connect(self) -> None:
+        self.sidebar.operation_chosen.connect(self.choose_operation)
+        self.param_panel.values_changed.connect(self._on_values_changed)
+        self.param_panel.apply_requested.connect(self.apply_pending)
+        self.param_panel.cancel_requested.connect(self.cancel_pending)
+        self.param_panel.pick_requested.connect(self._start_pick)
+        self.steps_panel.step_selected.connect(self.select_step)
+        self.steps_panel.toggle_requested.connect(self._toggle_step)
+        self.steps_panel.delete_requested.connect(self._delete_step)
+        self.steps_panel.move_requested.connect(self._move_step)
+        self.steps_panel.compare_requested.connect(self.set_before_count)
+        self.worker.rendered.connect(self._on_rendered)
+        self.worker.failed.connect(self._on_render_failed)
+        self.worker.busy_changed.connect(self._on_busy)
+        self.before_worker.rendered.connect(self._on_before_rendered)
+        self.before_worker.failed.connect(self._on_before_failed)
+        self.canvas.pixel_hovered.connect(self._probe)
+        self.canvas.zoom_changed.connect(self._show_zoom)
+        self.canvas.clicked.connect(self._picked)
+        self.canvas.view_changed.connect(lambda: self._sync_views(self.canvas, self.before_canvas))
+        self.before_canvas.view_changed.connect(lambda: self._sync_views(self.before_canvas, self.canvas))
+        self.cancel_render_button.clicked.connect(self.cancel_render)
+        self.undo_stack.cleanChanged.connect(self._clean_changed)
+        self.undo_stack.indexChanged.connect(self._history_moved)
 
     # -- files ---------------------------------------------------------------
     def open_dialog(self) -> None:
@@ -168,6 +283,8 @@ class MainWindow(QMainWindow):
 
     def open_file(self, path: str | Path) -> bool:
         """Open ``path``; on failure say why and keep the current image."""
+        if not self.maybe_save():
+            return False
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
             loaded = load_image(path)
@@ -184,11 +301,16 @@ class MainWindow(QMainWindow):
     def set_document(self, document: Document) -> None:
         """Show ``document``, dropping the previous one and its history."""
         self.worker.cancel()
+        self.before_worker.cancel()
         self._pending = None
         self.param_panel.clear()
         self.undo_stack.clear()
         self.document = document
         document.subscribe(self._on_document_changed)
+        self.before_count = 0
+        self.steps_panel.set_document(document)
+        self.canvas.clear_before()
+        self.before_canvas.clear_before()
         h, w = document.source.shape[:2]
         name = Path(document.info.path).name if document.info.path else "Untitled"
         self.setWindowTitle(f"{name}[*] \u2014 {APP_NAME}")
@@ -197,6 +319,22 @@ class MainWindow(QMainWindow):
         self._shown = (0, 0)
         self._request_render(final=True)
         self._update_actions()
+
+    def maybe_save(self) -> bool:
+        """Ask before unsaved edits would be lost; False means the user cancelled."""
+        if self.document is None or self.undo_stack.isClean():
+            return True
+        saver = getattr(self, "save_project", None)
+        buttons = QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel
+        if saver is not None:
+            buttons |= QMessageBox.StandardButton.Save
+        answer = QMessageBox.question(
+            self, "Unsaved edits", "The image has edits that are not saved in a project. Save them first?",
+            buttons, QMessageBox.StandardButton.Cancel,
+        )
+        if answer == QMessageBox.StandardButton.Save:
+            return bool(saver())
+        return answer == QMessageBox.StandardButton.Discard
 
     def export_dialog(self) -> None:
         if self.document is None:
@@ -241,8 +379,24 @@ class MainWindow(QMainWindow):
             return
         op = self.catalog.get(op_id)
         self._pending = Step(op_id, op.defaults())
+        self.steps_panel.select(-1)
         self.param_panel.show_operation(op, op.defaults(), "new")
         self._request_render(final=True)
+        self._update_actions()
+
+    def select_step(self, index: int) -> None:
+        """Edit step ``index``: its sliders come back; moving them re-renders from it."""
+        if self.document is None:
+            return
+        if self._pending is not None:
+            self._pending = None
+            self._request_render(final=True)
+        if not 0 <= index < len(self.document.steps):
+            self.param_panel.clear()
+            self._update_actions()
+            return
+        step = self.document.steps[index]
+        self.param_panel.show_operation(self.catalog.get(step.op_id), dict(step.params), "edit", index)
         self._update_actions()
 
     def apply_pending(self) -> None:
@@ -253,9 +407,9 @@ class MainWindow(QMainWindow):
         self._pending = None
         self.undo_stack.push(AddStepCommand(self.document, step))
         index = len(self.document.steps) - 1
-        op = self.catalog.get(step.op_id)
         # The applied step stays in the panel: further moves edit it.
-        self.param_panel.show_operation(op, dict(step.params), "edit", index)
+        self.param_panel.show_operation(self.catalog.get(step.op_id), dict(step.params), "edit", index)
+        self.steps_panel.select(index)
         self._update_actions()
 
     def cancel_pending(self) -> None:
@@ -267,13 +421,28 @@ class MainWindow(QMainWindow):
         self._request_render(final=True)
         self._update_actions()
 
+    def cancel(self) -> None:
+        """Escape: drop the preview if there is one, else stop rendering."""
+        if self._pending is not None:
+            self.cancel_pending()
+        else:
+            self.cancel_render()
+
+    def cancel_render(self) -> None:
+        """Stop the render in progress; the canvas keeps what it shows."""
+        self.worker.cancel()
+        self.before_worker.cancel()
+        self._busy_timer.stop()
+        self.progress.hide()
+        self.cancel_render_button.hide()
+        self.statusBar().showMessage("Rendering cancelled", 4000)
+
     def _on_values_changed(self, values: dict[str, Any], final: bool) -> None:
-        if self.document is None:
+        if self.document is None or self.param_panel.operation is None:
             return
         self._in_gesture = not final
         try:
-            op = self.param_panel.operation
-            values = op.validate(values)
+            values = self.param_panel.operation.validate(values)
         except EditorError as exc:
             self.statusBar().showMessage(str(exc), 5000)
             return
@@ -291,26 +460,36 @@ class MainWindow(QMainWindow):
             self._gesture += 1
 
     def _on_document_changed(self) -> None:
+        if self.before_count > len(self.document.steps):
+            self.before_count = 0
+        self.steps_panel.before_count = self.before_count
+        self.steps_panel.refresh()
         self._request_render(final=not self._in_gesture)
 
     def _display_steps(self) -> tuple[Step, ...]:
         steps = self.document.steps
         return steps + (self._pending,) if self._pending is not None else steps
 
+    def proxy_factor(self) -> int:
+        """Reduction that renders about as many pixels as the canvas shows."""
+        ratio = self.canvas.devicePixelRatioF()
+        viewport = self.canvas.viewport().size()
+        return proxy_factor(self.document.source.shape, int(viewport.width() * ratio), int(viewport.height() * ratio))
+
     def _request_render(self, final: bool) -> None:
         if self.document is None:
             return
         steps = self._display_steps()
-        ratio = self.canvas.devicePixelRatioF()
-        viewport = self.canvas.viewport().size()
-        factor = proxy_factor(self.document.source.shape, int(viewport.width() * ratio), int(viewport.height() * ratio))
+        factor = self.proxy_factor()
         if not final:
-            live = all(self.catalog.get(s.op_id).live for s in steps[-1:])
-            if live:
-                self.worker.request(self.document, steps, (factor,))
+            # Operations too slow to follow a slider render when the gesture ends.
+            if steps and not self.catalog.get(steps[-1].op_id).live:
+                self.statusBar().showMessage("This operation previews when you release the control", 3000)
+                return
+            self.worker.request(self.document, steps, (factor,), analyse=histogram_panel.analyse)
             return
         factors = (factor, 1) if factor > 1 else (1,)
-        self.worker.request(self.document, steps, factors)
+        self.worker.request(self.document, steps, factors, analyse=histogram_panel.analyse)
 
     def _on_rendered(self, result: RenderResult) -> None:
         generation, factor = self._shown
@@ -318,13 +497,144 @@ class MainWindow(QMainWindow):
             return  # an older render finishing late never replaces a newer one
         self._shown = (result.generation, result.factor)
         self._result = result
-        self.canvas.set_image(result.image, result.factor, result.full_size)
+        self.canvas.set_after(result.image, result.factor, result.full_size)
+        if result.analysis is not None and (result.factor > 1 or self.histogram_panel.histogram is None
+                                            or result.generation != generation):
+            self.histogram_panel.set_histogram(result.analysis)
         w, h = result.full_size
-        self.size_label.setText(f"{w} \u00d7 {h}")
+        self.size_label.setText(f"{w} \u00d7 {h}" + (" (preview)" if result.factor > 1 else ""))
+        self._request_before(result)
 
     def _on_render_failed(self, generation: int, message: str) -> None:
         if generation >= self._shown[0]:
             self.statusBar().showMessage(f"Cannot render: {message}", 8000)
+
+    def _on_busy(self, busy: bool) -> None:
+        if busy:
+            self._busy_timer.start()
+        else:
+            self._busy_timer.stop()
+            self.progress.hide()
+            self.cancel_render_button.hide()
+        self._update_actions()
+
+    def _show_busy(self) -> None:
+        if self.worker.busy:
+            self.progress.show()
+            self.cancel_render_button.show()
+
+    # -- before/after ------------------------------------------------------------
+    def set_compare_mode(self, mode: str) -> None:
+        """``"after"``, ``"split"``, ``"side"`` (side by side) or ``"difference"``."""
+        if mode not in COMPARE_MODES:
+            raise ValueError(f"unknown compare mode {mode!r}")
+        self.compare_mode = mode
+        self.compare_actions[mode].setChecked(True)
+        self.before_canvas.setVisible(mode == "side")
+        self._apply_canvas_mode()
+        if mode == "side":
+            QTimer.singleShot(0, lambda: self.before_canvas.follow(self.canvas))
+        if self._result is not None:
+            self._request_before(self._result)
+
+    def set_before_count(self, count: int) -> None:
+        """Compare with the image after ``count`` steps (0 = the original)."""
+        if self.document is None:
+            return
+        self.before_count = max(0, min(count, len(self.document.steps)))
+        self.steps_panel.before_count = self.before_count
+        self.steps_panel.refresh()
+        label = "the original" if self.before_count == 0 else f"step {self.before_count}"
+        self.statusBar().showMessage(f"Comparing with {label}", 4000)
+        if self.compare_mode == "after":
+            self.set_compare_mode("split")
+        elif self._result is not None:
+            self._request_before(self._result)
+
+    def hold_before(self, down: bool) -> None:
+        """While backslash is held, show the before image."""
+        if self.document is None or down == self._holding_before:
+            return
+        self._holding_before = down
+        self._apply_canvas_mode()
+        if down and self._result is not None:
+            self._request_before(self._result)
+
+    def _apply_canvas_mode(self) -> None:
+        if self._holding_before:
+            self.canvas.set_mode("before")
+        else:
+            self.canvas.set_mode({"side": "after"}.get(self.compare_mode, self.compare_mode))
+
+    def _wants_before(self) -> bool:
+        return self.compare_mode != "after" or self._holding_before
+
+    def _request_before(self, result: RenderResult) -> None:
+        if self.document is None or not self._wants_before():
+            return
+        document, count, factor = self.document, self.before_count, result.factor
+        before_steps = document.steps[:count]
+        if self.compare_mode == "difference" and not self._holding_before:
+            after = result.pixels
+
+            def compute(f, cancel):
+                before = document.render(steps=before_steps, factor=f, cancel=cancel)
+                return difference_heatmap(after, before)
+
+            self.before_worker.submit(compute, (factor,), document.source.shape, tag=("difference", result.full_size))
+        else:
+            self.before_worker.request(document, before_steps, (factor,), tag=("before", None))
+
+    def _on_before_rendered(self, result: RenderResult) -> None:
+        kind, full_size = result.tag
+        if kind == "difference":
+            self.canvas.set_difference(result.image, result.factor, full_size)
+            return
+        self.canvas.set_before(result.image, result.factor, result.full_size)
+        self.before_canvas.set_after(result.image, result.factor, result.full_size)
+        if self.compare_mode == "split" and not self._same_aspect(result.full_size):
+            self.statusBar().showMessage("The images differ in shape: showing them side by side", 5000)
+            self.set_compare_mode("side")
+
+    def _on_before_failed(self, _generation: int, message: str) -> None:
+        self.statusBar().showMessage(f"Cannot compare: {message}", 6000)
+        if self.compare_mode == "difference":
+            self.set_compare_mode("side")
+
+    def _same_aspect(self, before_size: tuple[int, int]) -> bool:
+        if self._result is None:
+            return True
+        (bw, bh), (aw, ah) = before_size, self._result.full_size
+        return abs(bw / bh - aw / ah) <= 0.01 * (aw / ah)
+
+    def _sync_views(self, leader: ImageCanvas, follower: ImageCanvas) -> None:
+        if self._syncing_views or self.compare_mode != "side":
+            return
+        self._syncing_views = True
+        follower.follow(leader)
+        self._syncing_views = False
+
+    # -- steps panel requests, as undo commands ----------------------------------
+    def _toggle_step(self, index: int, enabled: bool) -> None:
+        self.undo_stack.push(ToggleStepCommand(self.document, index, enabled))
+
+    def _delete_step(self, index: int) -> None:
+        if self.param_panel.mode == "edit":
+            self.param_panel.clear()
+        self.undo_stack.push(RemoveStepCommand(self.document, index))
+
+    def _move_step(self, source: int, destination: int) -> None:
+        if self.param_panel.mode == "edit":
+            self.param_panel.clear()
+        self.undo_stack.push(MoveStepCommand(self.document, source, destination))
+        self.steps_panel.select(destination)
+
+    def _history_moved(self, _index: int) -> None:
+        self._sync_panel_to_document()
+        self._update_actions()
+
+    def _clean_changed(self, clean: bool) -> None:
+        self.setWindowModified(not clean)
 
     def _sync_panel_to_document(self) -> None:
         """After undo/redo, show the edited step's current values (or nothing)."""
@@ -340,12 +650,19 @@ class MainWindow(QMainWindow):
             return
         self.param_panel.set_values(dict(step.params))
 
-    def _history_moved(self, _index: int) -> None:
-        self._sync_panel_to_document()
-        self._update_actions()
+    # -- picking points on the canvas ------------------------------------------------
+    def _start_pick(self, widget) -> None:
+        self._picking_widget = widget
+        self.canvas.set_picking(widget is not None)
+        if widget is not None:
+            self.statusBar().showMessage("Click on the image to pick the point", 5000)
 
-    def _clean_changed(self, clean: bool) -> None:
-        self.setWindowModified(not clean)
+    def _picked(self, x: float, y: float) -> None:
+        widget = getattr(self, "_picking_widget", None)
+        self.canvas.set_picking(False)
+        self._picking_widget = None
+        if widget is not None:
+            widget.picked(x, y)
 
     # -- status bar ---------------------------------------------------------------
     def _show_zoom(self, zoom: float) -> None:
@@ -365,12 +682,18 @@ class MainWindow(QMainWindow):
         values = [float(value)] if result.pixels.ndim == 2 else [float(v) for v in value]
         names = "L" if len(values) == 1 else "RGBA"[: len(values)]
         text = "  ".join(f"{n} {round(v * 255):3d} ({v:.3f})" for n, v in zip(names, values))
-        self.probe_label.setText(f"x {x}, y {y}   {text}")
+        approx = " (preview)" if result.factor > 1 else ""
+        self.probe_label.setText(f"x {x}, y {y}   {text}{approx}")
 
     def _focus_search(self) -> None:
         self.sidebar.search.setFocus()
         self.sidebar.search.selectAll()
 
     def closeEvent(self, event) -> None:
+        if not self.maybe_save():
+            event.ignore()
+            return
+        QApplication.instance().removeEventFilter(self._hold_filter)
         self.worker.shutdown()
+        self.before_worker.shutdown()
         super().closeEvent(event)

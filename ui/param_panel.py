@@ -34,6 +34,7 @@ class ParamPanel(QWidget):
     """
 
     values_changed = Signal(dict, bool)
+    pick_requested = Signal(object)  # a PointWidget wants a canvas click, or None
     apply_requested = Signal()
     cancel_requested = Signal()
 
@@ -89,6 +90,8 @@ class ParamPanel(QWidget):
             widget = widget_for(param)
             widget.set_value(values.get(param.name, param.default))
             widget.changed.connect(self._changed)
+            if hasattr(widget, "pick_requested"):
+                widget.pick_requested.connect(self.pick_requested)
             self.widgets[param.name] = widget
             if param.kind == "bool":
                 self.form.addRow("", widget)

@@ -325,6 +325,44 @@ class KernelWidget(ParamWidget):
         self._moved(final=True)
 
 
+class PointWidget(ParamWidget):
+    """A pixel position: typed, or picked with a click on the canvas."""
+
+    pick_requested = Signal(object)
+
+    def __init__(self, param, parent=None):
+        super().__init__(param, parent)
+        self.x_spin = QDoubleSpinBox(decimals=0, maximum=1e6, prefix="x ")
+        self.y_spin = QDoubleSpinBox(decimals=0, maximum=1e6, prefix="y ")
+        self.pick_button = QToolButton(text="Pick", toolTip="Click on the image to choose the point")
+        self.pick_button.setCheckable(True)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for widget in (self.x_spin, self.y_spin, self.pick_button):
+            layout.addWidget(widget)
+        self.set_value(param.default)
+        for spin in (self.x_spin, self.y_spin):
+            spin.setKeyboardTracking(False)
+            spin.valueChanged.connect(lambda _: self._moved(final=True))
+        self.pick_button.toggled.connect(lambda on: self.pick_requested.emit(self if on else None))
+
+    def value(self):
+        return (float(self.x_spin.value()), float(self.y_spin.value()))
+
+    def set_value(self, value) -> None:
+        x, y = self.param.validate(value)
+        for spin, v in ((self.x_spin, x), (self.y_spin, y)):
+            spin.blockSignals(True)
+            spin.setValue(v)
+            spin.blockSignals(False)
+
+    def picked(self, x: float, y: float) -> None:
+        """The canvas reports a click: take it as one finished gesture."""
+        self.set_value((round(x), round(y)))
+        self.pick_button.setChecked(False)
+        self._moved(final=True)
+
+
 class TextWidget(ParamWidget):
     """Fallback for structured values (points, rectangles, curves, matrices):
     typed as numbers separated by commas, groups by semicolons."""
@@ -374,7 +412,7 @@ WIDGETS: dict[str, type[ParamWidget]] = {
     "bool": BoolWidget,
     "color": ColorWidget,
     "kernel": KernelWidget,
-    "point": TextWidget,
+    "point": PointWidget,
     "rect": TextWidget,
     "curve": TextWidget,
     "quad": TextWidget,

@@ -1,16 +1,19 @@
 """Background rendering: the newest request wins, stale work is dropped.
 
-One worker thread renders while the GUI thread stays free: NumPy releases the
-GIL in its loops. A new request supersedes any pending one, and a render in
-progress is cancelled between steps as soon as a newer request exists.
+One worker thread renders while the GUI thread stays free (NumPy releases
+the GIL in its loops). A new request supersedes any pending one, and a render
+in progress is cancelled between steps as soon as a newer request exists.
+Conversion to QImage also happens here: QImage, unlike QPixmap, may be made
+off the GUI thread.
 """
 from __future__ import annotations
 
 import sys
 import threading
+import time
 import traceback
-from dataclasses import dataclass
-from typing import Sequence
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
@@ -21,6 +24,11 @@ from editor.errors import EditorError, RenderCancelled
 from editor.steps import Step
 
 from .qt_image import to_qimage
+
+# compute(factor, cancel) -> pixels. ``cancel()`` is true once the job is stale.
+Compute = Callable[[int, Callable[[], bool]], np.ndarray]
+# analyse(pixels, factor) -> anything the GUI wants with the result (a histogram).
+Analyse = Callable[[np.ndarray, int], object]
 
 
 @dataclass
@@ -33,19 +41,23 @@ class RenderResult:
     image: QImage
     full_size: tuple[int, int]  # (width, height) at full resolution
     tag: object = None
+    analysis: object = None
+    seconds: float = 0.0
 
 
 @dataclass
 class _Job:
     generation: int
-    document: Document
-    steps: tuple[Step, ...]
+    compute: Compute
     factors: tuple[int, ...]
+    source_size: tuple[int, int]
     tag: object
+    analyse: Analyse | None = None
+    started: float = field(default_factory=time.perf_counter)
 
 
 class RenderWorker(QObject):
-    """Renders documents off the GUI thread.
+    """Runs render jobs off the GUI thread, newest first.
 
     Signals
     -------
@@ -54,31 +66,57 @@ class RenderWorker(QObject):
     failed(int, str)
         The generation and a message fit for the user.
     busy_changed(bool)
+        True when a job starts, False when the worker goes idle.
     """
 
     rendered = Signal(object)
     failed = Signal(int, str)
     busy_changed = Signal(bool)
 
-    def __init__(self, parent=None):
+    def __init__(self, parent=None, name: str = "render-worker"):
         super().__init__(parent)
         self._cond = threading.Condition()
         self._pending: _Job | None = None
         self._latest = 0
         self._stopping = False
-        self._thread = threading.Thread(target=self._loop, name="render-worker", daemon=True)
+        self.busy = False
+        self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
         self._thread.start()
 
     @property
     def latest_generation(self) -> int:
         return self._latest
 
-    def request(self, document: Document, steps: Sequence[Step], factors: Sequence[int], tag: object = None) -> int:
-        """Queue a render of ``steps`` at each of ``factors`` in turn (a proxy,
-        then full size); returns its generation number."""
+    def request(
+        self,
+        document: Document,
+        steps: Sequence[Step],
+        factors: Sequence[int],
+        tag: object = None,
+        analyse: Analyse | None = None,
+    ) -> int:
+        """Render ``steps`` of ``document`` at each of ``factors`` in turn (a
+        proxy, then full size); returns the request's generation number."""
+        steps = tuple(steps)
+
+        def compute(factor, cancel):
+            return document.render(steps=steps, factor=factor, cancel=cancel)
+
+        return self.submit(compute, factors, document.source.shape, tag, analyse)
+
+    def submit(
+        self,
+        compute: Compute,
+        factors: Sequence[int],
+        source_shape: tuple[int, ...],
+        tag: object = None,
+        analyse: Analyse | None = None,
+    ) -> int:
+        """Queue any ``compute(factor, cancel) -> pixels`` job."""
         with self._cond:
             self._latest += 1
-            self._pending = _Job(self._latest, document, tuple(steps), tuple(factors), tag)
+            size = (source_shape[1], source_shape[0])
+            self._pending = _Job(self._latest, compute, tuple(factors), size, tag, analyse)
             self._cond.notify()
             return self._latest
 
@@ -94,33 +132,38 @@ class RenderWorker(QObject):
             self._latest += 1
             self._pending = None
             self._cond.notify()
-        self._thread.join(timeout=5)
+        self._thread.join(timeout=10)
 
     def _loop(self) -> None:
         while True:
             with self._cond:
                 while self._pending is None and not self._stopping:
+                    if self.busy:
+                        self.busy = False
+                        self.busy_changed.emit(False)
                     self._cond.wait()
                 if self._stopping:
                     return
                 job, self._pending = self._pending, None
-            self.busy_changed.emit(True)
-            try:
-                self._run(job)
-            finally:
-                self.busy_changed.emit(False)
+            if not self.busy:
+                self.busy = True
+                self.busy_changed.emit(True)
+            self._run(job)
 
     def _run(self, job: _Job) -> None:
-        stale = lambda: job.generation != self._latest or self._stopping  # noqa: E731
-        h, w = job.document.source.shape[:2]
+        def stale() -> bool:
+            return job.generation != self._latest or self._stopping
+
+        w, h = job.source_size
         for factor in job.factors:
             if stale():
                 return
             try:
-                pixels = job.document.render(steps=job.steps, factor=factor, cancel=stale)
+                pixels = job.compute(factor, stale)
                 if stale():
                     return
                 image = to_qimage(pixels)
+                analysis = job.analyse(pixels, factor) if job.analyse is not None else None
             except RenderCancelled:
                 return
             except (EditorError, ValueError, TypeError) as exc:
@@ -131,10 +174,18 @@ class RenderWorker(QObject):
                 return
             except Exception as exc:  # a bug in an operation must not kill the worker
                 traceback.print_exc(file=sys.stderr)
-                self.failed.emit(job.generation, f"internal error in rendering: {exc!r}")
+                self.failed.emit(job.generation, f"internal error while rendering: {exc!r}")
                 return
             ph, pw = pixels.shape[:2]
-            # Size-changing steps make the proxy's full size an estimate until
-            # the full render arrives.
-            full_size = (w, h) if (pw, ph) == (-(-w // factor), -(-h // factor)) else (pw * factor, ph * factor)
-            self.rendered.emit(RenderResult(job.generation, factor, pixels, image, full_size, job.tag))
+            if (pw, ph) == (-(-w // factor), -(-h // factor)):
+                full_size = (w, h)
+            else:
+                # Size-changing steps: the proxy's full size is an estimate
+                # until the full render arrives.
+                full_size = (pw * factor, ph * factor)
+            self.rendered.emit(
+                RenderResult(
+                    job.generation, factor, pixels, image, full_size, job.tag, analysis,
+                    time.perf_counter() - job.started,
+                )
+            )

@@ -23,14 +23,29 @@ def window(qtbot, image_path):
     from ui.main_window import MainWindow
 
     make_application()
-    win = MainWindow()
-    qtbot.addWidget(win)
+    win = MainWindow()  # closed here, not by qtbot: it must be marked clean first
     win.resize(900, 600)
     win.show()
     assert win.open_file(image_path)
     wait_for_full_render(qtbot, win)
     yield win
-    win.worker.shutdown()
+    # Closing with unsaved edits asks a question; tests that mean it answer it.
+    win.undo_stack.setClean()
+    win.close()
+    win.deleteLater()
+    qtbot.wait(1)
+
+
+@pytest.fixture(autouse=True)
+def no_modal_dialogs(monkeypatch):
+    """A modal dialog nobody answers would hang the suite: fail loudly instead."""
+    from PySide6.QtWidgets import QMessageBox
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"unexpected modal dialog: {args[1:3]}")
+
+    for name in ("question", "warning", "critical", "information"):
+        monkeypatch.setattr(QMessageBox, name, staticmethod(refuse))
 
 
 def wait_for_full_render(qtbot, win, timeout=10000):
