@@ -657,10 +657,8 @@ def _(i, p):
 
 
 def _mixer_matrix(p) -> np.ndarray:
-    m = p.get("matrix")
-    if m is None:
-        m = ((0.8, 0.2, 0.0), (0.1, 0.8, 0.1), (0.0, 0.2, 0.8))
-    return np.asarray(m, np.float32).reshape(3, 3)
+    """Rows: output r, g, b; columns: input r, g, b (from ``r_from_g``-style parameters)."""
+    return np.array([[p[f"{out}_from_{src}"] for src in "rgb"] for out in "rgb"], np.float32)
 
 
 @peer("color.channel_mixer", "cv2", note="transform + clip")

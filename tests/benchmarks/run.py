@@ -47,6 +47,7 @@ SAMPLE = ROOT / "resources" / "sample.png"
 RESULTS = HERE / "RESULTS.md"
 
 SHARPEN = ((0.0, -1.0, 0.0), (-1.0, 5.0, -1.0), (0.0, -1.0, 0.0))
+MIXER = ((0.8, 0.2, 0.0), (0.1, 0.8, 0.1), (0.0, 0.2, 0.8))  # rows: output r, g, b from input r, g, b
 
 
 # -- the cases ------------------------------------------------------------------------
@@ -113,10 +114,11 @@ CASES: list[Case] = [
     Case("tone.posterize", {"levels": 4}, point=True),
     Case("tone.solarize", {"threshold": 0.5}, point=True),
     # colour
-    Case("color.grayscale", {}, point=True),
+    Case("color.grayscale", {"method": "luma"}, point=True),
     Case("color.hue_saturation", {"hue_deg": 20.0, "saturation": 0.2, "lightness": 0.0}, point=True),
     Case("color.temperature_tint", {"temperature": 0.2, "tint": 0.1}, point=True),
-    Case("color.channel_mixer", {}, point=True),
+    Case("color.channel_mixer", {f"{out}_from_{src}": MIXER[i][j] for i, out in enumerate("rgb")
+                                 for j, src in enumerate("rgb")}, point=True),
     Case("color.normalize_color[gray_world]", {"method": "gray_world"}, point=True),
     Case("color.normalize_color[contrast_stretch]",
          {"method": "contrast_stretch", "percent_low": 1.0, "percent_high": 99.0}, point=True),
