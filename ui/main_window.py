@@ -26,6 +26,7 @@ from editor.compare import difference_heatmap
 from editor.document import Document
 from editor.errors import EditorError
 from editor.image_file import FORMATS_BY_SUFFIX, load_image, save_image
+from editor.project import PROJECT_SUFFIX, SOURCE_HASH_KEY, file_sha256
 from editor.render import proxy_factor
 from editor.steps import Step
 
@@ -40,6 +41,7 @@ from .history_commands import (
     ToggleStepCommand,
 )
 from .param_panel import ParamPanel
+from .project_actions import ProjectActions
 from .render_worker import RenderResult, RenderWorker
 from .resources import icon
 from .sidebar import OperationSidebar
@@ -86,6 +88,8 @@ class MainWindow(QMainWindow):
     comparison.
     """
 
+    APP_NAME = APP_NAME
+
     def __init__(self, catalog: Catalog = CATALOG, parent=None):
         super().__init__(parent)
         self.catalog = catalog
@@ -126,6 +130,7 @@ class MainWindow(QMainWindow):
         histogram_dock.setMaximumHeight(260)
 
         self._create_status_bar()
+        self.projects = ProjectActions(self)
         self._create_actions()
         self._create_menus()
         self._create_toolbar()
@@ -215,6 +220,9 @@ class MainWindow(QMainWindow):
         self.file_menu = self.menuBar().addMenu("&File")
         self.file_menu.addActions([self.open_action, self.export_action])
         self.file_menu.addSeparator()
+        for act in self.projects.actions():
+            self.file_menu.addSeparator() if act is None else self.file_menu.addAction(act)
+        self.file_menu.addSeparator()
         self.file_menu.addAction(self.quit_action)
         edit_menu = self.menuBar().addMenu("&Edit")
         edit_menu.addActions([self.undo_action, self.redo_action])
@@ -249,6 +257,7 @@ class MainWindow(QMainWindow):
         self.apply_action.setEnabled(self._pending is not None)
         self.cancel_action.setEnabled(self._pending is not None or self.worker.busy)
         self.sidebar.setEnabled(has_doc)
+        self.projects.update_actions()
 
     def _connect(self) -> None:
         self.sidebar.operation_chosen.connect(self.choose_operation)
@@ -282,7 +291,9 @@ class MainWindow(QMainWindow):
             self.open_file(path)
 
     def open_file(self, path: str | Path) -> bool:
-        """Open ``path``; on failure say why and keep the current image."""
+        """Open an image or a project; on failure say why and keep what is open."""
+        if str(path).endswith(PROJECT_SUFFIX):
+            return self.projects.open(Path(path))
         if not self.maybe_save():
             return False
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
@@ -293,6 +304,9 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, "Cannot open image", str(exc))
             return False
         QApplication.restoreOverrideCursor()
+        # Remember the file's hash: a project saved later refuses a source
+        # that changed on disk since it was opened.
+        loaded.info.extra.setdefault(SOURCE_HASH_KEY, file_sha256(path))
         self.set_document(Document(loaded.pixels, loaded.info, catalog=self.catalog))
         for note in loaded.info.notes:
             self.statusBar().showMessage(note, 8000)
@@ -308,6 +322,7 @@ class MainWindow(QMainWindow):
         self.document = document
         document.subscribe(self._on_document_changed)
         self.before_count = 0
+        self.projects.document_replaced()
         self.steps_panel.set_document(document)
         self.canvas.clear_before()
         self.before_canvas.clear_before()
@@ -324,16 +339,13 @@ class MainWindow(QMainWindow):
         """Ask before unsaved edits would be lost; False means the user cancelled."""
         if self.document is None or self.undo_stack.isClean():
             return True
-        saver = getattr(self, "save_project", None)
-        buttons = QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel
-        if saver is not None:
-            buttons |= QMessageBox.StandardButton.Save
+        buttons = QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel
         answer = QMessageBox.question(
             self, "Unsaved edits", "The image has edits that are not saved in a project. Save them first?",
             buttons, QMessageBox.StandardButton.Cancel,
         )
         if answer == QMessageBox.StandardButton.Save:
-            return bool(saver())
+            return self.projects.save()
         return answer == QMessageBox.StandardButton.Discard
 
     def export_dialog(self) -> None:
