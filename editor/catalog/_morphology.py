@@ -1,4 +1,51 @@
 """Catalog entries for processing.morphology."""
-from ..operations import Operation  # noqa: F401
+from processing import morphology
 
-OPERATIONS: list = []
+from ..operations import Operation
+from ..params import ChoiceParam, IntParam, ProxyScaling
+
+_SHAPE = ChoiceParam(
+    "shape", "Shape", "disk",
+    choices=(("disk", "Disk"), ("square", "Square"), ("diamond", "Diamond"), ("cross", "Cross")),
+    help="Structuring element: the neighbourhood each pixel looks at. Square and cross cost the same "
+    "at any radius; disk and diamond grow with the radius.",
+)
+_RADIUS = IntParam(
+    "radius", "Radius", 1, minimum=0, maximum=100, log=True, scaling=ProxyScaling.LENGTH,
+    help="Half-size of the structuring element, in pixels of the full-size image.",
+)
+_CONNECTIVITY = IntParam(
+    "connectivity", "Connectivity", 8, minimum=4, maximum=8, step=4,
+    help="4: only side-by-side neighbours join up; 8: diagonal neighbours join too.",
+)
+
+
+def _grey(op_id: str, title: str, function) -> Operation:
+    return Operation(f"morphology.{op_id}", title, "Morphology", function, (_SHAPE, _RADIUS))
+
+
+OPERATIONS = [
+    _grey("erode", "Erode", morphology.erode),
+    _grey("dilate", "Dilate", morphology.dilate),
+    _grey("opening", "Opening", morphology.opening),
+    _grey("closing", "Closing", morphology.closing),
+    _grey("gradient", "Morphological gradient", morphology.gradient),
+    _grey("top_hat", "Top-hat (bright details)", morphology.top_hat),
+    _grey("black_hat", "Black-hat (dark details)", morphology.black_hat),
+    Operation("morphology.fill_holes", "Fill holes", "Morphology", morphology.fill_holes),
+    Operation(
+        "morphology.remove_small_objects",
+        "Remove small objects",
+        "Morphology",
+        morphology.remove_small_objects,
+        (
+            IntParam(
+                "min_size", "Minimum area", 64, minimum=0, maximum=1_000_000, log=True,
+                scaling=ProxyScaling.AREA,
+                help="Objects with fewer pixels than this (in the full-size image) are removed.",
+            ),
+            _CONNECTIVITY,
+        ),
+    ),
+    Operation("morphology.skeletonize", "Skeletonize", "Morphology", morphology.skeletonize, live=False),
+]
