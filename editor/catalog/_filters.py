@@ -2,7 +2,7 @@
 from processing import filters
 
 from ..operations import Operation
-from ..params import FloatParam, IntParam, ProxyScaling
+from ..params import BoolParam, FloatParam, IntParam, KernelParam, ProxyScaling
 
 OPERATIONS = [
     Operation(
@@ -45,5 +45,62 @@ OPERATIONS = [
             ),
         ),
         live=False,  # 1.5-5 s on a 12 MP photo for radius 2-8
+    ),
+    Operation(
+        "filter.unsharp_mask",
+        "Unsharp mask",
+        "Filters",
+        filters.unsharp_mask,
+        (
+            FloatParam(
+                "radius", "Radius", 2.0, minimum=0.0, maximum=100.0, step=0.1, decimals=1, log=True,
+                scaling=ProxyScaling.LENGTH,
+                help="Size of the detail to enhance: sigma of the Gaussian blur, in full-size pixels.",
+            ),
+            FloatParam(
+                "amount", "Amount", 1.0, minimum=0.0, maximum=5.0, step=0.05,
+                help="Strength: 0 leaves the image unchanged, 1 doubles the detail.",
+            ),
+            FloatParam(
+                "threshold", "Threshold", 0.0, minimum=0.0, maximum=1.0, step=0.005, decimals=3,
+                help="Differences smaller than this are not sharpened (keeps noise and skin smooth).",
+            ),
+        ),
+    ),
+    Operation(
+        "filter.bilateral_filter",
+        "Bilateral",
+        "Filters",
+        filters.bilateral_filter,
+        (
+            FloatParam(
+                "sigma_spatial", "Spatial radius", 3.0, minimum=0.0, maximum=20.0, step=0.1, decimals=1,
+                scaling=ProxyScaling.LENGTH,
+                help="Sigma of the neighbourhood in full-size pixels; the window reaches twice as far.",
+            ),
+            FloatParam(
+                "sigma_range", "Colour range", 0.1, minimum=0.0, maximum=1.0, step=0.01, log=True,
+                help="Colours further apart than about this are not mixed: small values keep more edges.",
+            ),
+        ),
+        live=False,  # exact windowed filter: about 4 s on a 12 MP photo at sigma 3
+    ),
+    Operation(
+        "filter.convolve",
+        "Custom kernel",
+        "Filters",
+        filters.convolve,
+        (
+            KernelParam(
+                "kernel", "Kernel", filters.KERNEL_PRESETS["sharpen"],
+                presets=tuple(filters.KERNEL_PRESETS.items()),
+                help="Weights of a 3x3, 5x5 or 7x7 convolution (the kernel is flipped, as in "
+                "mathematics; a CNN layer correlates, i.e. uses it unflipped).",
+            ),
+            BoolParam(
+                "normalize", "Normalize", False,
+                help="Divide the weights by their sum (when it is not zero) so flat areas keep their brightness.",
+            ),
+        ),
     ),
 ]

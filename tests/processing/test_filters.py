@@ -295,3 +295,247 @@ def test_median_properties(image, radius):
     assert out.shape == image.shape and out.dtype == np.float32
     for got, plane in zip(_planes(out), _planes(image)):
         np.testing.assert_array_equal(got, direct_median(plane, radius))
+
+
+# --------------------------------------------------------------------------
+# Unsharp mask
+# --------------------------------------------------------------------------
+
+from processing.filters import KERNEL_PRESETS, bilateral_filter, convolve, unsharp_mask  # noqa: E402
+
+
+def direct_unsharp(image, radius, amount, threshold):
+    detail = image.astype(np.float64) - direct_gaussian(image, radius)
+    detail[np.abs(detail) < threshold] = 0
+    return np.clip(image + amount * detail, 0, 1)
+
+
+@pytest.mark.parametrize("radius,amount,threshold", [(1.0, 1.0, 0.0), (2.5, 0.6, 0.0), (1.5, 2.0, 0.05)])
+def test_unsharp_matches_formula(any_image, radius, amount, threshold):
+    out = unsharp_mask(any_image, radius, amount, threshold)
+    expected = direct_unsharp(_color(any_image), radius, amount, threshold)
+    got = _color(out)
+    # Detail within float rounding of the threshold may fall either side: ignore those.
+    detail = _color(any_image) - direct_gaussian(_color(any_image), radius)
+    near = np.abs(np.abs(detail) - threshold) < 1e-5
+    np.testing.assert_allclose(got[~near], expected[~near], atol=1e-5)
+    if any_image.ndim == 3 and any_image.shape[2] == 4:
+        np.testing.assert_array_equal(out[..., 3], any_image[..., 3])
+
+
+def test_unsharp_increases_local_contrast_and_keeps_flat():
+    step = np.zeros((8, 16), np.float32)
+    step[:, 8:] = 0.6
+    step[:, :8] = 0.3
+    out = unsharp_mask(step, 1.5, 1.0)
+    assert out[4, 7] < 0.3 and out[4, 8] > 0.6  # overshoot on both sides of the edge
+    flat = np.full((10, 10, 3), 0.5, np.float32)
+    np.testing.assert_allclose(unsharp_mask(flat, 3.0, 2.0), 0.5, atol=1e-6)
+
+
+def test_unsharp_threshold_protects_small_detail():
+    image = make_image((20, 20), seed=4)
+    out = unsharp_mask(image, 2.0, 1.5, threshold=1.0)  # no detail is that large
+    np.testing.assert_array_equal(out, image)
+
+
+@pytest.mark.parametrize("params", [dict(radius=0.0), dict(amount=0.0)])
+def test_unsharp_neutral_is_identity(any_image, params):
+    out = unsharp_mask(any_image, **params)
+    np.testing.assert_array_equal(out, any_image)
+    assert out is not any_image
+
+
+@pytest.mark.parametrize("name,value", [("radius", -1), ("amount", -0.5), ("threshold", 1.5), ("threshold", -0.1)])
+def test_unsharp_rejects_bad_parameters(name, value):
+    with pytest.raises(ValueError, match=name):
+        unsharp_mask(np.zeros((4, 4), np.float32), **{name: value})
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    image=arrays(np.float32, st.tuples(st.integers(1, 10), st.integers(1, 10), st.sampled_from([1, 3, 4])),
+                 elements=st.floats(0, 1, width=32)),
+    radius=st.floats(0, 4), amount=st.floats(0, 5), threshold=st.floats(0, 1),
+)
+def test_unsharp_properties(image, radius, amount, threshold):
+    if image.shape[2] == 1:
+        image = image[..., 0]
+    image.flags.writeable = False
+    out = unsharp_mask(image, radius, amount, threshold)
+    assert out.shape == image.shape and out.dtype == np.float32
+    assert out.min() >= 0 and out.max() <= 1
+
+
+# --------------------------------------------------------------------------
+# Convolve
+# --------------------------------------------------------------------------
+
+
+def direct_convolve(image, kernel):
+    """out(y, x) = sum_{a,b} k[a+r, b+r] in(y-a, x-b), reflect border, float64."""
+    k = np.asarray(kernel, np.float64)
+    r = k.shape[0] // 2
+    pad = [(r, r), (r, r)] + [(0, 0)] * (image.ndim - 2)
+    padded = np.pad(image.astype(np.float64), pad, mode="symmetric")
+    out = np.zeros(image.shape, np.float64)
+    h, w = image.shape[:2]
+    for y in range(h):
+        for x in range(w):
+            for a in range(-r, r + 1):
+                for b in range(-r, r + 1):
+                    out[y, x] += k[a + r, b + r] * padded[y + r - a, x + r - b]
+    return np.clip(out, 0, 1)
+
+
+@pytest.mark.parametrize("name", sorted(KERNEL_PRESETS))
+def test_convolve_presets_match_direct(any_image, name):
+    out = convolve(any_image, KERNEL_PRESETS[name])
+    np.testing.assert_allclose(_color(out), direct_convolve(_color(any_image), KERNEL_PRESETS[name]), atol=1e-6)
+    if any_image.ndim == 3 and any_image.shape[2] == 4:
+        np.testing.assert_array_equal(out[..., 3], any_image[..., 3])
+
+
+@pytest.mark.parametrize("size", [3, 5, 7])
+def test_convolve_random_kernels_match_direct(size):
+    rng = np.random.default_rng(size)
+    kernel = tuple(tuple(row) for row in rng.normal(0, 0.3, (size, size)).tolist())
+    image = make_image((12, 15, 3), seed=size)
+    np.testing.assert_allclose(convolve(image, kernel), direct_convolve(image, kernel), atol=1e-5)
+
+
+def test_convolve_is_convolution_not_correlation():
+    image = np.zeros((5, 5), np.float32)
+    image[2, 2] = 1
+    kernel = ((0, 0, 0), (0, 0, 0), (0, 0.5, 0.25))
+    # The impulse response of a convolution is the kernel itself, unflipped.
+    np.testing.assert_allclose(convolve(image, kernel)[1:4, 1:4], kernel)
+
+
+def test_convolve_normalize():
+    image = make_image((9, 9), seed=1)
+    box = [[2.0] * 3] * 3
+    np.testing.assert_allclose(convolve(image, box, normalize=True), direct_box(image, 1), atol=1e-6)
+    # A kernel summing to zero is left as it is.
+    zero_sum = KERNEL_PRESETS["outline"]
+    np.testing.assert_array_equal(convolve(image, zero_sum, True), convolve(image, zero_sum, False))
+
+
+def test_convolve_parallel_path(monkeypatch):
+    from processing import filters
+    monkeypatch.setattr(filters, "_PARALLEL_MIN", 0)
+    image = make_image((50, 7, 3), seed=12)
+    kernel = KERNEL_PRESETS["emboss"]
+    np.testing.assert_allclose(convolve(image, kernel), direct_convolve(image, kernel), atol=1e-6)
+
+
+def test_convolve_identity_is_exact(any_image):
+    np.testing.assert_array_equal(convolve(any_image, KERNEL_PRESETS["identity"]), any_image)
+
+
+@pytest.mark.parametrize("bad", [[[1, 2], [3, 4]], [[1, 2, 3]], [[1, 2, 3]] * 2, [["a"] * 3] * 3, [[np.nan] * 3] * 3, 5])
+def test_convolve_rejects_bad_kernels(bad):
+    with pytest.raises(ValueError, match="kernel"):
+        convolve(np.zeros((4, 4), np.float32), bad)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    image=arrays(np.float32, st.tuples(st.integers(1, 9), st.integers(1, 9), st.sampled_from([1, 3, 4])),
+                 elements=st.floats(0, 1, width=32)),
+    kernel=arrays(np.float64, st.sampled_from([(3, 3), (5, 5)]), elements=st.floats(-3, 3)),
+    normalize=st.booleans(),
+)
+def test_convolve_properties(image, kernel, normalize):
+    if image.shape[2] == 1:
+        image = image[..., 0]
+    image.flags.writeable = False
+    out = convolve(image, kernel.tolist(), normalize)
+    assert out.shape == image.shape and out.dtype == np.float32
+    assert out.min() >= 0 and out.max() <= 1
+
+
+# --------------------------------------------------------------------------
+# Bilateral
+# --------------------------------------------------------------------------
+
+
+def direct_bilateral(image, sigma_spatial, sigma_range):
+    """Per-pixel weighted mean over the disc |o| <= ceil(2 ss), RGB distance, float64."""
+    r = int(np.ceil(2 * sigma_spatial))
+    pad = [(r, r), (r, r)] + [(0, 0)] * (image.ndim - 2)
+    padded = np.pad(image.astype(np.float64), pad, mode="symmetric")
+    out = np.zeros(image.shape, np.float64)
+    h, w = image.shape[:2]
+    for y in range(h):
+        for x in range(w):
+            centre = padded[y + r, x + r]
+            num, den = 0.0, 0.0
+            for dy in range(-r, r + 1):
+                for dx in range(-r, r + 1):
+                    if dy * dy + dx * dx > r * r:
+                        continue
+                    q = padded[y + r + dy, x + r + dx]
+                    d2 = np.sum((q - centre) ** 2)
+                    wgt = np.exp(-(dy * dy + dx * dx) / (2 * sigma_spatial**2) - d2 / (2 * sigma_range**2))
+                    num = num + wgt * q
+                    den += wgt
+            out[y, x] = num / den
+    return out
+
+
+@pytest.mark.parametrize("sigma_spatial,sigma_range", [(1.0, 0.1), (2.2, 0.3), (1.5, 2.0)])
+def test_bilateral_matches_direct(any_image, sigma_spatial, sigma_range):
+    image = any_image[:9, :11]
+    out = bilateral_filter(image, sigma_spatial, sigma_range)
+    np.testing.assert_allclose(_color(out), direct_bilateral(_color(image), sigma_spatial, sigma_range), atol=2e-6)
+    if image.ndim == 3 and image.shape[2] == 4:
+        np.testing.assert_array_equal(out[..., 3], image[..., 3])
+
+
+def test_bilateral_keeps_edges_and_smooths_noise():
+    rng = np.random.default_rng(0)
+    clean = np.zeros((24, 24, 3), np.float32)
+    clean[:, 12:] = 0.8
+    noisy = np.clip(clean + rng.normal(0, 0.02, clean.shape), 0, 1).astype(np.float32)
+    out = bilateral_filter(noisy, 2.0, 0.1)
+    assert np.abs(out - clean).std() < 0.5 * np.abs(noisy - clean).std()
+    assert abs(float(out[:, 11].mean()) - 0.0) < 0.03 and abs(float(out[:, 12].mean()) - 0.8) < 0.03
+
+
+def test_bilateral_parallel_path(monkeypatch):
+    from processing import filters
+    monkeypatch.setattr(filters, "_PARALLEL_MIN", 0)
+    image = make_image((40, 6, 3), seed=13)
+    np.testing.assert_allclose(bilateral_filter(image, 1.2, 0.2), direct_bilateral(image, 1.2, 0.2), atol=2e-6)
+
+
+@pytest.mark.parametrize("params", [dict(sigma_spatial=0.0), dict(sigma_range=0.0)])
+def test_bilateral_neutral_is_identity(any_image, params):
+    out = bilateral_filter(any_image, **params)
+    np.testing.assert_array_equal(out, any_image)
+    assert out is not any_image
+
+
+@pytest.mark.parametrize("name", ["sigma_spatial", "sigma_range"])
+def test_bilateral_rejects_bad_sigmas(name):
+    with pytest.raises(ValueError, match=name):
+        bilateral_filter(np.zeros((4, 4), np.float32), **{name: -1.0})
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    image=arrays(np.float32, st.tuples(st.integers(1, 8), st.integers(1, 8), st.sampled_from([1, 3, 4])),
+                 elements=st.floats(0, 1, width=32)),
+    sigma_spatial=st.floats(0, 2.5), sigma_range=st.floats(0, 1),
+)
+def test_bilateral_properties(image, sigma_spatial, sigma_range):
+    if image.shape[2] == 1:
+        image = image[..., 0]
+    image.flags.writeable = False
+    out = bilateral_filter(image, sigma_spatial, sigma_range)
+    assert out.shape == image.shape and out.dtype == np.float32
+    assert np.all(np.isfinite(out)) and out.min() >= 0 and out.max() <= 1
+    # A weighted mean never leaves the range of its window.
+    c_in, c_out = _color(image), _color(out)
+    assert c_out.min() >= c_in.min() - 1e-6 and c_out.max() <= c_in.max() + 1e-6
