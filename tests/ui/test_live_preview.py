@@ -1,0 +1,209 @@
+"""Issue 5: proxy previews, newest render wins, cancel, before/after, histogram."""
+import threading
+import time
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication
+
+from editor.catalog import CATALOG
+from editor.document import Document
+from editor.operations import Operation
+from editor.params import FloatParam
+from processing.tone import brightness_contrast
+from tests.conftest import make_image
+from tests.ui.conftest import canvas_pixels, drag_slider, wait_for_full_render
+
+gate = threading.Event()
+
+
+def slow_offset(image, amount=0.0, delay=0.0):
+    """Adds ``amount``; waits ``delay`` seconds first (or until the test opens the gate)."""
+    gate.wait(delay)
+    return np.clip(image + np.float32(amount), 0, 1).astype(np.float32)
+
+
+SLOW = Operation(
+    "test.slow_offset", "Slow offset", "Test", slow_offset,
+    (FloatParam("amount", "Amount", 0.0, minimum=-1, maximum=1),
+     FloatParam("delay", "Delay", 0.0, minimum=0, maximum=30)),
+    live=False,
+)
+
+
+@pytest.fixture
+def big_window(qtbot):
+    """A window on an image several times larger than its canvas, so previews use a proxy."""
+    from ui.app import make_application
+    from ui.main_window import MainWindow
+
+    make_application()
+    win = MainWindow(catalog=CATALOG.extended([SLOW]))
+    win.resize(900, 600)
+    win.show()
+    qtbot.waitExposed(win)
+    win.set_document(Document(make_image((1200, 1600, 3), seed=4), catalog=win.catalog))
+    wait_for_full_render(qtbot, win)
+    gate.clear()
+    yield win
+    gate.set()
+    win.undo_stack.setClean()
+    win.close()
+    win.deleteLater()
+    qtbot.wait(1)
+
+
+def test_drag_previews_on_a_proxy_then_full_resolution(big_window, qtbot):
+    win = big_window
+    factor = win.proxy_factor()
+    assert factor >= 2
+    win.sidebar.choose("tone.brightness_contrast")
+    win.apply_action.trigger()
+    slider = win.param_panel.widgets["brightness"].slider
+    shown = []
+    win.worker.rendered.connect(lambda r: shown.append(r.factor))
+    slider.setSliderDown(True)
+    for value in range(520, 700, 30):
+        slider.setValue(value)
+        qtbot.waitUntil(lambda: win._shown[0] == win.worker.latest_generation, timeout=5000)
+        assert win._result.factor == factor
+        assert win.canvas.is_preview_badge_shown()
+    assert win.undo_stack.count() == 2  # Apply, then this gesture: merged as it goes
+    slider.setSliderDown(False)
+    wait_for_full_render(qtbot, win)
+    assert not win.canvas.is_preview_badge_shown()
+    assert set(shown) == {factor, 1}
+    assert win.undo_stack.count() == 2
+    brightness = win.document.steps[0].params["brightness"]
+    expected = brightness_contrast(win.document.source, brightness)
+    np.testing.assert_allclose(canvas_pixels(win), np.rint(expected * 255), atol=1)
+
+
+def test_stale_render_never_overwrites_a_newer_one(big_window, qtbot):
+    win = big_window
+    win.sidebar.choose("test.slow_offset")
+    panel = win.param_panel
+    # A slow render (held at the gate) is requested first, a fast one after it.
+    panel.widgets["delay"].set_value(30.0)
+    panel.widgets["amount"].set_value(0.3)
+    panel.widgets["amount"].changed.emit(0.3, True)
+    slow_generation = win.worker.latest_generation
+    qtbot.wait(50)
+    panel.widgets["delay"].set_value(0.0)
+    panel.widgets["amount"].set_value(-0.2)
+    panel.widgets["amount"].changed.emit(-0.2, True)
+    gate.set()  # the slow render finishes now, after the newer request
+    wait_for_full_render(qtbot, win)
+    qtbot.wait(200)
+    assert win._shown[0] > slow_generation
+    expected = np.clip(win.document.source - np.float32(0.2), 0, 1)
+    np.testing.assert_allclose(canvas_pixels(win), np.rint(expected * 255), atol=1)
+
+
+def test_cancel_stops_a_long_operation_and_keeps_the_document(big_window, qtbot):
+    win = big_window
+    before_steps = win.document.steps
+    shown_before = canvas_pixels(win)
+    win.sidebar.choose("test.slow_offset")
+    win.param_panel.widgets["delay"].set_value(30.0)
+    win.param_panel.widgets["amount"].set_value(0.5)
+    win.param_panel.widgets["amount"].changed.emit(0.5, True)
+    qtbot.waitUntil(lambda: win.progress.isVisible(), timeout=5000)
+    assert win.cancel_render_button.isVisible()
+    win.cancel_render_button.click()
+    gate.set()  # let the cancelled work end; its result must be dropped
+    qtbot.wait(300)
+    assert not win.progress.isVisible()
+    assert win.document.steps == before_steps
+    np.testing.assert_array_equal(canvas_pixels(win), shown_before)
+
+
+def test_split_view_shows_before_left_and_after_right(window, qtbot):
+    window.sidebar.choose("tone.brightness_contrast")
+    window.param_panel.widgets["brightness"].set_value(0.4)
+    window.param_panel.widgets["brightness"].changed.emit(0.4, True)
+    window.apply_action.trigger()
+    window.set_compare_mode("split")
+    window.canvas.set_split(0.5)
+    window.actual_size_action.trigger()
+    qtbot.waitUntil(lambda: window.canvas.effective_mode() == "split", timeout=5000)
+    window.canvas.centerOn(40, 30)
+    qtbot.wait(10)
+    shot = window.canvas.viewport().grab().toImage()
+    line = window.canvas.mapFromScene(40, 30)
+
+    def screen_mean(x0, y0):
+        return np.mean([shot.pixelColor(x, y).redF() for x in range(x0, x0 + 6) for y in range(y0, y0 + 6)])
+
+    source, after = window.document.source, window.document.render()
+    # 6x6 blocks 4 to 10 pixels left and right of the line (zoom 100%).
+    np.testing.assert_allclose(screen_mean(line.x() - 10, line.y()), source[30:36, 30:36, 0].mean(), atol=3 / 255)
+    np.testing.assert_allclose(screen_mean(line.x() + 4, line.y()), after[30:36, 44:50, 0].mean(), atol=3 / 255)
+
+    window.set_compare_mode("difference")
+    qtbot.waitUntil(lambda: window.canvas.effective_mode() == "difference", timeout=5000)
+    window.set_compare_mode("side")
+    qtbot.waitUntil(lambda: window.before_canvas.isVisible(), timeout=5000)
+    np.testing.assert_allclose(
+        np.frombuffer(window.before_canvas.displayed_image().convertToFormat(
+            window.before_canvas.displayed_image().Format.Format_RGB888).constBits(), np.uint8)[:3],
+        np.rint(source[0, 0] * 255), atol=1)
+
+
+def test_compare_with_an_earlier_step(window, qtbot):
+    for b in (0.1, 0.2):
+        window.sidebar.choose("tone.brightness_contrast")
+        window.param_panel.widgets["brightness"].set_value(b)
+        window.param_panel.widgets["brightness"].changed.emit(b, True)
+        window.apply_action.trigger()
+    window.steps_panel.list.setCurrentRow(0)
+    window.steps_panel.compare_button.click()
+    assert window.before_count == 1 and window.compare_mode == "split"
+    qtbot.waitUntil(lambda: window.canvas.before_item.picture.width > 0, timeout=5000)
+    before = window.canvas.before_item.picture
+    image = before.full or before.proxy
+    expected = window.document.render(upto=1)
+    assert abs(image.pixelColor(3, 4).redF() - expected[4, 3, 0]) <= 1 / 255
+
+
+def test_holding_backslash_shows_before(window, qtbot):
+    window.sidebar.choose("tone.brightness_contrast")
+    window.param_panel.widgets["brightness"].set_value(0.3)
+    window.param_panel.widgets["brightness"].changed.emit(0.3, True)
+    window.apply_action.trigger()
+    window.activateWindow()
+    window.canvas.setFocus()
+    press = QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Backslash, Qt.KeyboardModifier.NoModifier, "\\")
+    release = QKeyEvent(QEvent.Type.KeyRelease, Qt.Key.Key_Backslash, Qt.KeyboardModifier.NoModifier, "\\")
+    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+    QApplication.sendEvent(window.canvas, press)
+    qtbot.waitUntil(lambda: window.canvas.effective_mode() == "before", timeout=5000)
+    QApplication.sendEvent(window.canvas, release)
+    assert window.canvas.effective_mode() == "after"
+    # Typing a backslash in a text field is just typing.
+    window.sidebar.search.setFocus()
+    QApplication.sendEvent(window.sidebar.search, press)
+    assert window.canvas.effective_mode() == "after"
+
+
+def test_histogram_follows_the_preview(window, qtbot):
+    first = window.histogram_panel.histogram
+    assert first is not None and first.total == 60 * 80
+    window.sidebar.choose("tone.brightness_contrast")
+    window.param_panel.widgets["brightness"].set_value(0.5)
+    window.param_panel.widgets["brightness"].changed.emit(0.5, False)
+    qtbot.waitUntil(lambda: window.histogram_panel.histogram is not first, timeout=5000)
+    after = window.histogram_panel.histogram
+    centre = (after.luminance * np.arange(after.bins)).sum() / after.total
+    start = (first.luminance * np.arange(first.bins)).sum() / first.total
+    assert centre > start + 50  # brighter: the luminance mass moved right
+
+
+def test_pixel_probe_reports_values(window, qtbot):
+    window.actual_size_action.trigger()
+    window._probe(5, 7)
+    text = window.probe_label.text()
+    r = window.document.source[7, 5, 0]
+    assert text.startswith("x 5, y 7") and f"R {round(r * 255):3d}" in text
