@@ -139,6 +139,9 @@ def grayscale(image: np.ndarray, method: str = "luma", *, keep_channels: bool = 
 
     def gray_of(src, y):
         r, g, b = src[..., 0], src[..., 1], src[..., 2]
+        if method in ("lightness", "value"):
+            # several passes over each channel: contiguous planes pay off
+            r, g, b = np.moveaxis(src[..., :3], -1, 0).copy()
         if method == "lightness":
             np.maximum(r, g, out=y)
             np.maximum(y, b, out=y)
@@ -178,9 +181,10 @@ def grayscale(image: np.ndarray, method: str = "luma", *, keep_channels: bool = 
 _TINY = np.float32(1e-30)
 
 
-# Band size of hue_saturation: it keeps a dozen temporaries of a band's pixel
-# count, so its bands are smaller than the point operations' ones.
-_HSL_BAND = 1 << 16
+# Band size of hue_saturation, tuned apart from the point operations': it
+# keeps a dozen temporaries of a band's pixel count and makes ~50 NumPy calls
+# per band, so cache size and call overhead pull in opposite directions.
+_HSL_BAND = 1 << 17
 
 
 def _lightness_map(lightness: float):
@@ -253,6 +257,11 @@ def hue_saturation(image: np.ndarray, hue_deg: float = 0.0, saturation: float = 
     l_scale, two_l_offset = f32(l_scale), f32(2.0 * l_offset)
     change_sl = saturation != 0.0 or lightness != 0.0
 
+    def clip_rgb(dst):
+        # rounding can put a value an ulp outside [0, 1]
+        rgb = dst[..., :3] if dst.shape[2] == 4 else dst
+        np.clip(rgb, 0.0, 1.0, out=rgb)
+
     def kernel(src, dst):
         shape = src.shape[:2]
         planes = np.empty((3,) + shape, np.float32)
@@ -294,8 +303,8 @@ def hue_saturation(image: np.ndarray, hue_deg: float = 0.0, saturation: float = 
             for c in range(3):
                 np.subtract(planes[c], small, out=tmp)
                 tmp *= ratio
-                tmp += new_small
-                np.clip(tmp, 0.0, 1.0, out=dst[..., c])
+                np.add(tmp, new_small, out=dst[..., c])
+            clip_rgb(dst)
             return
         # Hexagonal hue in sixths: R max -> (G - B)/C, G max -> 2 + (B - R)/C,
         # B max -> 4 + (R - G)/C, selected without branches by 0/1 masks.
@@ -326,16 +335,20 @@ def hue_saturation(image: np.ndarray, hue_deg: float = 0.0, saturation: float = 
         wrap *= f32(-6.0)
         hue6 += wrap
         for c in range(3):
-            # trapezoid profile: clip(||H' - 2c| - 3| - 1, 0, 1)
-            np.subtract(hue6, f32(2 * c), out=tmp)
-            np.abs(tmp, out=tmp)
-            tmp -= f32(3.0)
+            # trapezoid profile clip(||H' - 2c| - 3| - 1, 0, 1); for red,
+            # with H' in [-1, 6), the inner absolute value is not needed
+            if c == 0:
+                np.subtract(hue6, f32(3.0), out=tmp)
+            else:
+                np.subtract(hue6, f32(2 * c), out=tmp)
+                np.abs(tmp, out=tmp)
+                tmp -= f32(3.0)
             np.abs(tmp, out=tmp)
             tmp -= f32(1.0)
             np.clip(tmp, 0.0, 1.0, out=tmp)
             tmp *= new_chroma
-            tmp += new_small
-            np.clip(tmp, 0.0, 1.0, out=dst[..., c])
+            np.add(tmp, new_small, out=dst[..., c])
+        clip_rgb(dst)
 
     return _map_bands(image, kernel, band_elements=_HSL_BAND)
 
@@ -408,25 +421,36 @@ def _color_view(image: np.ndarray) -> np.ndarray:
     return image[..., :3]
 
 
-def _channel_sums(color: np.ndarray, center=None) -> np.ndarray:
-    """Per-channel float64 sums of ``color`` (or of ``(color - center)^2``)."""
+def _channel_moments(color: np.ndarray, center=None) -> tuple[np.ndarray, np.ndarray | None]:
+    """Per-channel float64 sums of ``color``, or of ``d = color - center`` and ``d^2``.
+
+    One streaming pass. With ``center`` near the mean, ``var = E[d^2] - E[d]^2``
+    loses nothing to cancellation (the shifted-data algorithm; Chan, Golub
+    and LeVeque, Am. Stat. 37, 1983).
+    """
     h, w, c = color.shape
-    partial: dict[int, np.ndarray] = {}
+    partial: dict[int, tuple] = {}
     center_row = None if center is None else np.tile(np.asarray(center, np.float32), w)
 
     def band(start, stop):
-        block = color[start:stop]
-        if center_row is not None:
-            dev = block.reshape(stop - start, -1) - center_row
-            dev *= dev
-            block = dev
-        # rows first (long contiguous loops), in float64 across bands
-        partial[start] = block.reshape(stop - start, -1).sum(axis=0, dtype=np.float64)
+        block = color[start:stop].reshape(stop - start, -1)
+        if center_row is None:
+            # rows first (long contiguous loops), in float64 across bands
+            partial[start] = (block.sum(axis=0, dtype=np.float64), None)
+            return
+        dev = block - center_row
+        first = dev.sum(axis=0, dtype=np.float64)
+        dev *= dev
+        partial[start] = (first, dev.sum(axis=0, dtype=np.float64))
 
     _for_bands(band, h, w * c)
     # summed in a fixed order, so the result does not depend on thread timing
-    total = np.sum([partial[start] for start in sorted(partial)], axis=0)
-    return total.reshape(w, c).sum(axis=0)
+    order = sorted(partial)
+    first = np.sum([partial[s][0] for s in order], axis=0).reshape(w, c).sum(axis=0)
+    if center_row is None:
+        return first, None
+    second = np.sum([partial[s][1] for s in order], axis=0).reshape(w, c).sum(axis=0)
+    return first, second
 
 
 # Pixels sampled to bracket each percentile before the exact pass.
@@ -649,12 +673,15 @@ def normalize_color(image: np.ndarray, method: str = "gray_world", percent_low: 
     n = color.shape[0] * color.shape[1]
     gains = np.ones(c)
     if method in ("gray_world", "standardize"):
-        mean = _channel_sums(color) / n
         if method == "gray_world":
+            mean = _channel_moments(color)[0] / n
             ok = mean > 0
             gains[ok] = mean.mean() / mean[ok]
             return _gain_offset(image, gains)
-        std = np.sqrt(_channel_sums(color, center=mean.astype(np.float32)) / n)
+        center = _sample_pixels(color).mean(axis=0, dtype=np.float64).astype(np.float32)
+        first, second = _channel_moments(color, center)
+        mean = center + first / n
+        std = np.sqrt(np.maximum(second / n - (first / n) ** 2, 0.0))
         ok = std > 0
         gains[ok] = 1.0 / (6.0 * std[ok])
         gains[~ok] = 0.0
