@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Slot
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QApplication,
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QToolButton,
     QUndoView,
     QAbstractSpinBox,
+    QWidget,
 )
 
 from editor.catalog import CATALOG, Catalog
@@ -178,7 +179,7 @@ class MainWindow(QMainWindow):
                     keys += QKeySequence.keyBindings(s) if isinstance(s, QKeySequence.StandardKey) else [QKeySequence(s)]
                 act.setShortcuts(keys)
             if icon_name:
-                act.setIcon(icon(icon_name))
+                act.setProperty("icon_name", icon_name)
             plain = text.replace("&", "").rstrip(".\u2026")
             keys_text = act.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
             act.setToolTip(f"{plain} ({keys_text})" if keys_text else plain)
@@ -193,10 +194,10 @@ class MainWindow(QMainWindow):
         self.quit_action = action("&Quit", self.close, QKeySequence.StandardKey.Quit)
         self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
         self.undo_action.setShortcuts(QKeySequence.StandardKey.Undo)
-        self.undo_action.setIcon(icon("undo"))
+        self.undo_action.setProperty("icon_name", "undo")
         self.redo_action = self.undo_stack.createRedoAction(self, "&Redo")
         self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
-        self.redo_action.setIcon(icon("redo"))
+        self.redo_action.setProperty("icon_name", "redo")
         self.apply_action = action("&Apply", self.apply_pending, "Ctrl+Return", "apply", "Add the previewed operation")
         self.cancel_action = action("&Cancel", self.cancel, "Escape", "cancel", "Drop the preview or stop rendering")
         self.zoom_in_action = action("Zoom &In", self.canvas.zoom_in, [QKeySequence.StandardKey.ZoomIn, "Ctrl+="], "zoom-in")
@@ -215,6 +216,16 @@ class MainWindow(QMainWindow):
         self.compare_actions["after"].setChecked(True)
         self.hold_hint_action = QAction("Hold \\ to See Before", self)
         self.hold_hint_action.setEnabled(False)
+        self.theme_group = QActionGroup(self)
+        self.theme_actions: dict[str, QAction] = {}
+        current = QApplication.instance().property("editor_theme") or "dark"
+        for theme, text in (("dark", "&Dark"), ("light", "&Light"), ("system", "Follow &System")):
+            act = action(text, lambda _=False, t=theme: self.set_theme(t))
+            act.setCheckable(True)
+            act.setChecked(theme == current)
+            self.theme_group.addAction(act)
+            self.theme_actions[theme] = act
+        self._refresh_icons()
 
     def _create_menus(self) -> None:
         self.file_menu = self.menuBar().addMenu("&File")
@@ -234,6 +245,7 @@ class MainWindow(QMainWindow):
         self.view_menu.addActions(list(self.compare_actions.values()))
         self.view_menu.addAction(self.hold_hint_action)
         self.view_menu.addSeparator()
+        self.view_menu.addMenu("&Theme").addActions(list(self.theme_actions.values()))
         panels = self.view_menu.addMenu("&Panels")
         for dock in self.findChildren(QDockWidget):
             panels.addAction(dock.toggleViewAction())
@@ -241,6 +253,7 @@ class MainWindow(QMainWindow):
     def _create_toolbar(self) -> None:
         bar = self.addToolBar("Main")
         bar.setObjectName("main-toolbar")
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
         bar.addActions([self.open_action, self.export_action])
         bar.addSeparator()
         bar.addActions([self.undo_action, self.redo_action])
@@ -283,6 +296,26 @@ class MainWindow(QMainWindow):
         self.cancel_render_button.clicked.connect(self.cancel_render)
         self.undo_stack.cleanChanged.connect(self._clean_changed)
         self.undo_stack.indexChanged.connect(self._history_moved)
+
+    def set_theme(self, theme: str) -> None:
+        """Dark (default), light, or follow the system; remembered for next time."""
+        from .app import apply_theme
+
+        apply_theme(QApplication.instance(), theme)
+        QSettings().setValue("view/theme", theme)
+        # Style sheets resolve palette colours when applied: apply them again.
+        for widget in self.findChildren(QWidget):
+            if widget.styleSheet():
+                widget.setStyleSheet(widget.styleSheet())
+        self.theme_actions[theme].setChecked(True)
+        self._refresh_icons()
+
+    def _refresh_icons(self) -> None:
+        # Icons are drawn in the palette's text colour: redraw after a theme change.
+        for act in self.findChildren(QAction):
+            name = act.property("icon_name")
+            if name:
+                act.setIcon(icon(name))
 
     # -- files ---------------------------------------------------------------
     def open_dialog(self) -> None:
