@@ -666,18 +666,23 @@ def skeletonize(image: np.ndarray) -> np.ndarray:
         count += grid[1 + dy : 1 + dy + h, 1 + dx : 1 + dx + w]
     yy, xx = np.nonzero(mask & (count <= 6))
     candidates = (yy + 1) * k + xx + 1
+    listed = np.zeros(flat.size, np.bool_)  # membership of `candidates`
+    listed[candidates] = True
     sub, idle = 0, 0
     while idle < 2 and candidates.size:
         code = np.zeros(candidates.size, np.uint8)
         for bit, o in enumerate(offsets):
             code |= flat[candidates + o] << np.uint8(bit)
-        doomed = candidates[_ZS_TABLES[sub][code]]
-        if doomed.size:
+        doomed_at = _ZS_TABLES[sub][code]
+        if doomed_at.any():
+            doomed = candidates[doomed_at]
             flat[doomed] = 0
+            listed[doomed] = False
+            # Neighbours of deleted pixels may now be deletable: list them.
             around = (doomed[:, None] + offsets).ravel()
-            around = around[flat[around] == 1]
-            survivors = candidates[flat[candidates] == 1]
-            candidates = np.union1d(survivors, around)
+            around = np.unique(around[(flat[around] == 1) & ~listed[around]])
+            listed[around] = True
+            candidates = np.concatenate([candidates[~doomed_at], around])
             idle = 0
         else:
             idle += 1

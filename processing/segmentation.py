@@ -1050,37 +1050,47 @@ def _lower_envelope(f: np.ndarray) -> np.ndarray:
     of parabolas), run for all rows at once while looping over columns."""
     rows, n = f.shape
     r = np.arange(rows)
-    v = np.zeros((rows, n), np.int64)  # parabola apexes of the envelope
-    z = np.empty((rows, n + 1))  # boundaries between them
-    z[:, 0], z[:, 1] = -np.inf, np.inf
+    ft = np.ascontiguousarray(f.T)  # column q of f is contiguous: ft[q]
+    # Envelope per row, stored transposed: apex v[j, row] and boundaries z[j, row].
+    vt = np.zeros((n, rows), np.int64)
+    zt = np.empty((n + 1, rows))
+    zt[0], zt[1] = -np.inf, np.inf
     k = np.zeros(rows, np.int64)
-    vf, zf, ff = v.ravel(), z.ravel(), f.ravel()
-    bv, bz = r * n, r * (n + 1)
+    vf, zf = vt.ravel(), zt.ravel()
+    top_v = np.zeros(rows, np.int64)  # v[k] of each row
+    top_f = ft[0].copy()  # f[v[k]] + v[k]^2
+    top_z = np.full(rows, -np.inf)  # z[k]
     for q in range(1, n):
-        fq = f[:, q] + q * q
-        vk = vf[bv + k]
-        s = (fq - (ff[bv + vk] + vk * vk)) / (2.0 * (q - vk))
-        active = np.flatnonzero(s <= zf[bz + k])
+        fq = ft[q] + q * q
+        s = (fq - top_f) / (2.0 * (q - top_v))
+        active = np.flatnonzero(s <= top_z)
         while active.size:  # pop parabolas hidden by the new one
-            k[active] -= 1
-            ka = k[active]
-            vk = vf[bv[active] + ka]
-            s[active] = (fq[active] - (ff[bv[active] + vk] + vk * vk)) / (2.0 * (q - vk))
-            active = active[s[active] <= zf[bz[active] + ka]]
+            ka = k[active] - 1
+            k[active] = ka
+            flat = ka * rows + active
+            va = vf[flat]
+            top_v[active] = va
+            top_f[active] = ft[va, active] + va * va
+            top_z[active] = zf[flat]
+            s[active] = (fq[active] - top_f[active]) / (2.0 * (q - va))
+            active = active[s[active] <= top_z[active]]
         k += 1
-        vf[bv + k] = q
-        zf[bz + k] = s
-        zf[bz + k + 1] = np.inf
+        flat = k * rows + r
+        vf[flat] = q
+        zf[flat] = s
+        zf[flat + rows] = np.inf
+        top_v[:] = q
+        top_f = fq
+        top_z = s
     # Read the envelope: segment j covers z[j] <= p < z[j + 1]. One sorted
     # search over all rows, offset so that rows do not mix.
-    unused = np.arange(n + 1)[None, :] > k[:, None] + 1
-    z[unused] = np.inf
+    z = zt.T.copy()
+    z[np.arange(n + 1)[None, :] > k[:, None] + 1] = np.inf
     keys = (np.clip(z, -1, n) + 1 + (r * (n + 2))[:, None]).ravel()
     p = np.arange(n)
     queries = (p[None, :] + 1 + (r * (n + 2))[:, None]).ravel()
-    seg = np.searchsorted(keys, queries, side="right") - 1
-    row_of, j = np.divmod(seg, n + 1)
-    apex = vf[row_of * n + j].reshape(rows, n)
+    row_of, j = np.divmod(np.searchsorted(keys, queries, side="right") - 1, n + 1)
+    apex = vf[j * rows + row_of].reshape(rows, n)
     return (p[None, :] - apex) ** 2 + np.take_along_axis(f, apex, axis=1)
 
 
