@@ -41,5 +41,9 @@ lint-imports: $(VENV)/.test-installed
 bench: system-deps $(VENV)/.bench-installed
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/run.py $(BENCH_ARGS)
 
+## Regenerate docs/screenshot.png from the real window (offscreen).
+screenshot: system-deps $(VENV)/.run-installed
+	QT_QPA_PLATFORM=offscreen $(BIN)/python scripts/screenshot.py
+
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -54,6 +54,7 @@ class StepsPanel(QWidget):
         self.list.setDefaultDropAction(Qt.DropAction.MoveAction)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list.setAlternatingRowColors(True)
+        self.list.setWordWrap(True)
         self.list.setToolTip("Click a step to edit it, drag to reorder, untick to switch it off")
         self.delete_button = QPushButton("Delete")
         self.delete_button.setToolTip("Delete the selected step (Delete)")
