@@ -1,10 +1,11 @@
 """The main window: canvas, operation sidebar, parameter panel, steps and history."""
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, Slot
+from PySide6.QtCore import QEvent, QEventLoop, QObject, QSettings, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QApplication,
@@ -26,6 +27,7 @@ from editor.catalog import CATALOG, Catalog
 from editor.compare import difference_heatmap
 from editor.document import Document
 from editor.errors import EditorError
+from editor.image_draft import load_draft
 from editor.image_file import FORMATS_BY_SUFFIX, load_image, save_image
 from editor.project import PROJECT_SUFFIX, SOURCE_HASH_KEY, file_sha256
 from editor.render import proxy_factor
@@ -42,6 +44,7 @@ from .history_commands import (
     ToggleStepCommand,
 )
 from .param_panel import ParamPanel
+from .qt_image import to_qimage
 from .project_actions import ProjectActions
 from .render_worker import RenderResult, RenderWorker
 from .resources import icon
@@ -331,19 +334,64 @@ class MainWindow(QMainWindow):
             return False
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            loaded = load_image(path)
+            shown_draft = self._show_draft(path)
+            loaded = self._load_off_the_gui_thread(path)
         except EditorError as exc:
             QApplication.restoreOverrideCursor()
+            if shown_draft and self.document is not None:
+                self._shown = (0, 0)
+                self._request_render(final=True)  # back to what was open
             QMessageBox.warning(self, "Cannot open image", str(exc))
             return False
-        QApplication.restoreOverrideCursor()
-        # Remember the file's hash: a project saved later refuses a source
-        # that changed on disk since it was opened.
-        loaded.info.extra.setdefault(SOURCE_HASH_KEY, file_sha256(path))
+        finally:
+            if QApplication.overrideCursor() is not None:
+                QApplication.restoreOverrideCursor()
         self.set_document(Document(loaded.pixels, loaded.info, catalog=self.catalog))
         for note in loaded.info.notes:
             self.statusBar().showMessage(note, 8000)
         return True
+
+    def _show_draft(self, path: str | Path) -> bool:
+        """Paint a reduced JPEG decode at once, so a big photo shows in well
+        under a second; the full decode replaces it."""
+        viewport = self.canvas.viewport().size()
+        draft = load_draft(path, viewport.width(), viewport.height())
+        if draft is None:
+            return False
+        pixels, full_size = draft
+        factor = max(1, round(full_size[0] / pixels.shape[1]))
+        self.canvas.set_after(to_qimage(pixels), factor, full_size)
+        self.canvas.viewport().repaint()
+        return True
+
+    def _load_off_the_gui_thread(self, path: str | Path):
+        """Decode in a thread; the window keeps painting but takes no input."""
+        outcome: dict[str, Any] = {}
+
+        def work():
+            try:
+                loaded = load_image(path)
+                # Remember the file's hash: a project saved later refuses a
+                # source that changed on disk since it was opened.
+                loaded.info.extra.setdefault(SOURCE_HASH_KEY, file_sha256(path))
+                outcome["loaded"] = loaded
+            except EditorError as exc:
+                outcome["error"] = exc
+            except MemoryError:
+                outcome["error"] = EditorError(f"Cannot open {path}: not enough memory for an image this large")
+
+        thread = threading.Thread(target=work, name="image-loader", daemon=True)
+        thread.start()
+        loop = QEventLoop()
+        poll = QTimer(interval=5)
+        poll.timeout.connect(lambda: thread.is_alive() or loop.quit())
+        poll.start()
+        loop.exec(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
+        poll.stop()
+        thread.join()
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["loaded"]
 
     def set_document(self, document: Document) -> None:
         """Show ``document``, dropping the previous one and its history."""
