@@ -17,7 +17,7 @@ from processing._image import as_image
 from .catalog import CATALOG, Catalog
 from .errors import EditorError
 from .image_file import ImageInfo
-from .render import render_steps
+from .render import render_region, render_steps
 from .render_cache import RenderCache
 from .steps import Step
 
@@ -190,3 +190,16 @@ class Document:
         return render_steps(
             self._source, self._source_key, chosen, self.catalog, self.cache, factor=factor, cancel=cancel
         )
+
+    def render_region(
+        self,
+        rect: tuple[int, int, int, int],
+        *,
+        steps: Iterable[Step] | None = None,
+        cancel: Callable[[], bool] | None = None,
+    ) -> np.ndarray | None:
+        """Exact full-resolution pixels of ``rect`` (x, y, w, h) after the
+        steps, computed on that region only; None when a step needs the
+        whole image. Used for 1:1 previews while a slider moves."""
+        chosen = tuple(steps) if steps is not None else self._steps
+        return render_region(self._source, self._source_key, chosen, self.catalog, self.cache, rect, cancel=cancel)

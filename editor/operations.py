@@ -37,6 +37,12 @@ class Operation:
         The output may differ in shape from the input (crop, rotate, resize).
     description : str
         One line for the sidebar; defaults to the docstring's summary.
+    margin : int or callable, optional
+        How far, in pixels, an output pixel's value reaches into the input:
+        0 for point operations, a radius for local filters, as an int or a
+        function of the parameters. None (the default) means the operation
+        needs the whole image (histograms, global statistics, geometry), so
+        it cannot be rendered region by region.
 
     Examples
     --------
@@ -56,12 +62,19 @@ class Operation:
     live: bool = True
     changes_size: bool = False
     description: str = ""
+    margin: int | Callable[[Mapping[str, Any]], int] | None = None
 
     def __post_init__(self):
         if not self.description:
             doc = inspect.getdoc(self.function) or ""
             summary = doc.split("\n\n")[0].replace("\n", " ").replace("``", "")
             object.__setattr__(self, "description", summary)
+
+    def margin_for(self, values: Mapping[str, Any]) -> int | None:
+        """Pixels of context this operation needs around a region, or None."""
+        if self.margin is None or self.changes_size:
+            return None
+        return int(self.margin(values) if callable(self.margin) else self.margin)
 
     def param(self, name: str) -> Param:
         for spec in self.params:

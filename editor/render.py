@@ -15,7 +15,7 @@ from .errors import RenderCancelled
 from .render_cache import RenderCache
 from .steps import Step
 
-__all__ = ["proxy_factor", "render_steps", "apply_step"]
+__all__ = ["proxy_factor", "render_steps", "render_region", "apply_step"]
 
 
 def proxy_factor(image_shape: tuple[int, ...], view_width: int, view_height: int) -> int:
@@ -123,6 +123,72 @@ def render_steps(
     if image.flags.writeable:
         image.flags.writeable = False
     return image
+
+
+def render_region(
+    source: np.ndarray,
+    source_key: str,
+    steps: Sequence[Step],
+    catalog: Catalog,
+    cache: RenderCache,
+    rect: tuple[int, int, int, int],
+    *,
+    cancel: Callable[[], bool] | None = None,
+) -> np.ndarray | None:
+    """Full-resolution pixels of ``rect`` after ``steps``, computed on that
+    region only, plus the margin the remaining steps need.
+
+    Starts from the longest full-resolution prefix in ``cache`` (the source
+    if none). Exact: each step's output is exact farther than its margin
+    from the crop's edge, and the crop's edges that meet the image's edges
+    are the image's own borders.
+
+    Parameters
+    ----------
+    rect : (x, y, width, height)
+        The region, in full-resolution pixels of the input (it is clipped to
+        the image).
+
+    Returns
+    -------
+    ndarray or None
+        The region's pixels, or None when a remaining step needs the whole
+        image (see ``Operation.margin``) or the rectangle is empty.
+    """
+    keys = [f"{source_key}@1"]
+    for step in steps:
+        keys.append(keys[-1] if not step.enabled else _chain(keys[-1], step))
+    start = len(steps)
+    image = cache.get(keys[start])
+    while image is None and start > 0:
+        start -= 1
+        image = cache.get(keys[start])
+    if image is None:
+        image = source
+    remaining = [s for s in steps[start:] if s.enabled]
+    margins = [catalog.get(s.op_id).margin_for(s.params) for s in remaining]
+    if any(m is None for m in margins):
+        return None
+    h, w = image.shape[:2]
+    x, y, rw, rh = (int(v) for v in rect)
+    x0, y0, x1, y1 = max(0, x), max(0, y), min(w, x + rw), min(h, y + rh)
+    if x1 <= x0 or y1 <= y0:
+        return None
+    total = sum(margins)
+    cx0, cy0, cx1, cy1 = max(0, x0 - total), max(0, y0 - total), min(w, x1 + total), min(h, y1 + total)
+    region = image[cy0:cy1, cx0:cx1]
+    for step in remaining:
+        if cancel is not None and cancel():
+            raise RenderCancelled("render cancelled")
+        result = catalog.get(step.op_id).apply(region, step.params)
+        if step.mask is not None:
+            mask = step.mask[cy0:cy1, cx0:cx1]
+            result = np.where(mask[..., None] if region.ndim == 3 else mask, result, region).astype(np.float32)
+        region = result
+    out = region[y0 - cy0 : y1 - cy0, x0 - cx0 : x1 - cx0]
+    out = np.ascontiguousarray(out)
+    out.flags.writeable = False
+    return out
 
 
 def scaled_size(shape: tuple[int, ...], factor: int) -> tuple[int, int]:

@@ -31,6 +31,7 @@ OPERATIONS = [
                 help="How the gray value is made from red, green and blue. The image keeps its channels and alpha.",
             ),
         ),
+        margin=0,
     ),
     Operation(
         "color.hue_saturation",
@@ -45,6 +46,7 @@ OPERATIONS = [
             FloatParam("lightness", "Lightness", 0.0, minimum=-1.0, maximum=1.0,
                        help="-1 is black, 0 keeps, 1 is white."),
         ),
+        margin=0,
     ),
     Operation(
         "color.temperature_tint",
@@ -57,6 +59,7 @@ OPERATIONS = [
             FloatParam("tint", "Tint", 0.0, minimum=-1.0, maximum=1.0,
                        help="Positive towards magenta, negative towards green."),
         ),
+        margin=0,
     ),
     Operation(
         "color.normalize_color",
@@ -96,5 +99,6 @@ OPERATIONS = [
             _mix("b_from_g", "Blue from green", 0.0),
             _mix("b_from_b", "Blue from blue", 1.0),
         ),
+        margin=0,
     ),
 ]

@@ -8,6 +8,13 @@ from processing import threshold
 from ..operations import Operation
 from ..params import ChoiceParam, FloatParam, IntParam, ProxyScaling
 
+def _adaptive_margin(values) -> int:
+    # The local mean reads a (block_size | 1) window; the Gaussian reads
+    # 4 sigma with sigma = (block_size - 1) / 6.
+    block = values["block_size"] | 1
+    return max(block // 2, int(4 * (block - 1) / 6 + 0.5)) + 1
+
+
 OPERATIONS = [
     Operation(
         "threshold.global",
@@ -20,6 +27,7 @@ OPERATIONS = [
                 help="Luminance at or above this level becomes white, below it black.",
             ),
         ),
+        margin=0,
     ),
     Operation("threshold.otsu", "Otsu threshold", "Threshold", threshold.threshold_otsu),
     Operation(
@@ -55,6 +63,7 @@ OPERATIONS = [
                 help="Plain mean over the square, or a Gaussian-weighted mean.",
             ),
         ),
+        margin=_adaptive_margin,
     ),
     Operation("threshold.triangle", "Triangle threshold", "Threshold", threshold.threshold_triangle),
 ]

@@ -17,6 +17,7 @@ OPERATIONS = [
                 help="-1 flattens to grey, 0 keeps, 1 thresholds at mid-grey.",
             ),
         ),
+        margin=0,
     ),
     Operation(
         "tone.exposure",
@@ -29,6 +30,7 @@ OPERATIONS = [
                 help="Photographic stops: +1 doubles every value, -1 halves it.",
             ),
         ),
+        margin=0,
     ),
     Operation(
         "tone.levels",
@@ -43,6 +45,7 @@ OPERATIONS = [
             FloatParam("midtone_gamma", "Midtones (gamma)", 1.0, minimum=0.1, maximum=10.0, step=0.01, log=True,
                        help="Above 1 brightens the midtones, below 1 darkens them."),
         ),
+        margin=0,
     ),
     Operation(
         "tone.curves",
@@ -53,6 +56,7 @@ OPERATIONS = [
             CurveParam("points", "Curve", ((0.0, 0.0), (1.0, 1.0)),
                        help="Control points (input, output) of a smooth monotone curve."),
         ),
+        margin=0,
     ),
     Operation(
         "tone.gamma",
@@ -63,14 +67,16 @@ OPERATIONS = [
             FloatParam("gamma", "Gamma", 1.0, minimum=0.1, maximum=10.0, step=0.01, log=True,
                        help="out = in ** (1 / gamma): above 1 brightens the midtones."),
         ),
+        margin=0,
     ),
-    Operation("tone.invert", "Invert", "Tone", tone.invert, ()),
+    Operation("tone.invert", "Invert", "Tone", tone.invert, (), margin=0),
     Operation(
         "tone.posterize",
         "Posterize",
         "Tone",
         tone.posterize,
         (IntParam("levels", "Levels", 4, minimum=2, maximum=256, help="Values kept per channel."),),
+        margin=0,
     ),
     Operation(
         "tone.solarize",
@@ -81,5 +87,6 @@ OPERATIONS = [
             FloatParam("threshold", "Threshold", 0.5, minimum=0.0, maximum=1.0,
                        help="Values above it are inverted; 1 leaves the image unchanged."),
         ),
+        margin=0,
     ),
 ]

@@ -132,3 +132,23 @@ def test_listeners_hear_every_change(doc):
     doc.remove(0)
     assert seen == [1, 2, 2, 1]
     assert doc.steps[0].params["amount"] == 0.3
+
+
+def test_region_render_equals_the_crop_of_the_full_render():
+    image = make_image((90, 120, 3), seed=9)
+    doc = Document(image)
+    doc.push(doc.make_step("tone.brightness_contrast", brightness=0.1, contrast=0.2))
+    doc.push(doc.make_step("threshold.adaptive", block_size=15, offset=0.01, method="gaussian"))
+    full = doc.render()
+    for rect in [(30, 20, 40, 25), (0, 0, 17, 90), (100, 70, 50, 50)]:
+        doc.cache.clear()  # computed from the source, on the region alone
+        region = doc.render_region(rect)
+        x, y, w, h = rect
+        np.testing.assert_array_equal(region, full[y : y + h, x : x + w])
+
+
+def test_region_render_refuses_global_operations():
+    doc = Document(make_image((40, 40, 3)))
+    doc.push(doc.make_step("histogram.equalize"))
+    assert doc.render_region((0, 0, 10, 10)) is None
+    assert doc.render_region((50, 50, 10, 10)) is None  # outside the image
