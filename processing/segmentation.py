@@ -863,14 +863,23 @@ class _SlicGrid:
             if not with_sums:
                 return
             rows = min(ch, h - i * ch)
-            flat = labels.reshape(ch, gw * cw)[:rows, :w].ravel()
-            acc = sums[i]
-            acc[:, 0] = np.bincount(flat, minlength=n)
-            acc[:, 1] = np.bincount(flat, weights=np.repeat(np.arange(rows, dtype=np.float64) + i * ch, w), minlength=n)
-            acc[:, 2] = np.bincount(flat, weights=np.tile(xs, rows), minlength=n)
+            # Labels here belong to cell rows i - 1 .. i + 1: number them locally.
+            first = max(i - 1, 0) * gw
+            span = (min(i + 2, gh) - max(i - 1, 0)) * gw
+            local = labels.reshape(ch, gw * cw)[:rows, :w] - first
+            # Counts per (row, label) and per (column, label) give the pixel
+            # counts and the sums of y and x without weighted passes.
+            per_row = np.bincount((local + (np.arange(rows) * span)[:, None]).ravel(), minlength=rows * span)
+            per_row = per_row.reshape(rows, span)
+            per_col = np.bincount((local * w + np.arange(w)).ravel(), minlength=span * w).reshape(span, w)
+            acc = sums[i, first : first + span]
+            acc[:, 0] = per_row.sum(axis=0)
+            acc[:, 1] = (np.arange(rows) + i * ch) @ per_row
+            acc[:, 2] = per_col @ xs
+            flat = local.ravel()
             fv = f.reshape(ch, gw * cw, self.channels)[:rows, :w]
             for k in range(self.channels):
-                acc[:, 3 + k] = np.bincount(flat, weights=fv[..., k].ravel(), minlength=n)
+                acc[:, 3 + k] = np.bincount(flat, weights=fv[..., k].ravel(), minlength=span)
 
         if gh == 1 or h * w < (1 << 18):
             for i in range(gh):
