@@ -17,7 +17,7 @@ from processing._image import as_image
 from .catalog import CATALOG, Catalog
 from .errors import EditorError
 from .image_file import ImageInfo
-from .render import render_region, render_steps
+from .render import region_renderable, render_region, render_steps
 from .render_cache import RenderCache
 from .steps import Step
 
@@ -203,3 +203,8 @@ class Document:
         whole image. Used for 1:1 previews while a slider moves."""
         chosen = tuple(steps) if steps is not None else self._steps
         return render_region(self._source, self._source_key, chosen, self.catalog, self.cache, rect, cancel=cancel)
+
+    def can_render_region(self, steps: Iterable[Step] | None = None) -> bool:
+        """Whether :meth:`render_region` can serve these steps right now."""
+        chosen = tuple(steps) if steps is not None else self._steps
+        return region_renderable(self._source_key, chosen, self.catalog, self.cache)

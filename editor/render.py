@@ -56,6 +56,20 @@ def apply_step(image: np.ndarray, step: Step, catalog: Catalog, *, scale: float 
     return np.where(where, result, image).astype(np.float32, copy=False)
 
 
+def _cached_prefix(source_key: str, steps: Sequence[Step], cache: RenderCache, factor: int):
+    """(index, image, keys): the longest prefix of ``steps`` whose result is
+    cached at ``factor`` (image None if not even the source is)."""
+    keys = [f"{source_key}@{factor}"]
+    for step in steps:
+        keys.append(keys[-1] if not step.enabled else _chain(keys[-1], step))
+    start = len(steps)
+    image = cache.get(keys[start])
+    while image is None and start > 0:
+        start -= 1
+        image = cache.get(keys[start])
+    return start, image, keys
+
+
 def render_steps(
     source: np.ndarray,
     source_key: str,
@@ -93,15 +107,7 @@ def render_steps(
         Read-only float32 image.
     """
     scale = 1.0 / factor
-    keys = [f"{source_key}@{factor}"]
-    for step in steps:
-        keys.append(keys[-1] if not step.enabled else _chain(keys[-1], step))
-
-    start = len(steps)
-    image = cache.get(keys[start])
-    while image is None and start > 0:
-        start -= 1
-        image = cache.get(keys[start])
+    start, image, keys = _cached_prefix(source_key, steps, cache, factor)
     if image is None:
         if factor == 1:
             image = source
@@ -155,14 +161,7 @@ def render_region(
         The region's pixels, or None when a remaining step needs the whole
         image (see ``Operation.margin``) or the rectangle is empty.
     """
-    keys = [f"{source_key}@1"]
-    for step in steps:
-        keys.append(keys[-1] if not step.enabled else _chain(keys[-1], step))
-    start = len(steps)
-    image = cache.get(keys[start])
-    while image is None and start > 0:
-        start -= 1
-        image = cache.get(keys[start])
+    start, image, _ = _cached_prefix(source_key, steps, cache, 1)
     if image is None:
         image = source
     remaining = [s for s in steps[start:] if s.enabled]
@@ -189,6 +188,13 @@ def render_region(
     out = np.ascontiguousarray(out)
     out.flags.writeable = False
     return out
+
+
+def region_renderable(source_key: str, steps: Sequence[Step], catalog: Catalog, cache: RenderCache) -> bool:
+    """Whether :func:`render_region` can serve ``steps`` now: every step after
+    the longest cached full-resolution prefix has a margin."""
+    start, _, _ = _cached_prefix(source_key, steps, cache, 1)
+    return all(catalog.get(s.op_id).margin_for(s.params) is not None for s in steps[start:] if s.enabled)
 
 
 def scaled_size(shape: tuple[int, ...], factor: int) -> tuple[int, int]:

@@ -54,11 +54,19 @@ class PictureItem(QGraphicsItem):
         self.picture = Picture()
         self.clip_left_of: float | None = None  # draw only x < this
         self.clip_right_of: float | None = None  # draw only x >= this
+        # An exact full-resolution render of part of the picture, drawn over a
+        # proxy while zoomed in: (image, x, y).
+        self.region: tuple[QImage, int, int] | None = None
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption)
 
     def set_picture(self, picture: Picture) -> None:
         self.prepareGeometryChange()
         self.picture = picture
+        self.region = None
+        self.update()
+
+    def set_region(self, image: QImage, x: int, y: int) -> None:
+        self.region = (image, x, y)
         self.update()
 
     def boundingRect(self) -> QRectF:
@@ -83,6 +91,12 @@ class PictureItem(QGraphicsItem):
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, lod * scale < 2.0)
         source = QRectF(target.x() / scale, target.y() / scale, target.width() / scale, target.height() / scale)
         painter.drawImage(target, image, source)
+        if self.region is not None and scale > 1:
+            region, x, y = self.region
+            area = target.intersected(QRectF(x, y, region.width(), region.height()))
+            if not area.isEmpty():
+                painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, lod < 2.0)
+                painter.drawImage(area, region, area.translated(-x, -y))
 
 
 class SplitHandle(QGraphicsItem):
@@ -201,6 +215,13 @@ class ImageCanvas(QGraphicsView):
 
     # The skeleton's name for it, kept for callers that just show one image.
     set_image = set_after
+
+    def set_region(self, image: QImage, x: int, y: int) -> None:
+        """Draw an exact full-resolution render of part of the result over the
+        proxy, at image pixel (x, y); the next result replaces it."""
+        self.after_item.set_region(image, x, y)
+        self._badge.setText("Preview (exact in view)")
+        self._badge.adjustSize()
 
     def set_before(self, image: QImage, factor: int, full_size: tuple[int, int]) -> None:
         """The image to compare with (the original, or any earlier step)."""

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from editor.catalog import CATALOG, Catalog
 from editor.compare import difference_heatmap
 from editor.document import Document
-from editor.errors import EditorError
+from editor.errors import EditorError, RenderCancelled
 from editor.image_draft import load_draft
 from editor.image_file import FORMATS_BY_SUFFIX, load_image, save_image
 from editor.project import PROJECT_SUFFIX, SOURCE_HASH_KEY, file_sha256
@@ -579,12 +579,49 @@ class MainWindow(QMainWindow):
             if steps and not self.catalog.get(steps[-1].op_id).live:
                 self.statusBar().showMessage("This operation previews when you release the control", 3000)
                 return
+            if factor > 1 and self.canvas.zoom() * factor > 1.0 and self._request_region(steps, factor):
+                return
             self.worker.request(self.document, steps, (factor,), analyse=histogram_panel.analyse)
             return
         factors = (factor, 1) if factor > 1 else (1,)
         self.worker.request(self.document, steps, factors, analyse=histogram_panel.analyse)
 
+    def _request_region(self, steps, factor: int) -> bool:
+        """Zoomed in past the proxy's detail: render just the visible part at
+        full resolution, exact. Falls back to the proxy when a step needs the
+        whole image (then the result carries no region tag)."""
+        visible = self.canvas.visible_image_rect()
+        source_size = (self.document.source.shape[1], self.document.source.shape[0])
+        if visible.isEmpty() or self._result is None or self._result.full_size != source_size:
+            return False
+        if not self.document.can_render_region(steps):
+            return False
+        rect = (int(visible.x()), int(visible.y()), int(visible.width()) + 2, int(visible.height()) + 2)
+        document = self.document
+
+        def compute(f, cancel):
+            if f > 1:  # then the proxy, for the histogram only
+                return document.render(steps=steps, factor=f, cancel=cancel), ("analysis",)
+            region = document.render_region(rect, steps=steps, cancel=cancel)
+            if region is None:  # the cache dropped what made it possible: skip this frame
+                raise RenderCancelled("region no longer renderable")
+            return region, ("region", rect[0], rect[1])
+
+        def analyse(pixels, f):
+            return histogram_panel.analyse(pixels, f) if f > 1 else None
+
+        self.worker.submit(compute, (1, factor), document.source.shape, analyse=analyse)
+        return True
+
     def _on_rendered(self, result: RenderResult) -> None:
+        kind = result.tag[0] if isinstance(result.tag, tuple) else None
+        if kind == "region" and result.generation >= self._shown[0]:
+            self._shown = (result.generation, self._shown[1])
+            self.canvas.set_region(result.image, result.tag[1], result.tag[2])
+        if kind == "analysis" and result.generation >= self._shown[0]:
+            self.histogram_panel.set_histogram(result.analysis)
+        if kind is not None:
+            return
         generation, factor = self._shown
         if result.generation < generation or (result.generation == generation and result.factor > factor):
             return  # an older render finishing late never replaces a newer one

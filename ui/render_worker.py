@@ -25,7 +25,8 @@ from editor.steps import Step
 
 from .qt_image import to_qimage
 
-# compute(factor, cancel) -> pixels. ``cancel()`` is true once the job is stale.
+# compute(factor, cancel) -> pixels, or (pixels, tag) to say what was made.
+# ``cancel()`` is true once the job is stale.
 Compute = Callable[[int, Callable[[], bool]], np.ndarray]
 # analyse(pixels, factor) -> anything the GUI wants with the result (a histogram).
 Analyse = Callable[[np.ndarray, int], object]
@@ -159,7 +160,9 @@ class RenderWorker(QObject):
             if stale():
                 return
             try:
-                pixels = job.compute(factor, stale)
+                pixels, tag = job.compute(factor, stale), job.tag
+                if isinstance(pixels, tuple):
+                    pixels, tag = pixels
                 if stale():
                     return
                 image = to_qimage(pixels)
@@ -185,7 +188,7 @@ class RenderWorker(QObject):
                 full_size = (pw * factor, ph * factor)
             self.rendered.emit(
                 RenderResult(
-                    job.generation, factor, pixels, image, full_size, job.tag, analysis,
+                    job.generation, factor, pixels, image, full_size, tag, analysis,
                     time.perf_counter() - job.started,
                 )
             )

@@ -208,3 +208,29 @@ def test_pixel_probe_reports_values(window, qtbot):
     text = window.probe_label.text()
     r = window.document.source[7, 5, 0]
     assert text.startswith("x 5, y 7") and f"R {round(r * 255):3d}" in text
+
+
+def test_zoomed_in_drag_renders_the_visible_region_exactly(big_window, qtbot):
+    win = big_window
+    win.sidebar.choose("tone.brightness_contrast")
+    win.apply_action.trigger()
+    wait_for_full_render(qtbot, win)
+    win.actual_size_action.trigger()
+    win.canvas.centerOn(800, 600)
+    assert win.canvas.zoom() * win.proxy_factor() > 1
+    regions = []
+    win.worker.rendered.connect(lambda r: regions.append(r.tag) if isinstance(r.tag, tuple) else None)
+    slider = win.param_panel.widgets["brightness"].slider
+    slider.setSliderDown(True)
+    slider.setValue(slider.value() + 120)
+    qtbot.waitUntil(lambda: win.canvas.after_item.region is not None, timeout=5000)
+    assert regions and regions[0][0] == "region"
+    image, x, y = win.canvas.after_item.region
+    brightness = win.param_panel.values()["brightness"]
+    expected = brightness_contrast(win.document.source, brightness)
+    shown = np.frombuffer(image.convertToFormat(image.Format.Format_RGB888).constBits(), np.uint8)
+    row = shown[: image.width() * 3].reshape(image.width(), 3)
+    np.testing.assert_allclose(row, np.rint(expected[y, x : x + image.width()] * 255), atol=1)
+    slider.setSliderDown(False)
+    wait_for_full_render(qtbot, win)
+    assert win.canvas.after_item.region is None
