@@ -129,7 +129,9 @@ def _running(p: np.ndarray, width: int, axis: int, op) -> np.ndarray:
     ``width - 1`` shorter than ``p`` along that axis."""
     length = p.shape[axis]
     n = length - width + 1
-    if width <= 5:  # a few shifted maxima beat the block bookkeeping
+    # A few shifted maxima beat the block bookkeeping for short windows; the
+    # bound is higher along rows, where the blocks are gathered across memory.
+    if width <= (5 if axis == 0 else 11):
         out = p[_take(axis, 0, n)].copy()
         for k in range(1, width):
             op(out, p[_take(axis, k, k + n)], out=out)
