@@ -13,12 +13,15 @@ repeated (``d c b a | a b c d``), as ``np.pad(mode="symmetric")`` and
 ``scipy.ndimage``'s ``mode="reflect"``; an element wider than the image sees
 the reflection repeated.
 
-Cost per pixel, whatever the radius ``r``:
+Cost per pixel, for a radius ``r``:
 
-- ``square``: O(1), a separable running min/max (van Herk 1992;
-  Gil & Werman 1993): blocks of the window length get a prefix and a suffix
-  running max, and every window is the max of one suffix and one prefix.
-- ``cross``: O(1), the max of a horizontal and a vertical running max.
+- ``square``: O(1) whatever ``r``, a separable running min/max (van Herk
+  1992; Gil & Werman 1993): blocks of the window length get a prefix and a
+  suffix running max, and every window is the max of one suffix and one
+  prefix (windows of up to 5 pixels down columns, 11 along rows, take a few
+  shifted maxima instead, which is faster there).
+- ``cross``: O(1) whatever ``r``, the max of a horizontal and a vertical
+  running max.
 - ``disk`` and ``diamond``: O(r), exact. The element is a stack of row
   spans; the spans' running maxima of increasing widths are built from each
   other by doubling (a window of width ``w + s`` is the max of two windows of

@@ -10,8 +10,9 @@ Connected components are found on *runs*: each row is cut into maximal runs
 of foreground (or of one label value), runs in consecutive rows that touch are
 joined by a vectorised union-find (hooking every root to its smallest
 neighbouring root, then full pointer jumping, until no edge joins two trees).
-The work is proportional to the number of runs, not of pixels, and there is no
-Python loop over pixels or runs.
+Apart from one vectorised pass to find the runs and one to paint the labels
+back, the work is proportional to the number of runs, not of pixels, and there
+is no Python loop over pixels or runs.
 
 Splitting touching objects: marker-controlled watershed
 (:func:`watershed_from_markers`, Beucher & Meyer 1993) on the negated
@@ -34,6 +35,7 @@ import numpy as np
 from ._image import as_image, check_int, check_range, merge_alpha, split_alpha
 
 __all__ = [
+    "PALETTE",
     "label_components",
     "components_overlay",
     "label_overlay",
