@@ -423,3 +423,14 @@ WIDGETS: dict[str, type[ParamWidget]] = {
 def widget_for(param: Param, parent=None) -> ParamWidget:
     """The widget for ``param``'s kind (a text field for unknown kinds)."""
     return WIDGETS.get(param.kind, TextWidget)(param, parent)
+
+
+def _register_curve_widget() -> None:
+    # The curve editor lives in its own module (it draws with QPainter) and
+    # subclasses ParamWidget, so it joins the table once both exist.
+    from .curve_widget import CurveWidget
+
+    WIDGETS["curve"] = CurveWidget
+
+
+_register_curve_widget()

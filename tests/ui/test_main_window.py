@@ -119,3 +119,36 @@ def test_zoom_actions(window):
     assert window.canvas.zoom() == pytest.approx(1.25)
     window.fit_action.trigger()
     assert window.canvas.zoom() > 1.25  # an 80x60 image fits a 900x600 window enlarged
+
+
+def test_curve_editor_drag_adds_a_point_and_previews(window, qtbot):
+    from PySide6.QtCore import QPoint, Qt
+
+    window.sidebar.choose("tone.curves")
+    widget = window.param_panel.widgets["points"]
+    canvas = widget.canvas
+    canvas.resize(200, 200)
+    start = canvas._to_screen(0.5, 0.5).toPoint()
+    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=start)
+    qtbot.mouseMove(canvas, canvas._to_screen(0.5, 0.7).toPoint())
+    qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=canvas._to_screen(0.5, 0.7).toPoint())
+    points = window.param_panel.values()["points"]
+    assert len(points) == 3 and points[1][1] > 0.6
+    window.apply_action.trigger()
+    assert window.document.steps[0].params["points"] == points
+    qtbot.mouseDClick(canvas, Qt.MouseButton.LeftButton, pos=canvas._to_screen(*points[1]).toPoint())
+    assert len(window.document.steps[0].params["points"]) == 2  # edits the applied step
+
+
+def test_enter_applies_and_escape_cancels(window, qtbot):
+    from PySide6.QtCore import Qt
+
+    window.sidebar.choose("tone.brightness_contrast")
+    slider = window.param_panel.widgets["brightness"].slider
+    slider.setFocus()
+    qtbot.keyClick(slider, Qt.Key.Key_Return)
+    assert len(window.document.steps) == 1
+    window.sidebar.choose("tone.brightness_contrast")
+    window.param_panel.widgets["brightness"].spin.setValue(0.3)
+    qtbot.keyClick(window.param_panel.widgets["brightness"].slider, Qt.Key.Key_Escape)
+    assert len(window.document.steps) == 1 and window.param_panel.mode == "none"
