@@ -20,18 +20,29 @@ _CONNECTIVITY = IntParam(
 )
 
 
-def _grey(op_id: str, title: str, function) -> Operation:
-    return Operation(f"morphology.{op_id}", title, "Morphology", function, (_SHAPE, _RADIUS))
+def _one_pass(values) -> int:
+    return values["radius"]
 
 
+def _two_passes(values) -> int:
+    # An erosion then a dilation (or the reverse): each reads `radius` further.
+    return 2 * values["radius"]
+
+
+def _grey(op_id: str, title: str, function, margin) -> Operation:
+    return Operation(f"morphology.{op_id}", title, "Morphology", function, (_SHAPE, _RADIUS), margin=margin)
+
+
+# Grey-level operators are local (margin = how far they read); the binary
+# ones depend on whole connected shapes, so they keep the default (None).
 OPERATIONS = [
-    _grey("erode", "Erode", morphology.erode),
-    _grey("dilate", "Dilate", morphology.dilate),
-    _grey("opening", "Opening", morphology.opening),
-    _grey("closing", "Closing", morphology.closing),
-    _grey("gradient", "Morphological gradient", morphology.gradient),
-    _grey("top_hat", "Top-hat (bright details)", morphology.top_hat),
-    _grey("black_hat", "Black-hat (dark details)", morphology.black_hat),
+    _grey("erode", "Erode", morphology.erode, _one_pass),
+    _grey("dilate", "Dilate", morphology.dilate, _one_pass),
+    _grey("opening", "Opening", morphology.opening, _two_passes),
+    _grey("closing", "Closing", morphology.closing, _two_passes),
+    _grey("gradient", "Morphological gradient", morphology.gradient, _one_pass),
+    _grey("top_hat", "Top-hat (bright details)", morphology.top_hat, _two_passes),
+    _grey("black_hat", "Black-hat (dark details)", morphology.black_hat, _two_passes),
     Operation("morphology.fill_holes", "Fill holes", "Morphology", morphology.fill_holes),
     Operation(
         "morphology.remove_small_objects",

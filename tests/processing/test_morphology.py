@@ -381,3 +381,17 @@ def test_binary_operations_reject_bad_arguments():
         remove_small_objects(m, 3, 6)
     with pytest.raises(ValueError, match="must be 2-D"):
         skeletonize(np.zeros((3, 3, 3), bool))
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_operators_are_local_within_their_reach(shape):
+    # What a region render relies on: a crop padded by the operator's reach
+    # (radius, or twice it for two passes) gives the same interior.
+    image = make_image((50, 60, 3), seed=12)
+    r = 4
+    for func, reach in ((erode, r), (dilate, r), (gradient, r), (opening, 2 * r), (closing, 2 * r),
+                        (top_hat, 2 * r), (black_hat, 2 * r)):
+        full = func(image, shape, r)
+        crop = image[15 - reach : 35 + reach, 20 - reach : 40 + reach]
+        part = func(crop, shape, r)[reach:-reach, reach:-reach]
+        np.testing.assert_array_equal(part, full[15:35, 20:40], err_msg=func.__name__)
