@@ -52,7 +52,36 @@ def apply_step(image: np.ndarray, step: Step, catalog: Catalog, *, scale: float 
         mask = reduce(mask, factor) >= 0.5
     if mask.shape != image.shape[:2]:
         raise ValueError(f"the mask of {op.title} is {mask.shape}, the image {image.shape[:2]}")
-    where = mask[..., None] if image.ndim == 3 else mask
+    return blend_masked(image, result, mask)
+
+
+def blend_masked(image: np.ndarray, result: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """``result`` where ``mask`` is set, ``image`` elsewhere.
+
+    When the operation changed the channel layout (a gray image painted with
+    a colour overlay), the input is brought to the result's layout first.
+
+    Examples
+    --------
+    >>> gray = np.zeros((1, 2), np.float32); rgb = np.ones((1, 2, 3), np.float32)
+    >>> blend_masked(gray, rgb, np.array([[True, False]]))[0].tolist()
+    [[1.0, 1.0, 1.0], [0.0, 0.0, 0.0]]
+    """
+    if image.shape != result.shape:
+        channels = result.shape[2] if result.ndim == 3 else 1
+        base = image if image.ndim == 3 else image[..., None]
+        if channels == 1:
+            base = base[..., :3].mean(axis=2)
+        elif base.shape[2] == 1:
+            base = np.repeat(base, 3, axis=2)
+            if channels == 4:
+                base = np.concatenate([base, np.ones(base.shape[:2] + (1,), np.float32)], axis=2)
+        elif base.shape[2] == 4 and channels == 3:
+            base = base[..., :3]
+        elif base.shape[2] == 3 and channels == 4:
+            base = np.concatenate([base, np.ones(base.shape[:2] + (1,), np.float32)], axis=2)
+        image = base
+    where = mask[..., None] if result.ndim == 3 else mask
     return np.where(where, result, image).astype(np.float32, copy=False)
 
 
@@ -181,8 +210,7 @@ def render_region(
             raise RenderCancelled("render cancelled")
         result = catalog.get(step.op_id).apply(region, step.params)
         if step.mask is not None:
-            mask = step.mask[cy0:cy1, cx0:cx1]
-            result = np.where(mask[..., None] if region.ndim == 3 else mask, result, region).astype(np.float32)
+            result = blend_masked(region, result, step.mask[cy0:cy1, cx0:cx1])
         region = result
     out = region[y0 - cy0 : y1 - cy0, x0 - cx0 : x1 - cx0]
     out = np.ascontiguousarray(out)
