@@ -35,6 +35,7 @@ from editor.steps import Step
 
 from . import histogram_panel
 from .canvas import ImageCanvas
+from .file_actions import FileActions
 from .histogram_panel import HistogramPanel
 from .history_commands import (
     AddStepCommand,
@@ -190,10 +191,8 @@ class MainWindow(QMainWindow):
             act.triggered.connect(slot)
             return act
 
-        self.open_action = action("&Open\u2026", self.open_dialog, QKeySequence.StandardKey.Open, "open", "Open an image")
-        self.export_action = action(
-            "&Export As\u2026", self.export_dialog, "Ctrl+Shift+E", "export", "Write the edited image to a file"
-        )
+        self.files = FileActions(self)  # Open, Recent, Export, clipboard, drops, preferences
+        self.open_action, self.export_action = self.files.open_action, self.files.export_as_action
         self.quit_action = action("&Quit", self.close, QKeySequence.StandardKey.Quit)
         self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
         self.undo_action.setShortcuts(QKeySequence.StandardKey.Undo)
@@ -232,7 +231,7 @@ class MainWindow(QMainWindow):
 
     def _create_menus(self) -> None:
         self.file_menu = self.menuBar().addMenu("&File")
-        self.file_menu.addActions([self.open_action, self.export_action])
+        self.files.populate(self.file_menu)
         self.file_menu.addSeparator()
         for act in self.projects.actions():
             self.file_menu.addSeparator() if act is None else self.file_menu.addAction(act)
@@ -274,6 +273,7 @@ class MainWindow(QMainWindow):
         self.cancel_action.setEnabled(self._pending is not None or self.worker.busy)
         self.sidebar.setEnabled(has_doc)
         self.projects.update_actions()
+        self.files.update_actions()
 
     def _connect(self) -> None:
         self.sidebar.operation_chosen.connect(self.choose_operation)
@@ -322,9 +322,7 @@ class MainWindow(QMainWindow):
 
     # -- files ---------------------------------------------------------------
     def open_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open Image", self._folder(), OPEN_FILTER)
-        if path:
-            self.open_file(path)
+        self.files.open_dialog()
 
     def open_file(self, path: str | Path) -> bool:
         """Open an image or a project; on failure say why and keep what is open."""
@@ -347,6 +345,7 @@ class MainWindow(QMainWindow):
             if QApplication.overrideCursor() is not None:
                 QApplication.restoreOverrideCursor()
         self.set_document(Document(loaded.pixels, loaded.info, catalog=self.catalog))
+        self.files.add_recent(path)
         for note in loaded.info.notes:
             self.statusBar().showMessage(note, 8000)
         return True
@@ -370,7 +369,7 @@ class MainWindow(QMainWindow):
 
         def work():
             try:
-                loaded = load_image(path)
+                loaded = load_image(path, max_pixels=self.files.max_pixels)
                 # Remember the file's hash: a project saved later refuses a
                 # source that changed on disk since it was opened.
                 loaded.info.extra.setdefault(SOURCE_HASH_KEY, file_sha256(path))
@@ -430,34 +429,11 @@ class MainWindow(QMainWindow):
         return answer == QMessageBox.StandardButton.Discard
 
     def export_dialog(self) -> None:
-        if self.document is None:
-            return
-        stem = Path(self.document.info.path).stem if self.document.info.path else "image"
-        suggestion = str(Path(self._folder()) / f"{stem}-edited.png")
-        path, _ = QFileDialog.getSaveFileName(self, "Export Image", suggestion, EXPORT_FILTER)
-        if path:
-            if not Path(path).suffix:
-                path += ".png"
-            self.export_to(path)
+        self.files.export_as()
 
     def export_to(self, path: str | Path) -> bool:
         """Render at full resolution and write ``path``; on failure say why."""
-        if self.document is None:
-            return False
-        if Path(path).suffix.lower() not in FORMATS_BY_SUFFIX:
-            QMessageBox.warning(self, "Cannot export", f"Unknown file type {Path(path).suffix!r}.")
-            return False
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            pixels = self.document.render()
-            save_image(path, pixels, info=self.document.info)
-        except (EditorError, ValueError, MemoryError) as exc:
-            QApplication.restoreOverrideCursor()
-            QMessageBox.warning(self, "Cannot export", str(exc))
-            return False
-        QApplication.restoreOverrideCursor()
-        self.statusBar().showMessage(f"Exported {path}", 5000)
-        return True
+        return self.files.export_to(path)
 
     def _folder(self) -> str:
         if self.document is not None and self.document.info.path:

@@ -1,0 +1,161 @@
+"""Preferences: the settings store, and a dialog for the limits people may change.
+
+Everything the editor remembers between sessions (recent files, window
+layout, last folders, export settings, these preferences) lives in one
+:class:`QSettings`, made by :func:`settings`. Setting the environment
+variable ``IMAGE_EDITOR_SETTINGS`` to a file path puts it in that INI file
+instead of the user's configuration; tests do that so they never touch it.
+"""
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QLabel,
+    QSpinBox,
+    QVBoxLayout,
+)
+
+from editor.image_file import default_max_pixels
+from editor.render_cache import default_budget_bytes
+
+__all__ = ["SETTINGS_ENV", "settings", "Preferences", "PreferencesDialog"]
+
+SETTINGS_ENV = "IMAGE_EDITOR_SETTINGS"
+_MiB = 1024 * 1024
+
+
+def settings() -> QSettings:
+    """The editor's settings store (see the module docstring)."""
+    path = os.environ.get(SETTINGS_ENV)
+    if path:
+        return QSettings(path, QSettings.Format.IniFormat)
+    return QSettings()
+
+
+def _number(value, default: float) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return default
+    return number if number > 0 else default
+
+
+class Preferences:
+    """Typed access to the preferences in a settings store.
+
+    Parameters
+    ----------
+    store : QSettings, optional
+        Defaults to :func:`settings`.
+    """
+
+    MAX_MEGAPIXELS = "preferences/max_megapixels"
+    CACHE_MB = "preferences/cache_budget_mb"
+
+    def __init__(self, store: QSettings | None = None):
+        self.store = store if store is not None else settings()
+
+    @staticmethod
+    def default_max_megapixels() -> float:
+        """Pillow's decompression-bomb limit, in megapixels (about 89.5)."""
+        return round(default_max_pixels() / 1e6, 1)
+
+    @staticmethod
+    def default_cache_mb() -> int:
+        return default_budget_bytes() // _MiB
+
+    @property
+    def max_megapixels(self) -> float:
+        """Largest image that opens, in megapixels."""
+        return _number(self.store.value(self.MAX_MEGAPIXELS), self.default_max_megapixels())
+
+    @max_megapixels.setter
+    def max_megapixels(self, value: float) -> None:
+        self.store.setValue(self.MAX_MEGAPIXELS, float(value))
+
+    @property
+    def max_pixels(self) -> int:
+        """The same limit in pixels, for :func:`editor.image_file.load_image`."""
+        return max(1, int(round(self.max_megapixels * 1e6)))
+
+    @property
+    def cache_budget_mb(self) -> int:
+        """Memory for cached intermediate renders, in MiB."""
+        return int(_number(self.store.value(self.CACHE_MB), self.default_cache_mb()))
+
+    @cache_budget_mb.setter
+    def cache_budget_mb(self, value: int) -> None:
+        self.store.setValue(self.CACHE_MB, int(value))
+
+    @property
+    def cache_budget_bytes(self) -> int:
+        return self.cache_budget_mb * _MiB
+
+
+class PreferencesDialog(QDialog):
+    """Maximum image size and render cache budget; saved when accepted.
+
+    Parameters
+    ----------
+    preferences : Preferences
+        Where the values are read from and written to.
+    parent : QWidget, optional
+    """
+
+    def __init__(self, preferences: Preferences, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Preferences")
+        self.preferences = preferences
+
+        self.max_megapixels = QDoubleSpinBox()
+        self.max_megapixels.setRange(1.0, 100000.0)
+        self.max_megapixels.setDecimals(1)
+        self.max_megapixels.setSuffix(" MP")
+        self.max_megapixels.setValue(preferences.max_megapixels)
+        self.max_megapixels.setToolTip(
+            "Images with more pixels than this are refused: a small, malicious file can expand to "
+            f"gigabytes (a \u201cdecompression bomb\u201d). Default {Preferences.default_max_megapixels():g} MP."
+        )
+        self.cache_mb = QSpinBox()
+        self.cache_mb.setRange(64, 1024 * 1024)
+        self.cache_mb.setSingleStep(256)
+        self.cache_mb.setSuffix(" MB")
+        self.cache_mb.setValue(preferences.cache_budget_mb)
+        self.cache_mb.setToolTip(
+            "Memory for intermediate results, so re-editing a step re-renders from that step only. "
+            f"Default {Preferences.default_cache_mb()} MB (a quarter of the memory, at most 4 GB)."
+        )
+
+        form = QFormLayout()
+        form.addRow("Maximum image size:", self.max_megapixels)
+        form.addRow("Render cache:", self.cache_mb)
+        note = QLabel("The image size limit applies to the next image opened.")
+        note.setWordWrap(True)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok
+            | QDialogButtonBox.StandardButton.Cancel
+            | QDialogButtonBox.StandardButton.RestoreDefaults
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        buttons.button(QDialogButtonBox.StandardButton.RestoreDefaults).clicked.connect(self.restore_defaults)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(note)
+        layout.addWidget(buttons)
+
+    def restore_defaults(self) -> None:
+        self.max_megapixels.setValue(Preferences.default_max_megapixels())
+        self.cache_mb.setValue(Preferences.default_cache_mb())
+
+    def accept(self) -> None:
+        self.preferences.max_megapixels = self.max_megapixels.value()
+        self.preferences.cache_budget_mb = self.cache_mb.value()
+        self.preferences.store.sync()
+        super().accept()
