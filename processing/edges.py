@@ -15,7 +15,7 @@ from itertools import product
 import numpy as np
 
 from ._image import as_image, check_range, merge_alpha, split_alpha
-from .filters import _parallel, _reflect_index, _split, gaussian_blur
+from .filters import _parallel, _reflect_block, _split, gaussian_blur
 
 __all__ = ["sobel", "prewitt", "scharr", "laplacian", "canny"]
 
@@ -57,14 +57,13 @@ def _banded(color: np.ndarray, func, out: np.ndarray, halo: int = 1) -> None:
     """
     h, w = color.shape[:2]
     c = 1 if color.ndim == 2 else color.shape[2]
-    cols = _reflect_index(-halo, w + halo, w)
     flat_out = out.reshape(h, w * c)
     band = max(8, (1 << 16) // (w * c + 1))
 
     def run(span):
         for y0 in range(span[0], span[1], band):
             y1 = min(span[1], y0 + band)
-            padded = color[_reflect_index(y0 - halo, y1 + halo, h)][:, cols].reshape(y1 - y0 + 2 * halo, -1)
+            padded = _reflect_block(color, y0 - halo, y1 + halo, -halo, w + halo).reshape(y1 - y0 + 2 * halo, -1)
             func(padded, flat_out[y0:y1], c)
 
     spans = [(a * band, min(h, b * band)) for a, b in _split(-(-h // band))]
@@ -261,24 +260,31 @@ def _luminance(color: np.ndarray) -> np.ndarray:
     return y
 
 
-def _suppress(magnitude: np.ndarray, gx: np.ndarray, gy: np.ndarray) -> np.ndarray:
-    """Non-maximum suppression: keep a pixel only where its magnitude peaks
-    across the edge, i.e. along the gradient direction quantised to 0, 45, 90
-    or 135 degrees. The magnitude must be > the neighbour behind and >= the
-    one ahead (so a plateau two pixels wide keeps one pixel). Borders reflect."""
-    h, w = magnitude.shape
-    p = magnitude[_reflect_index(-1, h + 1, h)][:, _reflect_index(-1, w + 1, w)]
+def _suppress(p: np.ndarray, gx: np.ndarray, gy: np.ndarray) -> np.ndarray:
+    """Non-maximum suppression on a band: keep a pixel only where its magnitude
+    peaks across the edge, i.e. along the gradient direction quantised to 0,
+    45, 90 or 135 degrees. The magnitude must be > the neighbour behind and >=
+    the one ahead (so a plateau two pixels wide keeps one pixel).
+
+    ``p`` is the magnitude with one reflected pixel all around; ``gx``, ``gy``
+    the gradients of the inner pixels.
+    """
+    centre = p[1:-1, 1:-1]
+
+    def peak(behind, ahead):
+        keep = np.greater(centre, behind)
+        keep &= np.greater_equal(centre, ahead)
+        return keep
+
     ax, ay = np.abs(gx), np.abs(gy)
     horizontal = ay <= _TAN_22_5 * ax  # gradient along x: compare left and right
     vertical = ay >= _TAN_67_5 * ax
-    diagonal = ~(horizontal | vertical)
     # Diagonal: down-right (y-1, x-1) / (y+1, x+1) when gx and gy have the same
     # sign, else up-right (y+1, x-1) / (y-1, x+1).
-    main = diagonal & ((gx > 0) == (gy > 0))
-    centre = p[1:-1, 1:-1]
-    behind = np.where(horizontal, p[1:-1, :-2], np.where(vertical, p[:-2, 1:-1], np.where(main, p[:-2, :-2], p[2:, :-2])))
-    ahead = np.where(horizontal, p[1:-1, 2:], np.where(vertical, p[2:, 1:-1], np.where(main, p[2:, 2:], p[:-2, 2:])))
-    return (centre > behind) & (centre >= ahead)
+    main = np.equal(gx > 0, gy > 0)
+    diagonal = np.where(main, peak(p[:-2, :-2], p[2:, 2:]), peak(p[2:, :-2], p[:-2, 2:]))
+    return np.where(horizontal, peak(p[1:-1, :-2], p[1:-1, 2:]),
+                    np.where(vertical, peak(p[:-2, 1:-1], p[2:, 1:-1]), diagonal))
 
 
 def _components(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -384,12 +390,27 @@ def canny(image: np.ndarray, sigma: float = 2.0, low: float = 0.1, high: float =
     if sigma > 0:
         gray = gaussian_blur(gray, sigma)
     h, w = gray.shape
-    p = gray[_reflect_index(-1, h + 1, h)][:, _reflect_index(-1, w + 1, w)]
-    gx, gy = _gradients(p, 1, 1.0, 2.0)
-    magnitude = np.hypot(gx, gy)
-    magnitude *= np.float32(0.25)
-    candidates = _suppress(magnitude, gx, gy)
-    candidates &= magnitude >= np.float32(low)
+    gx, gy, magnitude = (np.empty((h, w), np.float32) for _ in range(3))
+    candidates = np.empty((h, w), bool)
+    band = max(8, (1 << 15) // (w + 1))
+    spans = [(a * band, min(h, b * band)) for a, b in _split(-(-h // band))]
+
+    def gradients(span):
+        for y0 in range(span[0], span[1], band):
+            y1 = min(span[1], y0 + band)
+            bx, by = _gradients(_reflect_block(gray, y0 - 1, y1 + 1, -1, w + 1), 1, 1.0, 2.0)
+            gx[y0:y1], gy[y0:y1] = bx, by
+            np.hypot(bx, by, out=magnitude[y0:y1])
+            magnitude[y0:y1] *= np.float32(0.25)
+
+    def suppress(span):
+        for y0 in range(span[0], span[1], band):
+            y1 = min(span[1], y0 + band)
+            keep = _suppress(_reflect_block(magnitude, y0 - 1, y1 + 1, -1, w + 1), gx[y0:y1], gy[y0:y1])
+            np.logical_and(keep, magnitude[y0:y1] >= np.float32(low), out=candidates[y0:y1])
+
+    _parallel(gradients, spans, gray.size * 8)
+    _parallel(suppress, spans, gray.size * 8)
     flat, label = _components(candidates)
     strong_roots = np.zeros(flat.size, bool)
     strong_roots[label[magnitude.ravel()[flat] >= np.float32(high)]] = True

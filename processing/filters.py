@@ -75,6 +75,29 @@ def _reflect_index(start: int, stop: int, n: int) -> np.ndarray:
     return np.where(i < n, i, 2 * n - 1 - i)
 
 
+def _reflect_block(a: np.ndarray, y0: int, y1: int, x0: int, x1: int) -> np.ndarray:
+    """``a`` at rows ``y0..y1-1`` and columns ``x0..x1-1``, positions outside
+    the image reflected (edge pixel repeated) however far they reach.
+
+    A new contiguous array. The part inside the image is copied with plain
+    slices; only the few reflected columns go through fancy indexing (fancy
+    indexing along the columns of an RGB image is several times slower).
+    """
+    h, w = a.shape[:2]
+    src = a[y0:y1] if 0 <= y0 and y1 <= h else a[_reflect_index(y0, y1, h)]
+    out = np.empty((y1 - y0, x1 - x0) + a.shape[2:], a.dtype)
+    n = x1 - x0
+    left = min(max(-x0, 0), n)  # positions left of column 0
+    right = min(max(w - x0, left), n)  # first position right of column w-1
+    if right > left:
+        out[:, left:right] = src[:, x0 + left : x0 + right]
+    if left > 0 or right < n:
+        cols = _reflect_index(x0, x1, w)
+        out[:, :left] = src[:, cols[:left]]
+        out[:, right:] = src[:, cols[right:]]
+    return out
+
+
 _TILE = 256
 
 
@@ -527,7 +550,6 @@ def median_filter(image: np.ndarray, radius: int = 1) -> np.ndarray:
     band = tile * max(1, 64 // tile)  # rows per step: keeps a band's work in cache
     rows = -(-h // band) * band
     cols = -(-w // tile) * tile
-    col_idx = _reflect_index(-radius, cols + radius, w)
     out = np.empty(color.shape, np.float32)
     planes_out = [out] if color.ndim == 2 else [out[..., c] for c in range(color.shape[2])]
     jobs = [(c, y0) for c in range(len(planes)) for y0 in range(0, rows, band)]
@@ -535,7 +557,7 @@ def median_filter(image: np.ndarray, radius: int = 1) -> np.ndarray:
     def run(span):
         for c, y0 in jobs[span[0] : span[1]]:
             y1 = min(h, y0 + band)
-            padded = planes[c][_reflect_index(y0 - radius, y0 + band + radius, h)][:, col_idx]
+            padded = _reflect_block(planes[c], y0 - radius, y0 + band + radius, -radius, cols + radius)
             if radius == 1:
                 planes_out[c][y0:y1] = _median3x3(padded)[: y1 - y0, :w]
             else:
@@ -640,21 +662,30 @@ def _correlate2d(color: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     h, w = color.shape[:2]
     c = 1 if color.ndim == 2 else color.shape[2]
     r = kernel.shape[0] // 2
-    taps = [(i, j, np.float32(v)) for (i, j), v in np.ndenumerate(kernel) if v != 0]
+    taps = [(i, j, float(v)) for (i, j), v in np.ndenumerate(kernel) if v != 0]
     out = np.empty((h, w * c), np.float32)
-    col_idx = _reflect_index(-r, w + r, w)
     band = max(8, (1 << 17) // (w * c + 1))  # about 512 KB of output per step
+    if not taps:
+        out[...] = 0
+        return out.reshape(color.shape)
 
     def run(span):
         tmp = np.empty((band, w * c), np.float32)
         for y0 in range(span[0], span[1], band):
             y1 = min(span[1], y0 + band)
-            rows = color[_reflect_index(y0 - r, y1 + r, h)][:, col_idx].reshape(y1 - y0 + 2 * r, -1)
+            rows = _reflect_block(color, y0 - r, y1 + r, -r, w + r).reshape(y1 - y0 + 2 * r, -1)
             acc, t = out[y0:y1], tmp[: y1 - y0]
-            acc[...] = 0
-            for i, j, v in taps:
-                np.multiply(rows[i : i + y1 - y0, j * c : j * c + w * c], v, out=t)
-                acc += t
+            for n, (i, j, v) in enumerate(taps):
+                shifted = rows[i : i + y1 - y0, j * c : j * c + w * c]
+                if n == 0:
+                    np.multiply(shifted, np.float32(v), out=acc)
+                elif v == 1:
+                    acc += shifted
+                elif v == -1:
+                    acc -= shifted
+                else:
+                    np.multiply(shifted, np.float32(v), out=t)
+                    acc += t
 
     spans = [(a * band, min(h, b * band)) for a, b in _split(-(-h // band))]
     _parallel(run, spans, color.size * len(taps))
@@ -778,7 +809,6 @@ def bilateral_filter(image: np.ndarray, sigma_spatial: float = 3.0, sigma_range:
     range_scale = np.float32(-min(0.5 / max(sigma_range**2, 1e-300), 1e30))
     spatial_scale = -min(0.5 / max(sigma_spatial**2, 1e-300), 1e30)
     out = np.empty(color.shape, np.float32)
-    col_idx = _reflect_index(-radius, w + radius, w)
     band = max(8, (1 << 16) // (w + 1))
     r = radius
 
@@ -786,7 +816,7 @@ def bilateral_filter(image: np.ndarray, sigma_spatial: float = 3.0, sigma_range:
         for y0 in range(span[0], span[1], band):
             y1 = min(span[1], y0 + band)
             bh = y1 - y0
-            p = color[_reflect_index(y0 - r, y1 + r, h)][:, col_idx]  # (bh+2r, w+2r[, c])
+            p = _reflect_block(color, y0 - r, y1 + r, -r, w + r)  # (bh+2r, w+2r[, c])
             # Channels as separate contiguous planes: every operation below then
             # runs on plain contiguous rows.
             planes = [p] if p.ndim == 2 else [np.ascontiguousarray(p[..., c]) for c in range(p.shape[2])]

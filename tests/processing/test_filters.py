@@ -539,3 +539,15 @@ def test_bilateral_properties(image, sigma_spatial, sigma_range):
     # A weighted mean never leaves the range of its window.
     c_in, c_out = _color(image), _color(out)
     assert c_out.min() >= c_in.min() - 1e-6 and c_out.max() <= c_in.max() + 1e-6
+
+
+@pytest.mark.parametrize("shape", [(5, 7), (5, 7, 3), (1, 1, 4), (2, 3)])
+@pytest.mark.parametrize("box", [(0, 5, 0, 7), (-3, 8, -2, 9), (2, 4, -9, 1), (-11, -1, 6, 20), (3, 30, 7, 8)])
+def test_reflect_block_matches_numpy_symmetric_pad(shape, box):
+    from processing.filters import _reflect_block
+    image = make_image(shape, seed=1)
+    y0, y1, x0, x1 = box
+    pad = 40
+    padded = np.pad(image, [(pad, pad), (pad, pad)] + [(0, 0)] * (image.ndim - 2), mode="symmetric")
+    expected = padded[pad + y0 : pad + y1, pad + x0 : pad + x1]
+    np.testing.assert_array_equal(_reflect_block(image, y0, y1, x0, x1), expected)
