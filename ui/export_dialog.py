@@ -242,7 +242,11 @@ class ExportDialog(QDialog):
         return self.path_edit.text().strip()
 
     def options(self) -> ExportOptions:
-        """The options the widgets show."""
+        """The options the widgets show.
+
+        The bit depth is None (the default for the source and format) unless
+        it was chosen, so it is not carried to images it does not suit.
+        """
         fmt = self.format()
         quality = self.webp_quality_spin.value() if fmt == "WEBP" else self.quality_spin.value()
         return ExportOptions(
@@ -252,7 +256,7 @@ class ExportDialog(QDialog):
             png_compress_level=self.png_level_spin.value(),
             webp_lossless=self.webp_lossless_check.isChecked(),
             tiff_compression=self.tiff_combo.currentData(),
-            bit_depth=self.depth_combo.currentData(),
+            bit_depth=self._requested_depth if self.depth_combo.isEnabled() else None,
             metadata=self.metadata_combo.currentData(),
             keep_icc=self.icc_check.isChecked(),
             embed_recipe=self.recipe_check.isChecked(),
@@ -283,15 +287,20 @@ class ExportDialog(QDialog):
         self._changed()
 
     def _format_shown(self, fmt: str) -> None:
+        """Show the options of ``fmt``; the bit depth is the one asked for, if the format holds it."""
         info = EXPORT_FORMATS[fmt]
-        self.pages.setCurrentIndex(self._page_index[fmt])
-        deep = 16 in info.bit_depths
-        self.depth_combo.setEnabled(deep)
-        depth = ExportOptions(bit_depth=self._requested_depth if deep else None).resolve_bit_depth(fmt, self.info)
-        self.depth_combo.setCurrentIndex(self.depth_combo.findData(depth))
-        self.metadata_combo.setEnabled(info.metadata)
-        self.icc_check.setEnabled(info.metadata and self.info.icc_profile is not None)
-        self.webp_quality_spin.setEnabled(not self.webp_lossless_check.isChecked())
+        syncing, self._syncing = self._syncing, True
+        try:
+            self.pages.setCurrentIndex(self._page_index[fmt])
+            deep = 16 in info.bit_depths
+            self.depth_combo.setEnabled(deep)
+            depth = ExportOptions(bit_depth=self._requested_depth if deep else None).resolve_bit_depth(fmt, self.info)
+            self.depth_combo.setCurrentIndex(self.depth_combo.findData(depth))
+            self.metadata_combo.setEnabled(info.metadata)
+            self.icc_check.setEnabled(info.metadata and self.info.icc_profile is not None)
+            self.webp_quality_spin.setEnabled(not self.webp_lossless_check.isChecked())
+        finally:
+            self._syncing = syncing
 
     def _changed(self, *_args) -> None:
         if self._syncing:

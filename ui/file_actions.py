@@ -450,7 +450,7 @@ class FileActions(QObject):
             QTimer.singleShot(0, lambda: self.open_dropped(files, image))
             return True
         if obj is self.window:
-            if kind == QEvent.Type.Show and not self._restored:
+            if kind == QEvent.Type.Polish and not self._restored:
                 self._restored = True
                 self.restore_window_state()
             elif kind == QEvent.Type.Close:
