@@ -84,21 +84,21 @@ SHAPES = [(5, 7), (6, 5, 2), (9, 11, 3), (4, 3, 4), (1, 1, 3), (13, 2, 3)]
 # -- png16: decoding --------------------------------------------------------------------------
 @pytest.mark.parametrize("kinds", [[0], [1], [2], [3], [4], [4, 1, 3, 0, 2, 2, 4]], ids=["none", "sub", "up", "average", "paeth", "mixed"])
 @pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
-@pytest.mark.parametrize("shape", SHAPES)
-def test_decode_every_filter_matches_reference(kinds, dtype, shape):
-    pixels = random_pixels(shape, dtype, seed=len(shape) + len(kinds))
-    data = reference_png(pixels, kinds)
-    np.testing.assert_array_equal(png16.decode(data), pixels)
+def test_decode_every_filter_matches_reference(kinds, dtype):
+    for shape in SHAPES:
+        pixels = random_pixels(shape, dtype, seed=len(shape) + len(kinds))
+        data = reference_png(pixels, kinds)
+        np.testing.assert_array_equal(png16.decode(data), pixels, err_msg=str(shape))
 
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
-@pytest.mark.parametrize("shape", [(9, 11, 3), (17, 10, 4), (3, 2, 3), (1, 9, 3), (8, 1, 4)])
-def test_decode_adam7_interlaced(dtype, shape):
-    pixels = random_pixels(shape, dtype, seed=3)
-    data = reference_png(pixels, [4, 3, 1, 2, 0], interlace=True)
-    np.testing.assert_array_equal(png16.decode(data), pixels)
-    if dtype == np.uint8:  # Pillow agrees with the reference encoder
-        np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(data))), pixels)
+def test_decode_adam7_interlaced(dtype):
+    for shape in [(9, 11, 3), (17, 10, 4), (3, 2, 3), (1, 9, 3), (8, 1, 4)]:
+        pixels = random_pixels(shape, dtype, seed=3)
+        data = reference_png(pixels, [4, 3, 1, 2, 0], interlace=True)
+        np.testing.assert_array_equal(png16.decode(data), pixels, err_msg=str(shape))
+        if dtype == np.uint8:  # Pillow agrees with the reference encoder
+            np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(data))), pixels)
 
 
 @pytest.mark.parametrize("shape", [(6, 9, 3), (7, 5, 4)])
@@ -272,14 +272,17 @@ def sample_exif() -> Image.Exif:
     return loaded
 
 
-@pytest.mark.parametrize("byte_order", ["<", ">"])
 @pytest.mark.parametrize("compression", list(tiff_io.COMPRESSIONS))
 @pytest.mark.parametrize("channels", [1, 3, 4])
 @pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
-def test_tiff_round_trip_with_metadata(tmp_path, dtype, channels, compression, byte_order):
+def test_tiff_round_trip_with_metadata(tmp_path, dtype, channels, compression):
+    for byte_order in "<>":
+        check_tiff_round_trip(tmp_path / f"out{byte_order == '<'}.tif", dtype, channels, compression, byte_order)
+
+
+def check_tiff_round_trip(path, dtype, channels, compression, byte_order):
     shape = (23, 17, channels) if channels > 1 else (23, 17)
     pixels = random_pixels(shape, dtype, seed=channels)
-    path = tmp_path / "out.tif"
     with open(path, "wb") as handle:
         tiff_io.write(
             handle, pixels, compression=compression, exif=sample_exif(), icc_profile=b"icc" * 50,
@@ -296,6 +299,8 @@ def test_tiff_round_trip_with_metadata(tmp_path, dtype, channels, compression, b
         assert image.info["dpi"] == pytest.approx((240.0, 240.0))
         eight_bit = np.asarray(image)
     assert deep == (dtype == np.uint16 and channels > 1)
+    if compression == "none":
+        assert path.read_bytes()[:2] == (b"II" if byte_order == "<" else b"MM")
     if deep:
         np.testing.assert_array_equal(tiff_io.read_deep_color(path), pixels)
         np.testing.assert_array_equal(eight_bit, (pixels >> 8).astype(np.uint8))
@@ -303,8 +308,48 @@ def test_tiff_round_trip_with_metadata(tmp_path, dtype, channels, compression, b
         np.testing.assert_array_equal(eight_bit, pixels)
 
 
-def test_deep_tiff_written_by_pillow_libtiff_with_tiles_is_read_exactly(tmp_path):
-    # A tiled, LZW-compressed 16-bit RGB TIFF assembled with libtiff via Pillow's
+def tiled_tiff(pixels: np.ndarray, tile: int, byte_order: str) -> bytes:
+    """An uncompressed, tiled TIFF of 16-bit RGB(A) samples, as scanners and
+    raw converters write them; edge tiles are padded as the format requires."""
+    from PIL import TiffImagePlugin
+
+    h, w, channels = pixels.shape
+    tiles = []
+    for y in range(0, h, tile):
+        for x in range(0, w, tile):
+            block = np.zeros((tile, tile, channels), pixels.dtype)
+            part = pixels[y : y + tile, x : x + tile]
+            block[: part.shape[0], : part.shape[1]] = part
+            tiles.append(block.astype(byte_order + "u2").tobytes())
+    ifd = TiffImagePlugin.ImageFileDirectory_v2(prefix=b"II" if byte_order == "<" else b"MM")
+    for tag, value in {256: w, 257: h, 258: (16,) * channels, 259: 1, 262: 2, 277: channels, 284: 1,
+                       322: tile, 323: tile}.items():
+        ifd[tag] = value
+    if channels == 4:
+        ifd[338] = (2,)
+    ifd[324] = tuple(range(len(tiles)))  # placeholders of the final size
+    ifd[325] = tuple(len(t) for t in tiles)
+    ifd.tagtype[324] = ifd.tagtype[325] = 4  # LONG
+    start = 8 + len(ifd.tobytes(8))
+    ifd[324] = tuple(start + i * len(tiles[0]) for i in range(len(tiles)))
+    header = (b"II*\x00" + (8).to_bytes(4, "little")) if byte_order == "<" else (b"MM\x00*" + (8).to_bytes(4, "big"))
+    return header + ifd.tobytes(8) + b"".join(tiles)
+
+
+@pytest.mark.parametrize("byte_order", ["<", ">"])
+@pytest.mark.parametrize("channels", [3, 4])
+def test_tiled_deep_tiff_is_read_exactly(tmp_path, byte_order, channels):
+    pixels = random_pixels((40, 37, channels), np.uint16, seed=channels)
+    path = tmp_path / "tiled.tif"
+    path.write_bytes(tiled_tiff(pixels, 16, byte_order))
+    with Image.open(path) as image:
+        assert tiff_io.is_deep_color(image) and 322 in image.tag_v2
+        np.testing.assert_array_equal(np.asarray(image), (pixels >> 8).astype(np.uint8))  # the file is right
+    np.testing.assert_array_equal(tiff_io.read_deep_color(path), pixels)
+
+
+def test_deep_tiff_written_by_libtiff_is_read_exactly(tmp_path):
+    # An LZW-compressed 16-bit RGB TIFF written by libtiff through Pillow's
     # I;16 route, as another program would write it.
     pixels = random_pixels((40, 48, 3), np.uint16, seed=4)
     flat = Image.fromarray(pixels.reshape(40, 48 * 3))
