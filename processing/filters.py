@@ -292,12 +292,61 @@ def _correlate_axis0(src: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return out
 
 
+def _symmetric_taps(acc: np.ndarray, tmp: np.ndarray, src: np.ndarray, weights, step: int, axis: int) -> None:
+    """``acc = sum_d weights[r+d] * src shifted by d*step`` along ``axis`` (0 or 1),
+    for a symmetric kernel: mirrored taps are added before multiplying."""
+    radius = len(weights) // 2
+    n = acc.shape[axis]
+
+    def shifted(d):
+        lo = (radius + d) * step
+        return src[lo : lo + n] if axis == 0 else src[:, lo : lo + n]
+
+    np.multiply(shifted(0), np.float32(weights[radius]), out=acc)
+    for d in range(1, radius + 1):
+        np.add(shifted(-d), shifted(d), out=tmp)
+        tmp *= np.float32(weights[radius + d])
+        acc += tmp
+
+
+def _separable_direct(color: np.ndarray, weights_y: np.ndarray, weights_x: np.ndarray) -> np.ndarray:
+    """Correlate with ``outer(weights_y, weights_x)`` (short symmetric kernels):
+    both passes on each band of rows while it is in cache, no transposes.
+
+    The horizontal pass shifts along the interleaved rows by whole pixels
+    (``C`` elements), so it is as contiguous as the vertical one.
+    """
+    h, w = color.shape[:2]
+    c = 1 if color.ndim == 2 else color.shape[2]
+    ry, rx = len(weights_y) // 2, len(weights_x) // 2
+    out = np.empty((h, w * c), np.float32)
+    band = max(4, (1 << 16) // ((w + 2 * rx) * c))  # a few hundred KB per buffer
+
+    def run(span):
+        vertical = np.empty((band, (w + 2 * rx) * c), np.float32)
+        tmp_v = np.empty_like(vertical)
+        tmp_h = np.empty((band, w * c), np.float32)
+        for y0 in range(span[0], span[1], band):
+            y1 = min(span[1], y0 + band)
+            m = y1 - y0
+            block = _reflect_block(color, y0 - ry, y1 + ry, -rx, w + rx).reshape(m + 2 * ry, -1)
+            _symmetric_taps(vertical[:m], tmp_v[:m], block, weights_y, 1, 0)
+            _symmetric_taps(out[y0:y1], tmp_h[:m], vertical[:m], weights_x, c, 1)
+
+    spans = [(a * band, min(h, b * band)) for a, b in _split(-(-h // band))]
+    _parallel(run, spans, color.size * (len(weights_y) + len(weights_x)))
+    return out.reshape(color.shape)
+
+
 def _separable(color: np.ndarray, weights_y: np.ndarray, weights_x: np.ndarray) -> np.ndarray:
     """Correlate a gray or multi-channel image with ``outer(weights_y, weights_x)``.
 
-    Both 1-D passes run along axis 0 of a 2-D array (the horizontal one on a
-    transposed copy), which keeps every NumPy call on long contiguous rows.
+    Short kernels: both passes per band of rows (:func:`_separable_direct`).
+    Long kernels go through the FFT, whose 1-D passes run along axis 0 of a 2-D
+    array (the horizontal one on a transposed copy).
     """
+    if len(weights_y) < _FFT_MIN_TAPS and len(weights_x) < _FFT_MIN_TAPS:
+        return _separable_direct(color, weights_y, weights_x)
     rows = np.ascontiguousarray(color).reshape(color.shape[0], -1)
     vertical = _correlate_axis0(rows, weights_y).reshape(color.shape)
     return _from_columns(_correlate_axis0(_to_columns(vertical), weights_x), color.shape)
