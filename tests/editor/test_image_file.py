@@ -365,7 +365,8 @@ def test_exif_orientation_applied_on_jpeg(tmp_path, orientation):
 
 
 @pytest.mark.parametrize("orientation", [2, 5, 6, 8])
-def test_exif_orientation_on_16_bit_png_and_tiff(tmp_path, orientation):
+def test_exif_orientation_on_png_and_tiff_8_and_16_bit(tmp_path, orientation):
+    """Pillow applies TIFF orientation itself while loading, PNG's not: neither twice."""
     from editor import tiff_io
 
     samples = deep_samples((5, 7, 3), seed=orientation)
@@ -380,6 +381,12 @@ def test_exif_orientation_on_16_bit_png_and_tiff(tmp_path, orientation):
     for path in (png, tif):
         loaded = load_image(path)
         np.testing.assert_array_equal(np.rint(loaded.pixels * 65535).astype(np.uint16), expected)
+    eight = (samples >> 8).astype(np.uint8)
+    for suffix in (".png", ".tif"):
+        path = tmp_path / f"o8{suffix}"
+        Image.fromarray(eight).save(path, exif=exif.tobytes())
+        loaded = load_image(path)
+        np.testing.assert_array_equal(np.rint(loaded.pixels * 255).astype(np.uint8), reference_orient(eight, orientation))
 
 
 # -- metadata kept and stripped --------------------------------------------------------------------

@@ -373,3 +373,20 @@ def test_window_geometry_and_layout_are_restored(qtbot):
     assert not second.findChild(QDockWidget, "histogram").isVisible()
     assert second.findChild(QDockWidget, "operations").isVisible()
     close(second)
+
+
+def test_file_menu_and_shortcuts(window):
+    from PySide6.QtGui import QKeySequence
+
+    files = window.files
+    assert files.open_action.shortcuts() == QKeySequence.keyBindings(QKeySequence.StandardKey.Open)
+    assert files.export_as_action.shortcut() == QKeySequence("Ctrl+Shift+E")
+    assert files.export_action.shortcut() == QKeySequence("Ctrl+E")
+    assert files.copy_action.shortcuts() == QKeySequence.keyBindings(QKeySequence.StandardKey.Copy)
+    assert files.paste_action.shortcuts() == QKeySequence.keyBindings(QKeySequence.StandardKey.Paste)
+    entries = window.file_menu.actions()
+    for act in (files.open_action, files.export_action, files.export_as_action, files.copy_action,
+                files.paste_action, files.preferences_action, files.recent_menu.menuAction()):
+        assert act in entries
+    assert window.open_action is files.open_action and window.export_action is files.export_as_action
+    assert window.acceptDrops()
