@@ -911,8 +911,9 @@ def estimate_size(
     the pixel data scales with the area (metadata, measured on a tiny
     image, is added once). A downscaled copy packs more detail into every
     pixel and overestimates a JPEG by two or three times; tiles keep the
-    detail per pixel. Expect about 10-20 % error on lossy formats,
-    more on PNG, whose compression depends on longer-range repetition.
+    detail per pixel. Measured on 12 MP images: within a few per cent
+    for JPEG, within about 25 % for WebP; rougher for PNG and TIFF, whose
+    compression depends on longer-range repetition.
 
     Examples
     --------

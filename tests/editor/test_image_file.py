@@ -193,6 +193,18 @@ def test_pillow_16_bit_gray_png_and_tiff_keep_precision(tmp_path):
         np.testing.assert_array_equal(np.rint(loaded.pixels * 65535).astype(np.uint16), samples)
 
 
+def test_big_endian_16_bit_gray_tiff(tmp_path):
+    from editor import tiff_io
+
+    samples = deep_samples((6, 5), seed=3)
+    path = tmp_path / "mm.tif"
+    with open(path, "wb") as handle:
+        tiff_io.write(handle, samples, compression="none", byte_order=">")
+    loaded = load_image(path)
+    assert loaded.info.mode == "I;16B" and loaded.info.bit_depth == 16
+    np.testing.assert_array_equal(np.rint(loaded.pixels * 65535).astype(np.uint16), samples)
+
+
 def test_16_bit_gray_alpha_png_becomes_rgba(tmp_path):
     samples = deep_samples((5, 6, 2), seed=7)
     path = tmp_path / "la16.png"
