@@ -173,7 +173,7 @@ def _(i, p):
 def _(i, p):
     from skimage.filters import gaussian
 
-    return lambda: gaussian(i.rgb, sigma=p["sigma"], mode="reflect", truncate=4.0, channel_axis=-1, preserve_range=True)
+    return lambda: gaussian(i.rgb, sigma=p["sigma"], mode="reflect", truncate=4.0, channel_axis=2, preserve_range=True)
 
 
 @peer("filter.gaussian_blur", "cv2")
@@ -254,9 +254,10 @@ def _(i, p):
 
 @peer("filter.unsharp_mask", "skimage", note="no threshold")
 def _(i, p):
+    # channel_axis=2, not -1: skimage 0.26 slices rows for a negative axis here.
     from skimage.filters import unsharp_mask
 
-    return lambda: unsharp_mask(i.rgb, radius=p["radius"], amount=p["amount"], channel_axis=-1, preserve_range=True)
+    return lambda: unsharp_mask(i.rgb, radius=p["radius"], amount=p["amount"], channel_axis=2, preserve_range=True)
 
 
 @peer("filter.unsharp_mask", "cv2", note="GaussianBlur + addWeighted")
@@ -293,7 +294,7 @@ def _(i, p):
 
     win = 2 * math.ceil(2 * p["sigma_spatial"]) + 1
     return lambda: denoise_bilateral(
-        i.rgb, win_size=win, sigma_color=p["sigma_range"], sigma_spatial=p["sigma_spatial"], mode="reflect", channel_axis=-1
+        i.rgb, win_size=win, sigma_color=p["sigma_range"], sigma_spatial=p["sigma_spatial"], mode="reflect", channel_axis=2
     )
 
 
@@ -715,7 +716,7 @@ def _(i, p):
 
     def run():
         mean, std = cv2.meanStdDev(i.rgb)
-        scale = tuple(float(0.25 / max(s, 1e-6)) for s in std.ravel()) + (0.0,)
+        scale = tuple(float(1 / (6 * max(s, 1e-6))) for s in std.ravel()) + (0.0,)  # +-3 sd span [0, 1]
         shifted = cv2.subtract(i.rgb, tuple(float(m) for m in mean.ravel()) + (0.0,))
         return _cv_clip01(cv2.add(cv2.multiply(shifted, scale), (0.5, 0.5, 0.5, 0.0)))
 
@@ -727,7 +728,7 @@ def _(i, p):
 def _(i, p):
     from skimage.exposure import histogram
 
-    return lambda: histogram(i.rgb, nbins=p["bins"], source_range="dtype", channel_axis=-1)
+    return lambda: histogram(i.rgb, nbins=p["bins"], source_range="dtype", channel_axis=2)
 
 
 @peer("histogram.histogram", "cv2")
@@ -1224,7 +1225,7 @@ def _sample(i, seed=0):
     return flat, flat[rng.choice(len(flat), size=min(KMEANS_SAMPLE, len(flat)), replace=False)]
 
 
-@peer("segmentation.kmeans_colors", "scipy", note="kmeans2 (k-means++) on a sample, vq on all pixels")
+@peer("segmentation.kmeans", "scipy", note="kmeans2 (k-means++) on a sample, vq on all pixels")
 def _(i, p):
     from scipy.cluster.vq import kmeans2, vq
 
@@ -1238,7 +1239,7 @@ def _(i, p):
     return run
 
 
-@peer("segmentation.kmeans_colors", "cv2", note="kmeans (k-means++) on a sample, batchDistance on all pixels")
+@peer("segmentation.kmeans", "cv2", note="kmeans (k-means++) on a sample, batchDistance on all pixels")
 def _(i, p):
     cv2 = _cv2()
     flat, sample = _sample(i)
@@ -1301,19 +1302,19 @@ def _(i, p):
     return run
 
 
-@peer("segmentation.slic_superpixels", "skimage", note="slic (Lab) + mean colour per segment", estimate=True)
+@peer("segmentation.slic", "skimage", note="slic (Lab) + mean colour per segment", estimate=True)
 def _(i, p):
     from skimage.color import label2rgb
     from skimage.segmentation import slic
 
     def run():
-        labels = slic(i.rgb, n_segments=p["n_segments"], compactness=p["compactness"], channel_axis=-1, start_label=0)
+        labels = slic(i.rgb, n_segments=p["n_segments"], compactness=p["compactness"], channel_axis=2, start_label=0)
         return label2rgb(labels, i.rgb, kind="avg", bg_label=-1)
 
     return run
 
 
-@peer("segmentation.watershed", "skimage", note="distance transform, peak_local_max markers, watershed")
+@peer("segmentation.split_objects_labels", "skimage", note="distance transform, peak_local_max markers, watershed")
 def _(i, p):
     from skimage.feature import peak_local_max
     from skimage.segmentation import watershed
@@ -1330,7 +1331,7 @@ def _(i, p):
     return run
 
 
-@peer("segmentation.watershed", "cv2", "u8", note="distanceTransform, thresholded peaks as markers, watershed")
+@peer("segmentation.split_objects_labels", "cv2", "u8", note="distanceTransform, thresholded peaks as markers, watershed")
 def _(i, p):
     cv2 = _cv2()
     data = i.mask.astype(np.uint8)
