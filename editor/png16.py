@@ -282,7 +282,7 @@ def _unfilter(raw: np.ndarray, bpp: int) -> np.ndarray:
     kinds = raw[:, 0]
     if kinds.size and int(kinds.max()) > 4:
         raise PNGError(f"unknown row filter type {int(kinds.max())}")
-    h, row_bytes = raw.shape[0], raw.shape[1] - 1
+    row_bytes = raw.shape[1] - 1
     width = row_bytes // bpp
     rows = np.array(raw[:, 1:])  # writable copy
     if np.any(kinds >= 3):

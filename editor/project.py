@@ -20,7 +20,6 @@ import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Any
 
 from .atomic import atomic_write_bytes
 from .catalog import CATALOG, Catalog

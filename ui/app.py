@@ -4,11 +4,12 @@ from __future__ import annotations
 import sys
 from typing import Sequence
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
 from PySide6.QtWidgets import QApplication, QStyleFactory
 
 from .main_window import MainWindow
+from .preferences import settings
 from .resources import APP_ICON, SAMPLE_IMAGE
 
 
@@ -72,7 +73,7 @@ def make_application(argv: Sequence[str] | None = None) -> QApplication:
     app.setOrganizationName("ImageEditor")
     app.setWindowIcon(QIcon(str(APP_ICON)))
     app.setStyle("Fusion")
-    apply_theme(app, str(QSettings().value("view/theme", "dark")))
+    apply_theme(app, str(settings().value("view/theme", "dark")))
     return app
 
 

@@ -5,12 +5,11 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QEventLoop, QObject, QSettings, Qt, QTimer, Slot
+from PySide6.QtCore import QEvent, QEventLoop, QObject, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
-    QFileDialog,
     QLabel,
     QLineEdit,
     QMainWindow,
@@ -28,7 +27,7 @@ from editor.compare import difference_heatmap
 from editor.document import Document
 from editor.errors import EditorError, RenderCancelled
 from editor.image_draft import load_draft
-from editor.image_file import FORMATS_BY_SUFFIX, load_image, save_image
+from editor.image_file import load_image
 from editor.project import PROJECT_SUFFIX, SOURCE_HASH_KEY, file_sha256
 from editor.render import proxy_factor
 from editor.steps import Step
@@ -45,6 +44,7 @@ from .history_commands import (
     ToggleStepCommand,
 )
 from .param_panel import ParamPanel
+from .preferences import settings
 from .qt_image import to_qimage
 from .project_actions import ProjectActions
 from .render_worker import RenderResult, RenderWorker
@@ -53,8 +53,6 @@ from .sidebar import OperationSidebar
 from .steps_panel import StepsPanel
 
 APP_NAME = "Image Editor"
-OPEN_FILTER = "Images (*.png *.jpg *.jpeg *.tif *.tiff *.webp *.bmp *.gif *.ppm *.pgm *.tga);;All files (*)"
-EXPORT_FILTER = "PNG (*.png);;JPEG (*.jpg *.jpeg);;TIFF (*.tif *.tiff);;WebP (*.webp);;BMP (*.bmp)"
 BUSY_DELAY_MS = 300  # show progress only for work a person would notice
 COMPARE_MODES = {
     "after": ("Result", "Show the edited image", "Alt+1"),
@@ -305,7 +303,7 @@ class MainWindow(QMainWindow):
         from .app import apply_theme
 
         apply_theme(QApplication.instance(), theme)
-        QSettings().setValue("view/theme", theme)
+        settings().setValue("view/theme", theme)
         # Style sheets resolve palette colours when applied: apply them again.
         for widget in self.findChildren(QWidget):
             if widget.styleSheet():

@@ -37,6 +37,13 @@ def window(qtbot, image_path):
 
 
 @pytest.fixture(autouse=True)
+def private_settings(monkeypatch, tmp_path):
+    """Each test gets its own settings file: recent files, window layout and
+    theme never leak into the user's configuration or into the next test."""
+    monkeypatch.setenv("IMAGE_EDITOR_SETTINGS", str(tmp_path / "settings.ini"))
+
+
+@pytest.fixture(autouse=True)
 def no_modal_dialogs(monkeypatch):
     """A modal dialog nobody answers would hang the suite: fail loudly instead."""
     from PySide6.QtWidgets import QMessageBox
