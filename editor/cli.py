@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from typing import Callable, Sequence
 
@@ -161,5 +162,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``image-editor`` and ``python -m editor``."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in SUBCOMMANDS:
-        return _headless(argv)
+        try:
+            return _headless(argv)
+        except BrokenPipeError:
+            # Output piped into `head` and the like: stop quietly, as cat does.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 0
     return _gui(argv)
