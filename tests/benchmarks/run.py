@@ -593,7 +593,7 @@ def main(argv=None) -> int:
     parser.add_argument("--no-editor", action="store_true", help="skip the editor benchmark")
     parser.add_argument("--output", type=Path, default=None,
                         help=f"Markdown file to write (default {RESULTS.relative_to(ROOT)} for a full run, none for --quick)")
-    parser.add_argument("--budget", type=float, default=540.0, help="seconds after which calls are timed once")
+    parser.add_argument("--budget", type=float, default=480.0, help="seconds after which calls are timed once")
     args = parser.parse_args(argv)
 
     os.chdir(ROOT)
