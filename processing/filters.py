@@ -6,6 +6,7 @@ edge, repeating the edge pixel (``d c b a | a b c d``); this is
 """
 from __future__ import annotations
 
+import functools
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -454,13 +455,82 @@ def box_blur(image: np.ndarray, radius: int = 2) -> np.ndarray:
 # ---------------------------------------------------------------------------
 
 
-def _grid_view(p: np.ndarray, y: int, x: int, ny: int, nx: int, sy: int, sx: int, by: int, bx: int) -> np.ndarray:
-    """Read-only view ``v[a, b, i, j] = p[y + a*sy + i, x + b*sx + j]``: the same
-    ``by x bx`` block at every point of a grid of tiles, without copying."""
-    s0, s1 = p.strides
-    return np.lib.stride_tricks.as_strided(
-        p[y:, x:], (ny, nx, by, bx), (sy * s0, sx * s1, s0, s1), writeable=False
-    )
+def _batcher_stage(n: int, p: int) -> list[tuple[int, int]]:
+    """Compare-exchange pairs of stage ``p`` of Batcher's odd-even merge sort
+    on ``n`` wires (``n`` a power of two): merges sorted runs of length ``p``."""
+    pairs = []
+    k = p
+    while k >= 1:
+        for j in range(k % p, n - k, 2 * k):
+            for i in range(min(k, n - j - k)):
+                if (i + j) // (2 * p) == (i + j + k) // (2 * p):
+                    pairs.append((i + j, i + j + k))
+        k //= 2
+    return pairs
+
+
+@functools.lru_cache(maxsize=256)
+def _merge_network(m: int, n: int, lo: int, hi: int):
+    """A pruned comparator network giving ranks ``lo..hi`` of ``A + B``, with
+    ``A`` (wires ``0..m-1``) sorted and ``B`` (wires ``m..m+n-1``) in any order.
+
+    Batcher's networks on power-of-two halves padded with +inf (comparisons
+    with a pad are resolved while building), then pruned backwards to the
+    comparisons the wanted ranks depend on. Returns ``(ops, outputs)``: ops
+    ``(a, b, need_min, need_max)`` leave the minimum on wire ``a`` and the
+    maximum on wire ``b``; ``outputs`` are the wires holding ranks lo..hi.
+    """
+    half = 1
+    while half < max(m, n, 1):
+        half *= 2
+    slot: list[int | None] = [None] * (2 * half)  # None: a +inf pad
+    slot[:m] = range(m)
+    slot[half : half + n] = range(m, m + n)
+    pairs = []
+    p = 1
+    while p < half:  # sort B in its half
+        pairs += [(half + i, half + j) for i, j in _batcher_stage(half, p)]
+        p *= 2
+    pairs += _batcher_stage(2 * half, half)  # merge the halves
+    ops = []
+    for i, j in pairs:
+        a, b = slot[i], slot[j]
+        if b is None:
+            continue
+        if a is None:  # real value meets a pad: it just moves down
+            slot[i], slot[j] = b, None
+            continue
+        ops.append((a, b))
+    outputs = tuple(slot[r] for r in range(lo, hi + 1))
+    needed = set(outputs)
+    kept = []
+    for a, b in reversed(ops):
+        need_min, need_max = a in needed, b in needed
+        if need_min or need_max:
+            kept.append((a, b, need_min, need_max))
+            needed.update((a, b))
+    return tuple(reversed(kept)), outputs
+
+
+def _run_network(wires: list, ops) -> list:
+    """Apply a comparator network to a list of same-shape arrays (new arrays)."""
+    wires = list(wires)
+    for a, b, need_min, need_max in ops:
+        x, y = wires[a], wires[b]
+        if need_min:
+            wires[a] = np.minimum(x, y)
+        if need_max:
+            wires[b] = np.maximum(x, y)
+    return wires
+
+
+# Cost model choosing, per merge, between a comparator network on planes and
+# np.sort along rows (seconds; measured on a 2-core AMD EPYC, only the ratios
+# matter): per NumPy call, per element of a comparison, per sorted row and per
+# item and level of a sort.
+_CALL = 1.5e-6
+_NETWORK_OP = 0.3e-9
+_SORT_ROW, _SORT_ITEM = 45e-9, 0.3e-9
 
 
 def _median_band(p: np.ndarray, radius: int, tile: int) -> np.ndarray:
@@ -472,10 +542,14 @@ def _median_band(p: np.ndarray, radius: int, tile: int) -> np.ndarray:
     Tiles of outputs share most of their windows (the *core*, the intersection
     of the windows in the tile). The core is sorted once per tile and pruned to
     the ranks that can still be the median of some window in the tile; then the
-    tile is halved (alternately across and down), each half adding the strip of
-    pixels its windows share beyond the parent core, sorting, and pruning again,
+    tile is halved (alternately across and down), each half merging in the
+    strip of pixels its windows share beyond the parent core and pruning again,
     until tiles are single pixels and one rank is left (Adams 2021, "Fast median
-    filters using separable sorting networks").
+    filters using separable sorting networks"). Each merge is a pruned
+    comparator network (:func:`_merge_network`) run on whole planes: one array
+    per candidate rank, each comparison one ``np.minimum``/``np.maximum`` over
+    all tiles at once (3-4x faster than ``np.sort`` along short rows); merges
+    too big for a network (large radii, near the top) use ``np.sort``.
     """
     k = 2 * radius + 1
     n = k * k
@@ -488,42 +562,65 @@ def _median_band(p: np.ndarray, radius: int, tile: int) -> np.ndarray:
         size = (k - ty + 1) * (k - tx + 1)
         return max(0, h - (n - size)), min(size - 1, h)
 
+    def grid(y, x, gy, gx, sy, sx):  # view v[a, b] = p[y + a*sy, x + b*sx]
+        return p[y : y + (gy - 1) * sy + 1 : sy, x : x + (gx - 1) * sx + 1 : sx]
+
+    def merge(kept, strip_views, lo, hi):
+        """Ranks lo..hi of kept + strip (lists of planes), for one child."""
+        m, extra = len(kept), len(strip_views)
+        ops, outputs = _merge_network(m, extra, lo, hi)
+        tiles = strip_views[0].size
+        length = m + extra
+        network = sum(a + b for _, _, a, b in ops) * (_CALL + tiles * _NETWORK_OP)
+        sort = (length + hi - lo + 1) * _CALL + tiles * (_SORT_ROW + _SORT_ITEM * length * length.bit_length())
+        if network <= sort:
+            wires = _run_network(kept + strip_views, ops)
+            return [wires[o] for o in outputs]
+        # Big merges near the top of large windows: np.sort along rows instead.
+        merged = np.empty(strip_views[0].shape + (length,), np.float32)
+        for i, plane in enumerate(kept + strip_views):
+            merged[..., i] = plane
+        merged.sort(axis=-1)
+        return [merged[..., i] for i in range(lo, hi + 1)]
+
+    def interleave(a, b, axis):
+        """Planes of the two halves, merged back into planes over the finer grid."""
+        out = []
+        for x, y in zip(a, b):
+            shape = list(x.shape)
+            shape[axis] *= 2
+            out.append(np.stack([x, y], axis=axis + 1).reshape(shape))
+        return out
+
     ty = tx = tile
-    core = _grid_view(p, ty - 1, tx - 1, rows // ty, cols // tx, ty, tx, k - ty + 1, k - tx + 1)
-    merged = core.reshape(rows // ty, cols // tx, -1)  # a copy: the view is not contiguous
-    merged.sort(axis=-1)
+    gy, gx = rows // ty, cols // tx
     below, hi = keep(ty, tx)
-    kept = merged[..., below : hi + 1]
+    core = [grid(ty - 1 + i, tx - 1 + j, gy, gx, ty, tx) for i in range(k - ty + 1) for j in range(k - tx + 1)]
+    kept = merge([], core, below, hi)
     across = True
     while ty > 1 or tx > 1:
-        m = kept.shape[-1]
         if (across and tx > 1) or ty == 1:
             half = tx // 2
-            gy, gx = rows // ty, cols // tx
-            merged = np.empty((gy, gx, 2, m + (k - ty + 1) * half), np.float32)
-            merged[..., :m] = kept[:, :, None, :]
-            strips = merged[..., m:].reshape(gy, gx, 2, k - ty + 1, half)
             # Left half gains the columns left of the parent core; right half those right of it.
-            strips[:, :, 0] = _grid_view(p, ty - 1, half - 1, gy, gx, ty, tx, k - ty + 1, half)
-            strips[:, :, 1] = _grid_view(p, ty - 1, k, gy, gx, ty, tx, k - ty + 1, half)
-            merged = merged.reshape(gy, gx * 2, -1)
-            tx = half
+            sides = [
+                [grid(ty - 1 + i, x0 + j, gy, gx, ty, tx) for i in range(k - ty + 1) for j in range(half)]
+                for x0 in (half - 1, k)
+            ]
+            tx, axis = half, 1
         else:
             half = ty // 2
-            gy, gx = rows // ty, cols // tx
-            merged = np.empty((gy, 2, gx, m + half * (k - tx + 1)), np.float32)
-            merged[..., :m] = kept[:, None, :, :]
-            strips = merged[..., m:].reshape(gy, 2, gx, half, k - tx + 1)
-            strips[:, 0] = _grid_view(p, half - 1, tx - 1, gy, gx, ty, tx, half, k - tx + 1)
-            strips[:, 1] = _grid_view(p, k, tx - 1, gy, gx, ty, tx, half, k - tx + 1)
-            merged = merged.reshape(gy * 2, gx, -1)
-            ty = half
+            sides = [
+                [grid(y0 + i, tx - 1 + j, gy, gx, ty, tx) for i in range(half) for j in range(k - tx + 1)]
+                for y0 in (half - 1, k)
+            ]
+            ty, axis = half, 0
         across = not across
         lo, hi = keep(ty, tx)
-        merged.sort(axis=-1)
-        kept = merged[..., lo - below : hi - below + 1]
+        first, second = (merge(kept, strips, lo - below, hi - below) for strips in sides)
+        kept = interleave(first, second, axis)
+        gy, gx = (gy * 2, gx) if axis == 0 else (gy, gx * 2)
         below = lo
-    return kept[..., 0]
+    return kept[0]
 
 
 def _median3x3(p: np.ndarray) -> np.ndarray:
@@ -575,11 +672,12 @@ def median_filter(image: np.ndarray, radius: int = 1) -> np.ndarray:
     each half merging in the strip of pixels its own windows share, sorting and
     pruning, down to single pixels. This is the pruning scheme of A. Adams,
     "Fast median filters using separable sorting networks", ACM TOG 40(4),
-    2021, with NumPy sorts in place of sorting networks. The work per pixel
-    grows about linearly with the radius (``O(r log r)``), against ``O(r^2)``
-    for sorting every window. Radius 1 uses the exact min/max network of
-    Paeth (Graphics Gems, 1990) instead. Bands of rows and channels are shared
-    across two threads.
+    2021, with pruned Batcher networks of ``np.minimum``/``np.maximum`` over
+    whole planes of tiles. The work per pixel grows a little faster than the
+    radius (about ``r^1.4`` for radii 2 to 12: merges cost ``n log^2 n``), far
+    below the ``r^2`` of sorting every window. Radius 1 uses the exact min/max
+    network of Paeth (Graphics Gems, 1990). Bands of rows and channels are
+    shared across two threads.
 
     Examples
     --------

@@ -44,7 +44,7 @@ OPERATIONS = [
                 "speckles and salt-and-pepper noise while keeping edges.",
             ),
         ),
-        live=False,  # 1.5-5 s on a 12 MP photo for radius 2-8
+        live=False,  # 12 MP photo, 2 cores: ~0.4 s at radius 2, ~4 s at radius 8
     ),
     Operation(
         "filter.unsharp_mask",

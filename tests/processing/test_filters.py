@@ -551,3 +551,27 @@ def test_reflect_block_matches_numpy_symmetric_pad(shape, box):
     padded = np.pad(image, [(pad, pad), (pad, pad)] + [(0, 0)] * (image.ndim - 2), mode="symmetric")
     expected = padded[pad + y0 : pad + y1, pad + x0 : pad + x1]
     np.testing.assert_array_equal(_reflect_block(image, y0, y1, x0, x1), expected)
+
+
+@pytest.mark.parametrize("m,n", [(0, 1), (0, 7), (3, 5), (6, 5), (10, 4), (9, 16)])
+def test_merge_network_gives_the_requested_ranks(m, n):
+    from processing.filters import _merge_network, _run_network
+    rng = np.random.default_rng(m * 31 + n)
+    a = np.sort(rng.random((m, 40)), axis=0)  # sorted input
+    b = np.round(rng.random((n, 40)) * 4) / 4  # unsorted, with ties
+    merged = np.sort(np.concatenate([a, b]), axis=0)
+    for lo, hi in [(0, m + n - 1), ((m + n) // 2, (m + n) // 2), (1, max(1, m + n - 2))]:
+        if hi >= m + n:
+            continue
+        ops, outputs = _merge_network(m, n, lo, hi)
+        wires = _run_network(list(a) + list(b), ops)
+        np.testing.assert_array_equal(np.array([wires[o] for o in outputs]), merged[lo : hi + 1])
+
+
+def test_median_sort_path_for_big_merges(monkeypatch):
+    # Force np.sort for every merge: the result must not change.
+    from processing import filters
+    monkeypatch.setattr(filters, "_NETWORK_OP", 1.0)
+    image = _with_ties((19, 26), seed=3)
+    for radius in (2, 3):
+        np.testing.assert_array_equal(median_filter(image, radius), direct_median(image, radius))
