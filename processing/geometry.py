@@ -27,8 +27,9 @@ with weights that are constant over the image, as shifted slices.
 
 :func:`resize` is separable: one 1-D resampling pass per axis with weights
 precomputed for each output row and column, applied as small banded matrix
-products (BLAS does the arithmetic and its own threading; an extra thread
-pool on top of it only oversubscribes the cores). When shrinking, the kernel is widened by the reduction factor
+products: small enough that BLAS computes each on the calling thread, spread
+over two threads of our own (OpenBLAS's own thread pool spins, and slows
+down many times over when other work shares the cores). When shrinking, the kernel is widened by the reduction factor
 (as Pillow does, and OpenCV's ``INTER_AREA``), so it low-passes before it
 decimates and does not alias. Its borders reflect (edge pixel repeated).
 
@@ -68,7 +69,12 @@ MAX_OUTPUT_PIXELS = 1 << 29
 
 _WORKERS = 2
 _TILE = 128  # side of a warp tile in output pixels: temporaries stay in cache
-_BAND = 32  # output rows (columns) per banded matrix product in resize
+_BAND = 8  # output rows (columns) per banded matrix: more would multiply zeros
+# OpenBLAS runs a matrix product of m * n * k <= 4 * 65536 on the calling
+# thread; larger ones go to its own thread pool, which spins and collapses
+# when the cores are shared. Resize keeps its products below the limit and
+# spreads them over its own two threads instead.
+_SERIAL_PRODUCT = 1 << 18
 _PAD = 4  # border of fill around the input for warps (bicubic reaches 2 beyond)
 _LUMA = (0.2126, 0.7152, 0.0722)  # Rec. 709, for an RGB fill on a gray image
 _WHOLE_IMAGE = ((0.0, 0.0), (0.0, 0.0), (0.0, 0.0), (0.0, 0.0))
@@ -319,27 +325,42 @@ def _band_matrix(index: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, in
     return matrix.astype(np.float32), j0, j1
 
 
+def _in_bands(n_out: int, work) -> None:
+    """Call ``work(start, stop)`` for bands of ``_BAND`` outputs on two threads."""
+    _run_tiles(n_out, 1, _BAND, 1, lambda s, e, _j0, _j1: work(s, e))
+
+
 def _resample_rows(data: np.ndarray, index: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Resample axis 0 of ``data`` (n_in, M) to (n_out, M): banded matrix products."""
-    n_out = index.shape[0]
-    out = np.empty((n_out, data.shape[1]), np.float32)
-    for s in range(0, n_out, _BAND):
-        e = min(s + _BAND, n_out)
+    n_out, size = index.shape[0], data.shape[1]
+    out = np.empty((n_out, size), np.float32)
+
+    def work(s, e):
         matrix, j0, j1 = _band_matrix(index[s:e], weights[s:e])
-        np.matmul(matrix, data[j0:j1], out=out[s:e])
+        step = max(32, _SERIAL_PRODUCT // matrix.size)
+        for c in range(0, size, step):
+            np.matmul(matrix, data[j0:j1, c : c + step], out=out[s:e, c : c + step])
+
+    _in_bands(n_out, work)
     return out
 
 
 def _resample_columns(data: np.ndarray, index: np.ndarray, weights: np.ndarray, channels: int) -> np.ndarray:
     """Resample axis 1 of ``data`` (H, W * C), channels interleaved, to (H, n_out * C)."""
-    n_out = index.shape[0]
-    out = np.empty((data.shape[0], n_out * channels), np.float32)
+    n_out, n_rows = index.shape[0], data.shape[0]
+    out = np.empty((n_rows, n_out * channels), np.float32)
     eye = np.eye(channels, dtype=np.float32)
-    for s in range(0, n_out, _BAND):
-        e = min(s + _BAND, n_out)
+
+    def work(s, e):
         matrix, j0, j1 = _band_matrix(index[s:e], weights[s:e])
-        # (H, span*C) @ (span*C, n*C): the Kronecker product keeps channels apart.
-        np.matmul(data[:, j0 * channels : j1 * channels], np.kron(matrix.T, eye), out=out[:, s * channels : e * channels])
+        # (rows, span*C) @ (span*C, n*C): the Kronecker product keeps channels apart.
+        kron = np.kron(matrix.T, eye)
+        src, dst = data[:, j0 * channels : j1 * channels], out[:, s * channels : e * channels]
+        step = max(8, _SERIAL_PRODUCT // kron.size)
+        for r in range(0, n_rows, step):
+            np.matmul(src[r : r + step], kron, out=dst[r : r + step])
+
+    _in_bands(n_out, work)
     return out
 
 
