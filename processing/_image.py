@@ -119,8 +119,16 @@ def check_int(name: str, value: int, low: int | None = None, high: int | None = 
     Traceback (most recent call last):
     ...
     ValueError: radius must be an integer, got 2.5
+    >>> check_int("radius", "x")
+    Traceback (most recent call last):
+    ...
+    ValueError: radius must be an integer, got 'x'
     """
-    if isinstance(value, bool) or not float(value).is_integer():
+    try:
+        integral = not isinstance(value, bool) and float(value).is_integer()
+    except (TypeError, ValueError):
+        integral = False
+    if not integral:
         raise ValueError(f"{name} must be an integer, got {value!r}")
     number = int(value)
     if low is not None and number < low:
