@@ -21,7 +21,7 @@ _SIGNED = BoolParam(
 
 
 def _gradient(op_id: str, title: str, function) -> Operation:
-    return Operation(op_id, title, "Edges", function, (_DIRECTION, _SIGNED))
+    return Operation(op_id, title, "Edges", function, (_DIRECTION, _SIGNED), margin=1)
 
 
 OPERATIONS = [
@@ -39,6 +39,7 @@ OPERATIONS = [
                 help="Show the signed second derivative on mid-gray instead of its absolute value.",
             ),
         ),
+        margin=1,
     ),
     Operation(
         "edges.canny",

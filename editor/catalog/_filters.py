@@ -1,8 +1,15 @@
 """Catalog entries for processing.filters."""
+import math
+
 from processing import filters
 
 from ..operations import Operation
 from ..params import BoolParam, FloatParam, IntParam, KernelParam, ProxyScaling
+
+def _gaussian_margin(name: str):
+    """Reach of a Gaussian of standard deviation ``params[name]`` (4 sigma)."""
+    return lambda params: int(4.0 * params[name] + 0.5) + 1
+
 
 OPERATIONS = [
     Operation(
@@ -17,6 +24,7 @@ OPERATIONS = [
                 help="Standard deviation of the Gaussian, in pixels of the full-size image.",
             ),
         ),
+        margin=_gaussian_margin("sigma"),
     ),
     Operation(
         "filter.box_blur",
@@ -30,6 +38,7 @@ OPERATIONS = [
                 help="Each pixel becomes the mean of the (2 radius + 1) square around it, in full-size pixels.",
             ),
         ),
+        margin=lambda p: p["radius"],
     ),
     Operation(
         "filter.median_filter",
@@ -46,7 +55,8 @@ OPERATIONS = [
                 "speckles and salt-and-pepper noise while keeping edges.",
             ),
         ),
-        live=False,  # 12 MP photo, 2 cores: ~0.4 s at radius 2, ~4 s at radius 8
+        live=False,  # 12 MP photo, 2 cores: ~0.4 s at radius 2, ~4 s at radius 8,
+        margin=lambda p: p["radius"],
     ),
     Operation(
         "filter.unsharp_mask",
@@ -68,6 +78,7 @@ OPERATIONS = [
                 help="Differences smaller than this are not sharpened (keeps noise and skin smooth).",
             ),
         ),
+        margin=_gaussian_margin("radius"),
     ),
     Operation(
         "filter.bilateral_filter",
@@ -85,7 +96,8 @@ OPERATIONS = [
                 help="Colours further apart than about this are not mixed: small values keep more edges.",
             ),
         ),
-        live=False,  # exact windowed filter: about 4 s on a 12 MP photo at sigma 3
+        live=False,  # exact windowed filter: about 4 s on a 12 MP photo at sigma 3,
+        margin=lambda p: math.ceil(2 * p["sigma_spatial"]),
     ),
     Operation(
         "filter.convolve",
@@ -104,5 +116,6 @@ OPERATIONS = [
                 help="Divide the weights by their sum (when it is not zero) so flat areas keep their brightness.",
             ),
         ),
+        margin=lambda p: len(p["kernel"]) // 2,
     ),
 ]
