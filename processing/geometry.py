@@ -44,7 +44,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from ._image import as_image, check_int, check_range, merge_alpha, split_alpha
+from ._image import as_image, check_int, check_range, split_alpha
 
 __all__ = [
     "WARP_INTERPOLATIONS",
@@ -465,7 +465,7 @@ def resize(
         cols = _resize_weights(w, out_w, "nearest")[0][:, 0]
         return image.take(rows, axis=0).take(cols, axis=1)
 
-    color, alpha = split_alpha(image)
+    alpha = split_alpha(image)[1]
     premultiplied = alpha is not None
     work = _premultiply(image) if premultiplied else image
     channels = 1 if work.ndim == 2 else work.shape[2]
@@ -491,8 +491,7 @@ def resize(
     out = np.ascontiguousarray(out, dtype=np.float32)
     if premultiplied:
         return _unpremultiply(out, (0.0, 0.0, 0.0))
-    if interpolation in ("bicubic", "lanczos"):
-        np.clip(out, 0.0, 1.0, out=out)
+    np.clip(out, 0.0, 1.0, out=out)  # overshoot of bicubic and lanczos, rounding of the others
     return out
 
 
