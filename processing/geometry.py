@@ -75,6 +75,7 @@ _BAND = 8  # output rows (columns) per banded matrix: more would multiply zeros
 # when the cores are shared. Resize keeps its products below the limit and
 # spreads them over its own two threads instead.
 _SERIAL_PRODUCT = 1 << 18
+_SHIFT_TILE_VALUES = 1 << 18  # floats per row band of a fractional translate (~1 MB)
 _PAD = 4  # border of fill around the input for warps (bicubic reaches 2 beyond)
 _LUMA = (0.2126, 0.7152, 0.0722)  # Rec. 709, for an RGB fill on a gray image
 _WHOLE_IMAGE = ((0.0, 0.0), (0.0, 0.0), (0.0, 0.0), (0.0, 0.0))
@@ -835,7 +836,7 @@ def _shift_subpixel(image: np.ndarray, dx: float, dy: float, interpolation: str,
         np.clip(tile, 0.0, 1.0, out=out[i0:i1])
 
     row_size = w * (image.shape[2] if image.ndim == 3 else 1)
-    _run_tiles(h, w, max(4, (1 << 18) // row_size), w, work)
+    _run_tiles(h, w, max(1, _SHIFT_TILE_VALUES // row_size), w, work)
     return out
 
 

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from hypothesis.extra.numpy import arrays
 
+from processing import geometry
 from processing.geometry import (
     affine,
     crop,
@@ -539,10 +540,13 @@ def check_output(out, image, shape=None):
 def test_rotate_properties(image, angle, expand, interpolation):
     out = rotate(image, angle, expand=expand, interpolation=interpolation)
     check_output(out, image, None if expand else image.shape[:2])
-    # Rotating back (same frame) restores the centre region of a small turn.
-    if not expand:
-        same = rotate(image, 0.0, interpolation=interpolation)
-        np.testing.assert_array_equal(same, image)
+    # A full turn more is the same rotation (up to the rounding of angle + 360,
+    # which could tip a nearest-neighbour tie); no turn is the identity.
+    again = rotate(image, angle + 360.0, expand=expand, interpolation=interpolation)
+    assert again.shape == out.shape
+    if interpolation != "nearest":
+        np.testing.assert_allclose(premultiplied(again), premultiplied(out), atol=1e-4)
+    np.testing.assert_array_equal(rotate(image, 0.0, expand=expand, interpolation=interpolation), image)
 
 
 @settings(max_examples=40, deadline=None)
@@ -581,3 +585,29 @@ def test_crop_flip_rotate90_perspective_properties(image, data):
     out = perspective(image, ((0, 0), (w, 0), (w, h), (0, h)), interpolation="bilinear")
     check_output(out, image, (h, w))
     np.testing.assert_allclose(premultiplied(out), premultiplied(image), atol=1e-5)
+
+
+def test_tiles_bands_and_chunks_do_not_change_the_result(monkeypatch):
+    """The references above run on images smaller than one tile; with tiny
+    tiles, bands and matrix products every image crosses many of them (on
+    two threads), and the result must not change."""
+    rgba, gray = make_image((37, 41, 4), seed=5), make_image((29, 33), seed=6)
+    calls = [
+        lambda x: rotate(x, 21.0, expand=True, interpolation="bicubic"),
+        lambda x: rotate(x, -8.0, interpolation="nearest"),
+        lambda x: affine(x, ((0.7, 0.2, 3.0), (-0.1, 1.3, -2.0))),
+        lambda x: perspective(x, ((2, 1), (30, 3), (28, 27), (1, 25)), 23, 19, interpolation="bicubic"),
+        lambda x: translate(x, 3.25, -2.5, interpolation="bicubic"),
+        lambda x: translate(x, -1.5, 0.75),
+        lambda x: resize(x, 0.37, interpolation="lanczos"),
+        lambda x: resize(x, width=70, height=50, mode="size", interpolation="bicubic"),
+        lambda x: resize(x, 0.21, interpolation="area"),
+    ]
+    expected = [[f(image) for f in calls] for image in (rgba, gray)]
+    monkeypatch.setattr(geometry, "_TILE", 6)
+    monkeypatch.setattr(geometry, "_BAND", 3)
+    monkeypatch.setattr(geometry, "_SERIAL_PRODUCT", 50)
+    monkeypatch.setattr(geometry, "_SHIFT_TILE_VALUES", 100)
+    for image, results in zip((rgba, gray), expected):
+        for f, result in zip(calls, results):
+            np.testing.assert_allclose(f(image), result, atol=1e-6)
