@@ -43,6 +43,9 @@ class Operation:
         function of the parameters. None (the default) means the operation
         needs the whole image (histograms, global statistics, geometry), so
         it cannot be rendered region by region.
+    canvas_rect : tuple of four str, optional
+        Names of the x, y, width and height parameters that a rectangle
+        dragged on the canvas sets (crop).
 
     Examples
     --------
@@ -63,6 +66,7 @@ class Operation:
     changes_size: bool = False
     description: str = ""
     margin: int | Callable[[Mapping[str, Any]], int] | None = None
+    canvas_rect: tuple[str, str, str, str] | None = None
 
     def __post_init__(self):
         if not self.description:

@@ -150,12 +150,15 @@ class ImageCanvas(QGraphicsView):
         Zoom or pan moved (side-by-side views follow each other).
     clicked(float, float)
         A click with the pick tool on, in image pixels.
+    rect_selected(int, int, int, int)
+        x, y, width, height of a rectangle dragged with the rectangle tool.
     """
 
     pixel_hovered = Signal(int, int)
     zoom_changed = Signal(float)
     view_changed = Signal()
     clicked = Signal(float, float)
+    rect_selected = Signal(int, int, int, int)
 
     MODES = ("after", "split", "before", "difference")
 
@@ -177,6 +180,8 @@ class ImageCanvas(QGraphicsView):
         self.mode = "after"
         self.split = 0.5
         self.picking = False
+        self.tool = "pan"
+        self._rubber_start: QPointF | None = None
         self._fit = True
         self._badge = QLabel(self.viewport())
         self._badge.setStyleSheet(
@@ -369,7 +374,19 @@ class ImageCanvas(QGraphicsView):
             self.fit_to_window()
         self._apply_mode()
 
+    def mouseReleaseEvent(self, event) -> None:
+        super().mouseReleaseEvent(event)
+        if self.tool == "rect" and self._rubber_start is not None and event.button() == Qt.MouseButton.LeftButton:
+            end = self.mapToScene(event.position().toPoint())
+            rect = QRectF(self._rubber_start, end).normalized().intersected(self.sceneRect())
+            self._rubber_start = None
+            if rect.width() >= 1 and rect.height() >= 1:
+                x, y = int(round(rect.x())), int(round(rect.y()))
+                self.rect_selected.emit(x, y, max(1, int(round(rect.right())) - x), max(1, int(round(rect.bottom())) - y))
+
     def mousePressEvent(self, event) -> None:
+        if self.tool == "rect" and event.button() == Qt.MouseButton.LeftButton:
+            self._rubber_start = self.mapToScene(event.position().toPoint())
         if self.picking and event.button() == Qt.MouseButton.LeftButton:
             point = self.mapToScene(event.position().toPoint())
             if self.sceneRect().contains(point):
@@ -390,8 +407,18 @@ class ImageCanvas(QGraphicsView):
         super().leaveEvent(event)
         self.pixel_hovered.emit(-1, -1)
 
+    def set_tool(self, tool: str) -> None:
+        """``"pan"`` (drag pans), ``"pick"`` (a click reports a point) or
+        ``"rect"`` (a drag reports a rectangle)."""
+        if tool not in ("pan", "pick", "rect"):
+            raise ValueError(f"unknown canvas tool {tool!r}")
+        self.tool = tool
+        self.picking = tool == "pick"
+        modes = {"pan": QGraphicsView.DragMode.ScrollHandDrag, "pick": QGraphicsView.DragMode.NoDrag,
+                 "rect": QGraphicsView.DragMode.RubberBandDrag}
+        self.setDragMode(modes[tool])
+        self.viewport().setCursor(Qt.CursorShape.OpenHandCursor if tool == "pan" else Qt.CursorShape.CrossCursor)
+
     def set_picking(self, on: bool) -> None:
         """Turn the pick tool on (a click reports a point) or off (drag pans)."""
-        self.picking = on
-        self.setDragMode(QGraphicsView.DragMode.NoDrag if on else QGraphicsView.DragMode.ScrollHandDrag)
-        self.viewport().setCursor(Qt.CursorShape.CrossCursor if on else Qt.CursorShape.OpenHandCursor)
+        self.set_tool("pick" if on else "pan")

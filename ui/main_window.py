@@ -279,6 +279,8 @@ class MainWindow(QMainWindow):
         self.param_panel.apply_requested.connect(self.apply_pending)
         self.param_panel.cancel_requested.connect(self.cancel_pending)
         self.param_panel.pick_requested.connect(self._start_pick)
+        self.param_panel.rect_requested.connect(lambda on: self.canvas.set_tool("rect" if on else "pan"))
+        self.canvas.rect_selected.connect(self._rect_selected)
         self.steps_panel.step_selected.connect(self.select_step)
         self.steps_panel.toggle_requested.connect(self._toggle_step)
         self.steps_panel.delete_requested.connect(self._delete_step)
@@ -607,6 +609,7 @@ class MainWindow(QMainWindow):
             self.histogram_panel.set_histogram(result.analysis)
         w, h = result.full_size
         self.size_label.setText(f"{w} \u00d7 {h}" + (" (preview)" if result.factor > 1 else ""))
+        self._check_split_shapes()
         self._request_before(result)
 
     def _on_render_failed(self, generation: int, message: str) -> None:
@@ -696,20 +699,26 @@ class MainWindow(QMainWindow):
             return
         self.canvas.set_before(result.image, result.factor, result.full_size)
         self.before_canvas.set_after(result.image, result.factor, result.full_size)
-        if self.compare_mode == "split" and not self._same_aspect(result.full_size):
-            self.statusBar().showMessage("The images differ in shape: showing them side by side", 5000)
-            self.set_compare_mode("side")
+        self._check_split_shapes()
 
     def _on_before_failed(self, _generation: int, message: str) -> None:
         self.statusBar().showMessage(f"Cannot compare: {message}", 6000)
         if self.compare_mode == "difference":
             self.set_compare_mode("side")
 
-    def _same_aspect(self, before_size: tuple[int, int]) -> bool:
-        if self._result is None:
-            return True
-        (bw, bh), (aw, ah) = before_size, self._result.full_size
-        return abs(bw / bh - aw / ah) <= 0.01 * (aw / ah)
+    def _check_split_shapes(self) -> None:
+        """A split line needs before and after of one shape (a resize can be
+        scaled to fit); other shapes are shown side by side. Judged only on
+        the current result, never on one an edit has made stale."""
+        before, result = self.canvas.before_item.picture, self._result
+        if self.compare_mode != "split" or before.width == 0 or result is None:
+            return
+        if result.generation != self.worker.latest_generation:
+            return
+        (aw, ah), (bw, bh) = result.full_size, (before.width, before.height)
+        if abs(bw / bh - aw / ah) > 0.01 * (aw / ah):
+            self.statusBar().showMessage("The images differ in shape: showing them side by side", 5000)
+            self.set_compare_mode("side")
 
     def _sync_views(self, leader: ImageCanvas, follower: ImageCanvas) -> None:
         if self._syncing_views or self.compare_mode != "side":
@@ -759,14 +768,28 @@ class MainWindow(QMainWindow):
         self._picking_widget = widget
         self.canvas.set_picking(widget is not None)
         if widget is not None:
-            self.statusBar().showMessage("Click on the image to pick the point", 5000)
+            self.statusBar().showMessage(self._pick_prompt(widget), 8000)
+
+    @staticmethod
+    def _pick_prompt(widget) -> str:
+        if hasattr(widget, "next_corner"):
+            return f"Click the {widget.next_corner()} corner on the image"
+        return "Click on the image to pick the point"
 
     def _picked(self, x: float, y: float) -> None:
         widget = getattr(self, "_picking_widget", None)
+        if widget is None:
+            self.canvas.set_picking(False)
+            return
+        if widget.picked(x, y):
+            self.statusBar().showMessage(self._pick_prompt(widget), 8000)
+            return
         self.canvas.set_picking(False)
         self._picking_widget = None
-        if widget is not None:
-            widget.picked(x, y)
+
+    def _rect_selected(self, x: int, y: int, width: int, height: int) -> None:
+        self.canvas.set_tool("pan")
+        self.param_panel.set_rect(x, y, width, height)
 
     # -- status bar ---------------------------------------------------------------
     def _show_zoom(self, zoom: float) -> None:

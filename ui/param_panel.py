@@ -35,6 +35,7 @@ class ParamPanel(QWidget):
 
     values_changed = Signal(dict, bool)
     pick_requested = Signal(object)  # a PointWidget wants a canvas click, or None
+    rect_requested = Signal(bool)  # the operation wants a rectangle dragged on the canvas
     apply_requested = Signal()
     cancel_requested = Signal()
 
@@ -99,6 +100,12 @@ class ParamPanel(QWidget):
                 label = QLabel(param.label)
                 label.setToolTip(param.help)
                 self.form.addRow(label, widget)
+        if op.canvas_rect is not None:
+            self.rect_button = QPushButton("Drag on image")
+            self.rect_button.setCheckable(True)
+            self.rect_button.setToolTip("Drag a rectangle on the image to set the area")
+            self.rect_button.toggled.connect(self.rect_requested)
+            self.form.addRow("", self.rect_button)
         if not op.params:
             self.form.addRow(QLabel("This operation has no settings."))
 
@@ -108,6 +115,17 @@ class ParamPanel(QWidget):
         self.title.setText("Pick an operation on the left")
         self.description.setText("Its settings appear here; the canvas previews them before you apply.")
         self.buttons.setVisible(False)
+
+    def set_rect(self, x: int, y: int, width: int, height: int) -> None:
+        """A rectangle dragged on the canvas: set the four parameters at once."""
+        op = self.operation
+        if op is None or op.canvas_rect is None:
+            return
+        for name, value in zip(op.canvas_rect, (x, y, width, height)):
+            spec = op.param(name)
+            self.widgets[name].set_value(min(spec.maximum, max(spec.minimum, value)))
+        self.rect_button.setChecked(False)
+        self.values_changed.emit(self.values(), True)
 
     def values(self) -> dict[str, Any]:
         return {name: widget.value() for name, widget in self.widgets.items()}

@@ -356,11 +356,57 @@ class PointWidget(ParamWidget):
             spin.setValue(v)
             spin.blockSignals(False)
 
-    def picked(self, x: float, y: float) -> None:
+    def picked(self, x: float, y: float) -> bool:
         """The canvas reports a click: take it as one finished gesture."""
         self.set_value((round(x), round(y)))
         self.pick_button.setChecked(False)
         self._moved(final=True)
+        return False
+
+
+class QuadWidget(ParamWidget):
+    """Four corners: typed, or picked with four clicks on the canvas
+    (top-left, top-right, bottom-right, bottom-left)."""
+
+    pick_requested = Signal(object)
+    CORNERS = ("top-left", "top-right", "bottom-right", "bottom-left")
+
+    def __init__(self, param, parent=None):
+        super().__init__(param, parent)
+        self.text = TextWidget(param)
+        self.pick_button = QToolButton(text="Pick corners", toolTip="Click the four corners on the image, "
+                                       "clockwise from the top-left")
+        self.pick_button.setCheckable(True)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.text, 1)
+        layout.addWidget(self.pick_button)
+        self._picked: list[tuple[float, float]] = []
+        self.text.changed.connect(self.changed)
+        self.pick_button.toggled.connect(self._toggled)
+
+    def value(self):
+        return self.text.value()
+
+    def set_value(self, value) -> None:
+        self.text.set_value(value)
+
+    def next_corner(self) -> str:
+        return self.CORNERS[len(self._picked)]
+
+    def _toggled(self, on: bool) -> None:
+        self._picked = []
+        self.pick_requested.emit(self if on else None)
+
+    def picked(self, x: float, y: float) -> bool:
+        """A canvas click; returns True while more corners are wanted."""
+        self._picked.append((float(round(x)), float(round(y))))
+        if len(self._picked) < 4:
+            return True
+        self.set_value(tuple(self._picked))
+        self.pick_button.setChecked(False)
+        self._moved(final=True)
+        return False
 
 
 class TextWidget(ParamWidget):
@@ -415,7 +461,7 @@ WIDGETS: dict[str, type[ParamWidget]] = {
     "point": PointWidget,
     "rect": TextWidget,
     "curve": TextWidget,
-    "quad": TextWidget,
+    "quad": QuadWidget,
     "matrix": TextWidget,
 }
 

@@ -136,6 +136,7 @@ OPERATIONS = [
                      help="Height kept in pixels; clamped at the bottom edge of the image."),
         ),
         changes_size=True,
+        canvas_rect=("x", "y", "width", "height"),
     ),
     Operation(
         "geometry.affine",

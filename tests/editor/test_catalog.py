@@ -86,3 +86,9 @@ def test_duplicate_ids_are_refused():
 def test_search_finds_by_title_and_category():
     assert [op.id for op in CATALOG.search("blur gaussian")] == ["filter.gaussian_blur"]
     assert CATALOG.search("no such thing at all") == []
+
+
+@pytest.mark.parametrize("op", [op for op in OPS if op.canvas_rect], ids=lambda op: op.id)
+def test_canvas_rect_names_four_numeric_params(op):
+    kinds = [op.param(name).kind for name in op.canvas_rect]
+    assert kinds == [kinds[0]] * 4 and kinds[0] in ("int", "float")

@@ -152,3 +152,61 @@ def test_enter_applies_and_escape_cancels(window, qtbot):
     window.param_panel.widgets["brightness"].spin.setValue(0.3)
     qtbot.keyClick(window.param_panel.widgets["brightness"].slider, Qt.Key.Key_Escape)
     assert len(window.document.steps) == 1 and window.param_panel.mode == "none"
+
+
+def test_crop_by_dragging_a_rectangle(window, qtbot):
+    from PySide6.QtCore import QPoint, Qt
+
+    window.sidebar.choose("geometry.crop")
+    window.param_panel.rect_button.click()
+    assert window.canvas.tool == "rect"
+    window.actual_size_action.trigger()
+    canvas = window.canvas
+    start = canvas.mapFromScene(10, 5)
+    end = canvas.mapFromScene(50, 35)
+    qtbot.mousePress(canvas.viewport(), Qt.MouseButton.LeftButton, pos=start)
+    qtbot.mouseMove(canvas.viewport(), pos=QPoint((start.x() + end.x()) // 2, (start.y() + end.y()) // 2))
+    qtbot.mouseMove(canvas.viewport(), pos=end)
+    qtbot.mouseRelease(canvas.viewport(), Qt.MouseButton.LeftButton, pos=end)
+    values = window.param_panel.values()
+    assert abs(values["x"] - 10) <= 1 and abs(values["y"] - 5) <= 1
+    assert abs(values["width"] - 40) <= 2 and abs(values["height"] - 30) <= 2
+    assert canvas.tool == "pan"
+    window.apply_action.trigger()
+    wait_for_full_render(qtbot, window)
+    assert window.document.render().shape[:2] == (values["height"], values["width"])
+
+
+def test_perspective_corners_by_four_clicks(window, qtbot):
+    window.sidebar.choose("geometry.perspective")
+    widget = window.param_panel.widgets["quad"]
+    widget.pick_button.click()
+    assert window.canvas.picking
+    corners = [(5, 4), (70, 6), (72, 55), (3, 50)]
+    for i, (x, y) in enumerate(corners):
+        window.canvas.clicked.emit(float(x), float(y))
+        assert window.canvas.picking == (i < 3)
+    assert window.param_panel.values()["quad"] == tuple((float(x), float(y)) for x, y in corners)
+
+
+def test_split_view_across_a_size_change(window, qtbot):
+    window.sidebar.choose("geometry.crop")
+    for name, value in {"x": 0, "y": 0, "width": 30, "height": 50}.items():
+        window.param_panel.widgets[name].set_value(value)
+    window.param_panel.values_changed.emit(window.param_panel.values(), True)
+    window.apply_action.trigger()
+    window.set_compare_mode("split")
+    # 80x60 before, 30x50 after: different shapes, so the two go side by side.
+    qtbot.waitUntil(lambda: window.compare_mode == "side", timeout=5000)
+    assert window.before_canvas.isVisible()
+    window.undo_action.trigger()
+    window.sidebar.choose("geometry.resize")
+    window.param_panel.widgets["scale"].set_value(0.5)
+    window.param_panel.values_changed.emit(window.param_panel.values(), True)
+    window.apply_action.trigger()
+    window.set_compare_mode("split")
+    qtbot.waitUntil(lambda: window.canvas.before_item.picture.width == 80, timeout=5000)
+    qtbot.wait(50)
+    # Same shape, half the size: the before image is scaled into the after frame.
+    assert window.compare_mode == "split"
+    assert window.canvas.before_scale() == pytest.approx(0.5)
