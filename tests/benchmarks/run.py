@@ -212,6 +212,25 @@ def _radius_series() -> list[tuple[str, list[Case]]]:
     return groups
 
 
+def growth_verdict(series: list[Case], results: list[tuple[str, float]]) -> str:
+    """How the cost grows along a radius series.
+
+    For a flat target: the last time over the first (ok within 1.5x). For the
+    median: the exponent p of ``time ~ radius^p`` between neighbouring radii
+    (1 = linear, the target; 2 = with the window's area).
+    """
+    times = [t for _, t in results]
+    if series[0].op_id == "filter.median_filter":
+        radii = [c.params_for(1, 1)["radius"] for c in series]
+        exps = [math.log(t2 / t1) / math.log(r2 / r1) for (r1, t1), (r2, t2) in zip(zip(radii, times),
+                                                                                  zip(radii[1:], times[1:]))]
+        text = ", ".join(f"{e:.1f}" for e in exps)
+        worst = max(exps[1:] or exps)  # radius 1 may take a special path
+        return f"growth exponent {text}" + (" (**faster than linear**)" if worst > 1.25 else " (ok)")
+    q = times[-1] / times[0]
+    return "ok" if q <= 1.5 else f"**grows {q:.1f}x**"
+
+
 # -- timing -----------------------------------------------------------------------------
 class Timer:
     """Warm-up plus median of several runs; fewer runs for slow calls and when
@@ -579,6 +598,39 @@ def machine_description(extra: dict) -> list[str]:
     return lines
 
 
+class OtherLoad:
+    """CPU time other processes used while we ran, as a share of the machine.
+
+    The load average counts our own threads, so it cannot say whether the
+    machine was shared; /proc/stat's busy time minus our own CPU time can.
+    """
+
+    def __init__(self):
+        self.start = self._sample()
+
+    @staticmethod
+    def _sample():
+        import resource
+
+        try:
+            fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+            ticks = [int(v) for v in fields]
+        except (OSError, ValueError, IndexError):
+            return None
+        idle = ticks[3] + (ticks[4] if len(ticks) > 4 else 0)
+        busy = sum(ticks[:8]) - idle  # user nice system idle iowait irq softirq steal
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        return time.perf_counter(), busy / os.sysconf("SC_CLK_TCK"), own.ru_utime + own.ru_stime
+
+    def share(self) -> float | None:
+        end = self._sample()
+        if self.start is None or end is None:
+            return None
+        wall = end[0] - self.start[0]
+        others = (end[1] - self.start[1]) - (end[2] - self.start[2])
+        return max(0.0, others) / (wall * (os.cpu_count() or 1))
+
+
 # -- main --------------------------------------------------------------------------------------------------
 DEFAULT_CV_THREADS = 1
 
@@ -610,6 +662,7 @@ def main(argv=None) -> int:
     output = args.output if args.output is not None else (None if args.quick else RESULTS)
     timer = Timer(args.quick, args.budget)
     load_before = os.getloadavg()
+    others = OtherLoad()
     t_start = time.perf_counter()
 
     wanted = [s for s in args.only.split(",") if s]
@@ -661,9 +714,10 @@ def main(argv=None) -> int:
                 f"| op | {w * h / 1e6:.0f} MP | {bw * bh / 1e6:.0f} MP | ratio |",
                 "|---|---|---|---|",
             ]
+            small_copy = copy_time(timer, ours_input(inputs, "rgb"))
             scaling_lines.append(
-                f"| numpy copy (RGB) | {fmt_time(copies['rgb'])} | {fmt_time(big_copies['rgb'])} | "
-                f"{big_copies['rgb'] / copies['rgb']:.2f} |"
+                f"| numpy copy (RGB) | {fmt_time(small_copy)} | {fmt_time(big_copies['rgb'])} | "
+                f"{big_copies['rgb'] / small_copy:.2f} |"
             )
             for key in subset:
                 # Both sizes timed back to back, so a change in the machine's
@@ -694,7 +748,7 @@ def main(argv=None) -> int:
                 continue
             base = results[0][1]
             cells = ", ".join(f"{name}: {fmt_time(s)} ({s / base:.2f}x)" for name, s in results)
-            scaling_lines.append(f"- {title}: {cells}")
+            scaling_lines.append(f"- {title}: {cells}; {growth_verdict(series, results)}")
             log(f"{title}: {cells}")
         scaling_lines.append("")
 
@@ -706,7 +760,8 @@ def main(argv=None) -> int:
     missing = [r.case.key for r in rows if r.missing == "not implemented yet"]
     invalid = [f"{r.case.key}: {r.missing}" for r in rows if r.missing and r.missing != "not implemented yet"]
     adjusted = [f"{r.label}: {'; '.join(r.problems)}" for r in rows if r.problems]
-    busy = max(load_before[0], load_after[0]) > 0.5
+    other_share = others.share()
+    busy = other_share is not None and other_share > 0.1
     extra = {
         "Picture": (f"{w}x{h} ({w * h / 1e6:.1f} MP) float32 RGB, made by upscaling resources/sample.png (600x400) "
                     "with Pillow LANCZOS at run time; uint8 peers get the same picture before the /255 conversion; "
@@ -714,9 +769,11 @@ def main(argv=None) -> int:
         "NumPy memory bandwidth": f"copy of the RGB float32 picture ({inputs.rgb.nbytes / 1e6:.0f} MB) takes "
                                   f"{fmt_time(copies['rgb'])}: {bandwidth:.1f} GB/s read + write; gray copy "
                                   f"{fmt_time(copies['gray'])}",
-        "Load average": f"{load_before[0]:.2f} before, {load_after[0]:.2f} after"
-                        + (" \u2014 **the machine was busy** (other engineers' jobs share the 2 cores), so times are noisy"
-                           if busy else ""),
+        "Other load": (f"other processes used {other_share:.0%} of the machine's CPU time during the run"
+                       if other_share is not None else "unknown")
+                      + f" (load average {load_before[0]:.2f} before, {load_after[0]:.2f} after, ours included)"
+                      + (" \u2014 **the machine was busy** (other engineers' jobs share the cores), so times are noisy"
+                         if busy else ""),
         "Run": f"{elapsed / 60:.1f} min{' (--quick)' if args.quick else ''}",
     }
     md = ["# Benchmark results", "", "Produced by `make bench` (`tests/benchmarks/run.py`); do not edit by hand.", "",
