@@ -41,7 +41,7 @@ ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
-from peers import LIBRARIES, PEERS, Inputs, make_inputs  # noqa: E402
+from peers import PEERS, Inputs, make_inputs  # noqa: E402
 
 SAMPLE = ROOT / "resources" / "sample.png"
 RESULTS = HERE / "RESULTS.md"
@@ -435,7 +435,7 @@ def time_peers(case: Case, inputs: Inputs, timer: Timer, with_peers: bool, error
                 finally:
                     if column.startswith("cv2"):
                         cv2.setNumThreads(DEFAULT_CV_THREADS)
-            except NotImplementedError as exc:
+            except NotImplementedError:  # the peer has no equivalent for these parameters
                 del cells[column]
                 continue
             except Exception as exc:  # a peer that fails is reported, not fatal
@@ -523,7 +523,6 @@ def main_table(rows: list[Row]) -> tuple[list[str], dict]:
         if row.missing:
             continue
         ours = row.ours.seconds
-        cells = [c for c in row.peers.values() if c.seconds is not None]
         fastest_col = min((col for col, c in row.peers.items() if c.seconds is not None),
                           key=lambda col: row.peers[col].seconds, default=None)
         fastest = row.peers[fastest_col] if fastest_col else None
