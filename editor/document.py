@@ -30,7 +30,8 @@ class Document:
     Parameters
     ----------
     source : ndarray
-        float32 image in [0, 1]; it is copied and made read-only.
+        float32 image in [0, 1]; copied and made read-only unless it already
+        is a read-only array owning its memory.
     info : ImageInfo, optional
         Where the image came from and its metadata.
     steps : iterable of Step
@@ -59,8 +60,13 @@ class Document:
         catalog: Catalog = CATALOG,
         cache: RenderCache | None = None,
     ):
-        source = np.array(as_image(source, "source"), dtype=np.float32, copy=True)
-        source.flags.writeable = False
+        source = as_image(source, "source")
+        # A read-only float32 array that owns its memory (what load_image
+        # returns) cannot change under us: keep it rather than copying
+        # hundreds of megabytes. Anything else is copied.
+        if source.flags.writeable or source.base is not None or not source.flags.c_contiguous:
+            source = np.array(source, dtype=np.float32, copy=True)
+            source.flags.writeable = False
         self._source = source
         self._source_key = uuid.uuid4().hex
         self.info = info or ImageInfo()

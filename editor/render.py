@@ -99,6 +99,23 @@ def _cached_prefix(source_key: str, steps: Sequence[Step], cache: RenderCache, f
     return start, image, keys
 
 
+def _reduced_source(source: np.ndarray, source_key: str, cache: RenderCache, factor: int) -> np.ndarray:
+    """The source reduced by ``factor``, from the finest cached proxy whose
+    factor divides it when there is one (a 24 MP source costs ~0.3 s to
+    reduce; its 1:4 proxy ~1/16 of that).
+
+    Averages of averages over equal blocks are the average over the union, so
+    this is exact wherever the image's size divides by the factor; in the
+    last partial row or column of blocks, the partial blocks are weighted
+    like full ones."""
+    for finer in range(factor // 2, 1, -1):
+        if factor % finer == 0:
+            cached = cache.get(f"{source_key}@{finer}")
+            if cached is not None:
+                return reduce(cached, factor // finer)
+    return reduce(source, factor)
+
+
 def render_steps(
     source: np.ndarray,
     source_key: str,
@@ -142,7 +159,7 @@ def render_steps(
             image = source
         else:
             t0 = time.perf_counter()
-            image = reduce(source, factor)
+            image = _reduced_source(source, source_key, cache, factor)
             cache.put(keys[0], image, time.perf_counter() - t0)
     for index in range(start, len(steps)):
         step = steps[index]

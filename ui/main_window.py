@@ -54,6 +54,13 @@ from .steps_panel import StepsPanel
 
 APP_NAME = "Image Editor"
 BUSY_DELAY_MS = 300  # show progress only for work a person would notice
+# A live frame should be on screen within 50 ms of a slider move: about 10 ms
+# of fixed cost (conversion, histogram, paint) plus up to two renders (the one
+# in progress when the slider moves, then its own). When an operation's
+# frames take longer than this to compute at display resolution, its next
+# frames are rendered at half that resolution (labelled, as every proxy is);
+# the full render still follows the release.
+LIVE_BUDGET_S = 0.012
 COMPARE_MODES = {
     "after": ("Result", "Show the edited image", "Alt+1"),
     "split": ("Split Before/After", "Before left of a draggable line, after to the right", "Alt+2"),
@@ -109,6 +116,7 @@ class MainWindow(QMainWindow):
         self.before_count = 0  # "before" is the image after this many steps (0 = original)
         self._holding_before = False
         self._syncing_views = False
+        self._live_coarse: set[str] = set()  # ops whose drags render at half resolution
 
         self.canvas = ImageCanvas()
         self.before_canvas = ImageCanvas()
@@ -557,7 +565,10 @@ class MainWindow(QMainWindow):
                 return
             if factor > 1 and self.canvas.zoom() * factor > 1.0 and self._request_region(steps, factor):
                 return
-            self.worker.request(self.document, steps, (factor,), analyse=histogram_panel.analyse)
+            if steps and steps[-1].op_id in self._live_coarse:
+                factor *= 2
+            self.worker.request(self.document, steps, (factor,), analyse=histogram_panel.analyse_live, live=True,
+                                tag=("live", steps[-1].op_id if steps else None))
             return
         factors = (factor, 1) if factor > 1 else (1,)
         self.worker.request(self.document, steps, factors, analyse=histogram_panel.analyse)
@@ -584,13 +595,29 @@ class MainWindow(QMainWindow):
             return region, ("region", rect[0], rect[1])
 
         def analyse(pixels, f):
-            return histogram_panel.analyse(pixels, f) if f > 1 else None
+            return histogram_panel.analyse_live(pixels, f) if f > 1 else None
 
-        self.worker.submit(compute, (1, factor), document.source.shape, analyse=analyse)
+        self.worker.submit(compute, (1, factor), document.source.shape, analyse=analyse, live=True)
         return True
+
+    def _learn_live_cost(self, result: RenderResult) -> None:
+        """Adapt the drag resolution of the operation just rendered live."""
+        op_id = result.tag[1]
+        if op_id is None or result.compute_seconds < 0.002:
+            return  # a cache hit (a value seen before) says nothing about the cost
+        coarse = op_id in self._live_coarse
+        # Cost scales with the pixel count: a half-resolution frame is ~1/4.
+        full_cost = result.compute_seconds * (4 if coarse else 1)
+        if full_cost > LIVE_BUDGET_S:
+            self._live_coarse.add(op_id)
+        elif full_cost < LIVE_BUDGET_S / 2:
+            self._live_coarse.discard(op_id)
 
     def _on_rendered(self, result: RenderResult) -> None:
         kind = result.tag[0] if isinstance(result.tag, tuple) else None
+        if kind == "live":
+            self._learn_live_cost(result)
+            kind = None
         if kind == "region" and result.generation >= self._shown[0]:
             self._shown = (result.generation, self._shown[1])
             self.canvas.set_region(result.image, result.tag[1], result.tag[2])

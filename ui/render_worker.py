@@ -1,10 +1,18 @@
 """Background rendering: the newest request wins, stale work is dropped.
 
 One worker thread renders while the GUI thread stays free (NumPy releases
-the GIL in its loops). A new request supersedes any pending one, and a render
-in progress is cancelled between steps as soon as a newer request exists.
-Conversion to QImage also happens here: QImage, unlike QPixmap, may be made
-off the GUI thread.
+the GIL in its loops). A new request replaces any pending one. What happens
+to the render in progress depends on its kind:
+
+- a *live* render (a proxy or region while a slider moves) runs to the end
+  and is shown even if a newer request came meanwhile: its frame is still
+  newer than the one on screen, and dropping finished frames would leave a
+  fast drag with hardly any;
+- any other render (full resolution) stops between steps once superseded.
+
+``cancel()`` drops everything up to now, live or not: nothing requested
+before it reaches the screen. Conversion to QImage also happens here: QImage,
+unlike QPixmap, may be made off the GUI thread.
 """
 from __future__ import annotations
 
@@ -43,7 +51,8 @@ class RenderResult:
     full_size: tuple[int, int]  # (width, height) at full resolution
     tag: object = None
     analysis: object = None
-    seconds: float = 0.0
+    seconds: float = 0.0  # from request to result
+    compute_seconds: float = 0.0  # rendering alone
 
 
 @dataclass
@@ -54,6 +63,7 @@ class _Job:
     source_size: tuple[int, int]
     tag: object
     analyse: Analyse | None = None
+    live: bool = False
     started: float = field(default_factory=time.perf_counter)
 
 
@@ -79,6 +89,7 @@ class RenderWorker(QObject):
         self._cond = threading.Condition()
         self._pending: _Job | None = None
         self._latest = 0
+        self._cancelled_upto = 0
         self._stopping = False
         self.busy = False
         self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
@@ -95,6 +106,7 @@ class RenderWorker(QObject):
         factors: Sequence[int],
         tag: object = None,
         analyse: Analyse | None = None,
+        live: bool = False,
     ) -> int:
         """Render ``steps`` of ``document`` at each of ``factors`` in turn (a
         proxy, then full size); returns the request's generation number."""
@@ -103,7 +115,7 @@ class RenderWorker(QObject):
         def compute(factor, cancel):
             return document.render(steps=steps, factor=factor, cancel=cancel)
 
-        return self.submit(compute, factors, document.source.shape, tag, analyse)
+        return self.submit(compute, factors, document.source.shape, tag, analyse, live)
 
     def submit(
         self,
@@ -112,19 +124,21 @@ class RenderWorker(QObject):
         source_shape: tuple[int, ...],
         tag: object = None,
         analyse: Analyse | None = None,
+        live: bool = False,
     ) -> int:
-        """Queue any ``compute(factor, cancel) -> pixels`` job."""
+        """Queue any ``compute(factor, cancel) -> pixels`` job (see the module
+        docstring for ``live``)."""
         with self._cond:
             self._latest += 1
             size = (source_shape[1], source_shape[0])
-            self._pending = _Job(self._latest, compute, tuple(factors), size, tag, analyse)
+            self._pending = _Job(self._latest, compute, tuple(factors), size, tag, analyse, live)
             self._cond.notify()
             return self._latest
 
     def cancel(self) -> None:
         """Drop pending work and cancel the render in progress."""
         with self._cond:
-            self._latest += 1
+            self._cancelled_upto = self._latest
             self._pending = None
 
     def shutdown(self) -> None:
@@ -152,18 +166,28 @@ class RenderWorker(QObject):
             self._run(job)
 
     def _run(self, job: _Job) -> None:
-        def stale() -> bool:
-            return job.generation != self._latest or self._stopping
+        def cancelled() -> bool:
+            return job.generation <= self._cancelled_upto or self._stopping
+
+        def superseded() -> bool:
+            return job.generation != self._latest
+
+        def stop() -> bool:
+            return cancelled() or (not job.live and superseded())
 
         w, h = job.source_size
-        for factor in job.factors:
-            if stale():
+        for index, factor in enumerate(job.factors):
+            # Never start more work for a superseded request; a live one
+            # still finishes the frame it is making.
+            if cancelled() or (superseded() and (index > 0 or not job.live)):
                 return
             try:
-                pixels, tag = job.compute(factor, stale), job.tag
+                started = time.perf_counter()
+                pixels, tag = job.compute(factor, stop), job.tag
+                compute_seconds = time.perf_counter() - started
                 if isinstance(pixels, tuple):
                     pixels, tag = pixels
-                if stale():
+                if stop():
                     return
                 image = to_qimage(pixels)
                 analysis = job.analyse(pixels, factor) if job.analyse is not None else None
@@ -189,6 +213,6 @@ class RenderWorker(QObject):
             self.rendered.emit(
                 RenderResult(
                     job.generation, factor, pixels, image, full_size, tag, analysis,
-                    time.perf_counter() - job.started,
+                    time.perf_counter() - job.started, compute_seconds,
                 )
             )

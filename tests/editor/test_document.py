@@ -152,3 +152,13 @@ def test_region_render_refuses_global_operations():
     doc.push(doc.make_step("histogram.equalize"))
     assert doc.render_region((0, 0, 10, 10)) is None
     assert doc.render_region((50, 50, 10, 10)) is None  # outside the image
+
+
+def test_coarser_proxy_comes_from_a_cached_finer_one():
+    image = make_image((64, 96, 3), seed=2)
+    doc = Document(image)
+    from processing.pyramid import reduce
+
+    doc.render(factor=2)
+    coarse = doc.render(factor=8)
+    np.testing.assert_allclose(coarse, reduce(image, 8), atol=1e-6)
