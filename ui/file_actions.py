@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import threading
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable
 
@@ -25,6 +26,7 @@ from editor.document import Document
 from editor.errors import EditorError
 from editor.image_file import EXPORT_FORMATS, ExportOptions, ImageInfo, save_image
 
+from .actions import make_action
 from .export_dialog import ExportDialog
 from .preferences import Preferences, PreferencesDialog, settings
 from .qt_image import to_qimage
@@ -125,29 +127,17 @@ class FileActions(QObject):
         self._last_export: tuple[Document, str, ExportOptions] | None = None
         self._restored = False
 
-        def action(text, slot, shortcut=None, tip="", icon_name=None):
-            act = QAction(text, window)
-            if shortcut is not None:
-                keys = QKeySequence.keyBindings(shortcut) if isinstance(shortcut, QKeySequence.StandardKey) else [QKeySequence(shortcut)]
-                act.setShortcuts(keys)
-            if icon_name:
-                act.setProperty("icon_name", icon_name)
-            plain = text.replace("&", "").rstrip(".\u2026")
-            keys_text = act.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
-            act.setToolTip(f"{plain} ({keys_text})" if keys_text else plain)
-            act.setStatusTip(tip)
-            act.triggered.connect(lambda _checked=False: slot())
-            return act
-
-        self.open_action = action("&Open\u2026", self.open_dialog, QKeySequence.StandardKey.Open, "Open an image", "open")
-        self.export_as_action = action(
-            "&Export As\u2026", self.export_as, "Ctrl+Shift+E", "Write the edited image to a file, choosing how", "export"
-        )
-        self.export_action = action("E&xport", self.export_again, "Ctrl+E", "Export again with the last settings, to the same file")
-        self.copy_action = action("&Copy Result", self.copy_result, QKeySequence.StandardKey.Copy, "Copy the edited image to the clipboard")
-        self.paste_action = action(
-            "&Paste as New Image", self.paste, QKeySequence.StandardKey.Paste, "Open the image on the clipboard"
-        )
+        action = partial(make_action, window)
+        self.open_action = action("&Open\u2026", self.open_dialog, QKeySequence.StandardKey.Open,
+                                  icon_name="open", tip="Open an image")
+        self.export_as_action = action("&Export As\u2026", self.export_as, "Ctrl+Shift+E", icon_name="export",
+                                       tip="Write the edited image to a file, choosing how")
+        self.export_action = action("E&xport", self.export_again, "Ctrl+E",
+                                    tip="Export again with the last settings, to the same file")
+        self.copy_action = action("&Copy Result", self.copy_result, QKeySequence.StandardKey.Copy,
+                                  tip="Copy the edited image to the clipboard")
+        self.paste_action = action("&Paste as New Image", self.paste, QKeySequence.StandardKey.Paste,
+                                   tip="Open the image on the clipboard")
         self.preferences_action = action("Pre&ferences\u2026", self.show_preferences, QKeySequence.StandardKey.Preferences)
         self.recent_menu = QMenu("Open &Recent", window)
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)

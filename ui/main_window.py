@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ from editor.render import proxy_factor
 from editor.steps import Step
 
 from . import histogram_panel
+from .actions import make_action
 from .canvas import ImageCanvas
 from .file_actions import FileActions
 from .histogram_panel import HistogramPanel
@@ -180,23 +182,7 @@ class MainWindow(QMainWindow):
 
     # -- actions: created in one place, enabled in one place ----------------------
     def _create_actions(self) -> None:
-        def action(text, slot, shortcut=None, icon_name=None, tip=""):
-            act = QAction(text, self)
-            if shortcut is not None:
-                shortcuts = shortcut if isinstance(shortcut, (list, tuple)) else [shortcut]
-                keys = []
-                for s in shortcuts:
-                    keys += QKeySequence.keyBindings(s) if isinstance(s, QKeySequence.StandardKey) else [QKeySequence(s)]
-                act.setShortcuts(keys)
-            if icon_name:
-                act.setProperty("icon_name", icon_name)
-            plain = text.replace("&", "").rstrip(".\u2026")
-            keys_text = act.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
-            act.setToolTip(f"{plain} ({keys_text})" if keys_text else plain)
-            act.setStatusTip(tip)
-            act.triggered.connect(slot)
-            return act
-
+        action = partial(make_action, self)
         self.files = FileActions(self)  # Open, Recent, Export, clipboard, drops, preferences
         self.open_action, self.export_action = self.files.open_action, self.files.export_as_action
         self.quit_action = action("&Quit", self.close, QKeySequence.StandardKey.Quit)
@@ -206,18 +192,22 @@ class MainWindow(QMainWindow):
         self.redo_action = self.undo_stack.createRedoAction(self, "&Redo")
         self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
         self.redo_action.setProperty("icon_name", "redo")
-        self.apply_action = action("&Apply", self.apply_pending, "Ctrl+Return", "apply", "Add the previewed operation")
-        self.cancel_action = action("&Cancel", self.cancel, "Escape", "cancel", "Drop the preview or stop rendering")
-        self.zoom_in_action = action("Zoom &In", self.canvas.zoom_in, [QKeySequence.StandardKey.ZoomIn, "Ctrl+="], "zoom-in")
-        self.zoom_out_action = action("Zoom &Out", self.canvas.zoom_out, QKeySequence.StandardKey.ZoomOut, "zoom-out")
-        self.fit_action = action("&Fit to Window", self.canvas.fit_to_window, "Ctrl+0", "zoom-fit")
-        self.actual_size_action = action("&100%", self.canvas.actual_size, "Ctrl+1", "zoom-100")
+        self.apply_action = action("&Apply", self.apply_pending, "Ctrl+Return", icon_name="apply",
+                                   tip="Add the previewed operation")
+        self.cancel_action = action("&Cancel", self.cancel, "Escape", icon_name="cancel",
+                                    tip="Drop the preview or stop rendering")
+        self.zoom_in_action = action("Zoom &In", self.canvas.zoom_in, [QKeySequence.StandardKey.ZoomIn, "Ctrl+="],
+                                     icon_name="zoom-in")
+        self.zoom_out_action = action("Zoom &Out", self.canvas.zoom_out, QKeySequence.StandardKey.ZoomOut,
+                                      icon_name="zoom-out")
+        self.fit_action = action("&Fit to Window", self.canvas.fit_to_window, "Ctrl+0", icon_name="zoom-fit")
+        self.actual_size_action = action("&100%", self.canvas.actual_size, "Ctrl+1", icon_name="zoom-100")
         self.find_action = action("Find Operation", self._focus_search, QKeySequence.StandardKey.Find)
         self.addAction(self.find_action)
         self.compare_group = QActionGroup(self)
         self.compare_actions: dict[str, QAction] = {}
         for mode, (text, tip, key) in COMPARE_MODES.items():
-            act = action(text, lambda _=False, m=mode: self.set_compare_mode(m), key, f"compare-{mode}", tip)
+            act = action(text, lambda m=mode: self.set_compare_mode(m), key, icon_name=f"compare-{mode}", tip=tip)
             act.setCheckable(True)
             self.compare_group.addAction(act)
             self.compare_actions[mode] = act
@@ -228,7 +218,7 @@ class MainWindow(QMainWindow):
         self.theme_actions: dict[str, QAction] = {}
         current = QApplication.instance().property("editor_theme") or "dark"
         for theme, text in (("dark", "&Dark"), ("light", "&Light"), ("system", "Follow &System")):
-            act = action(text, lambda _=False, t=theme: self.set_theme(t))
+            act = action(text, lambda t=theme: self.set_theme(t))
             act.setCheckable(True)
             act.setChecked(theme == current)
             self.theme_group.addAction(act)

@@ -5,6 +5,7 @@ recipe is the steps alone, to apply to other images here or headless.
 """
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QObject
@@ -21,6 +22,7 @@ from editor.project import (
 )
 from editor.recipe import load_recipe, save_recipe
 
+from .actions import make_action
 from .history_commands import ReplaceStepsCommand
 
 PROJECT_FILTER = f"Image Editor project (*{PROJECT_SUFFIX});;All files (*)"
@@ -41,22 +43,15 @@ class ProjectActions(QObject):
         self.window = window
         self.path: Path | None = None
 
-        def action(text, slot, shortcut=None, tip=""):
-            act = QAction(text, window)
-            if shortcut is not None:
-                act.setShortcut(QKeySequence(shortcut))
-            act.setStatusTip(tip)
-            act.triggered.connect(slot)
-            return act
-
+        action = partial(make_action, window)
         self.save_action = action("&Save Project", self.save, QKeySequence.StandardKey.Save,
-                                  "Save the steps, re-editable, in a project file beside the image")
+                                  tip="Save the steps, re-editable, in a project file beside the image")
         self.save_as_action = action("Save Project &As\u2026", self.save_as, QKeySequence.StandardKey.SaveAs)
         self.open_action = action("Open &Project\u2026", self.open_dialog, "Ctrl+Shift+O")
-        self.export_recipe_action = action("Export &Recipe\u2026", self.export_recipe, None,
-                                           "Save the steps alone, to apply to other images")
-        self.import_recipe_action = action("&Import Recipe\u2026", self.import_recipe, None,
-                                           "Append a recipe's steps to this image")
+        self.export_recipe_action = action("Export &Recipe\u2026", self.export_recipe,
+                                           tip="Save the steps alone, to apply to other images")
+        self.import_recipe_action = action("&Import Recipe\u2026", self.import_recipe,
+                                           tip="Append a recipe's steps to this image")
 
     def actions(self) -> list[QAction]:
         return [self.open_action, self.save_action, self.save_as_action, None,

@@ -68,13 +68,14 @@ def test_drag_previews_on_a_proxy_then_full_resolution(big_window, qtbot):
     for value in range(520, 700, 30):
         slider.setValue(value)
         qtbot.waitUntil(lambda: win._shown[0] == win.worker.latest_generation, timeout=5000)
-        assert win._result.factor == factor
+        # Display resolution, or half of it when frames are slow (a busy machine).
+        assert win._result.factor in (factor, 2 * factor)
         assert win.canvas.is_preview_badge_shown()
     assert win.undo_stack.count() == 2  # Apply, then this gesture: merged as it goes
     slider.setSliderDown(False)
     wait_for_full_render(qtbot, win)
     assert not win.canvas.is_preview_badge_shown()
-    assert set(shown) == {factor, 1}
+    assert 1 in shown and set(shown) <= {factor, 2 * factor, 1}
     assert win.undo_stack.count() == 2
     brightness = win.document.steps[0].params["brightness"]
     expected = brightness_contrast(win.document.source, brightness)
@@ -234,3 +235,22 @@ def test_zoomed_in_drag_renders_the_visible_region_exactly(big_window, qtbot):
     slider.setSliderDown(False)
     wait_for_full_render(qtbot, win)
     assert win.canvas.after_item.region is None
+
+
+def test_slow_live_frames_drop_to_half_resolution(big_window, qtbot, monkeypatch):
+    import ui.main_window as main_window
+
+    win = big_window
+    monkeypatch.setattr(main_window, "LIVE_BUDGET_S", 0.0)  # every frame counts as slow
+    win.sidebar.choose("filter.gaussian_blur")
+    factor = win.proxy_factor()
+    slider = win.param_panel.widgets["sigma"].slider
+    slider.setSliderDown(True)
+    factors = []
+    win.worker.rendered.connect(lambda r: factors.append(r.factor))
+    for step in range(1, 6):
+        slider.setValue(slider.value() + 10)
+        qtbot.waitUntil(lambda: win._shown[0] == win.worker.latest_generation, timeout=5000)
+    slider.setSliderDown(False)
+    assert factors[0] == factor and 2 * factor in factors  # learned after the first frame
+    wait_for_full_render(qtbot, win)

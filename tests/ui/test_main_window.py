@@ -204,9 +204,10 @@ def test_split_view_across_a_size_change(window, qtbot):
     window.param_panel.widgets["scale"].set_value(0.5)
     window.param_panel.values_changed.emit(window.param_panel.values(), True)
     window.apply_action.trigger()
+    wait_for_full_render(qtbot, window)
     window.set_compare_mode("split")
-    qtbot.waitUntil(lambda: window.canvas.before_item.picture.width == 80, timeout=5000)
-    qtbot.wait(50)
+    qtbot.waitUntil(lambda: window.canvas.after_item.picture.width == 40
+                    and window.canvas.before_item.picture.width == 80, timeout=5000)
     # Same shape, half the size: the before image is scaled into the after frame.
     assert window.compare_mode == "split"
     assert window.canvas.before_scale() == pytest.approx(0.5)
