@@ -8,7 +8,12 @@ import sys
 import time
 from pathlib import Path
 
+import tempfile
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# A settings file of its own: the picture must not depend on (or change) the
+# layout, theme or recent files of whoever runs it.
+os.environ["IMAGE_EDITOR_SETTINGS"] = os.path.join(tempfile.mkdtemp(), "settings.ini")
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "screenshot.png"
@@ -29,8 +34,8 @@ def main() -> int:
 
     app = make_application()
     window = MainWindow()
-    window.resize(1400, 860)
     window.show()
+    window.resize(1400, 860)
 
     def settle(seconds: float) -> None:
         end = time.monotonic() + seconds
