@@ -180,3 +180,19 @@ def test_close_with_unsaved_edits_asks(window, monkeypatch):
     monkeypatch.setattr("ui.main_window.QMessageBox.question", lambda *a, **k: QMessageBox.StandardButton.Discard)
     assert window.open_file(window.document.info.path)
     assert window.document.steps == () and not window.isWindowModified()
+
+
+def test_dragging_a_row_in_the_steps_list_moves_the_step(window):
+    from PySide6.QtCore import QModelIndex
+
+    apply(window, "filter.gaussian_blur", sigma=1.0)
+    apply(window, "tone.brightness_contrast", brightness=0.2)
+    apply(window, "tone.brightness_contrast", brightness=-0.1)
+    model = window.steps_panel.list.model()
+    # What an internal drag and drop does to the list's model: row 0 to the end.
+    assert model.moveRow(QModelIndex(), 0, QModelIndex(), 3)
+    assert [s.op_id for s in window.document.steps] == [
+        "tone.brightness_contrast", "tone.brightness_contrast", "filter.gaussian_blur"]
+    assert "Move" in window.undo_stack.undoText()
+    window.undo_action.trigger()
+    assert window.document.steps[0].op_id == "filter.gaussian_blur"
