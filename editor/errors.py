@@ -6,6 +6,23 @@ class EditorError(Exception):
     """Base of every error with a message fit for a dialog or the terminal."""
 
 
+def read_error_reason(exc: OSError) -> str:
+    """Why a file could not be read, in words fit for a message.
+
+    Examples
+    --------
+    >>> read_error_reason(FileNotFoundError(2, "No such file or directory"))
+    'the file does not exist'
+    """
+    if isinstance(exc, FileNotFoundError):
+        return "the file does not exist"
+    if isinstance(exc, IsADirectoryError):
+        return "it is a folder, not a file"
+    if isinstance(exc, PermissionError):
+        return "permission denied"
+    return exc.strerror or str(exc)
+
+
 class ParamError(EditorError, ValueError):
     """A parameter value is missing, of the wrong type or out of range."""
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from .atomic import atomic_write_bytes
 from .catalog import CATALOG, Catalog
 from .document import Document
-from .errors import EditorError
+from .errors import EditorError, read_error_reason
 from .image_file import load_image
 from .recipe import RecipeError, check_format, parse_json, steps_from_data, steps_to_data
 
@@ -222,14 +222,8 @@ def read_project(path: str | os.PathLike, *, catalog: Catalog = CATALOG) -> Proj
     prefix = f"Cannot open project {path}"
     try:
         raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ProjectError(f"{prefix}: the file does not exist") from None
-    except IsADirectoryError:
-        raise ProjectError(f"{prefix}: it is a folder, not a file") from None
-    except PermissionError:
-        raise ProjectError(f"{prefix}: permission denied") from None
     except OSError as exc:
-        raise ProjectError(f"{prefix}: {exc.strerror or exc}") from None
+        raise ProjectError(f"{prefix}: {read_error_reason(exc)}") from None
     try:
         data = parse_json(raw, "project", ProjectError)
         check_format(data, PROJECT_FORMAT, PROJECT_FORMAT_VERSION, "project", ProjectError)

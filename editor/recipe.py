@@ -31,7 +31,7 @@ import numpy as np
 
 from .atomic import atomic_write_bytes
 from .catalog import CATALOG, Catalog
-from .errors import EditorError, ParamError, UnknownOperationError
+from .errors import EditorError, ParamError, UnknownOperationError, read_error_reason
 from .operations import Operation
 from .params import Param
 from .steps import Step
@@ -422,14 +422,8 @@ def load_recipe(path: str | os.PathLike, catalog: Catalog = CATALOG) -> tuple[St
     path = Path(path)
     try:
         raw = path.read_bytes()
-    except FileNotFoundError:
-        raise RecipeError(f"Cannot read recipe {path}: the file does not exist") from None
-    except IsADirectoryError:
-        raise RecipeError(f"Cannot read recipe {path}: it is a folder, not a file") from None
-    except PermissionError:
-        raise RecipeError(f"Cannot read recipe {path}: permission denied") from None
     except OSError as exc:
-        raise RecipeError(f"Cannot read recipe {path}: {exc.strerror or exc}") from None
+        raise RecipeError(f"Cannot read recipe {path}: {read_error_reason(exc)}") from None
     try:
         return loads_recipe(raw, catalog)
     except RecipeError as exc:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-import math
 import time
 from typing import Callable, Sequence
 
@@ -240,8 +239,3 @@ def region_renderable(source_key: str, steps: Sequence[Step], catalog: Catalog, 
     the longest cached full-resolution prefix has a margin."""
     start, _, _ = _cached_prefix(source_key, steps, cache, 1)
     return all(catalog.get(s.op_id).margin_for(s.params) is not None for s in steps[start:] if s.enabled)
-
-
-def scaled_size(shape: tuple[int, ...], factor: int) -> tuple[int, int]:
-    """(height, width) of a proxy reduced by ``factor``."""
-    return math.ceil(shape[0] / factor), math.ceil(shape[1] / factor)

@@ -218,9 +218,6 @@ class ImageCanvas(QGraphicsView):
         if resized and self._fit:
             self.fit_to_window()
 
-    # The skeleton's name for it, kept for callers that just show one image.
-    set_image = set_after
-
     def set_region(self, image: QImage, x: int, y: int) -> None:
         """Draw an exact full-resolution render of part of the result over the
         proxy, at image pixel (x, y); the next result replaces it."""
@@ -250,10 +247,6 @@ class ImageCanvas(QGraphicsView):
         # A full render follows its own proxy: keep the proxy for zoomed-out views.
         keep = (old.width, old.height) == tuple(full_size) and old.proxy is not None
         item.set_picture(Picture(old.proxy if keep else None, old.factor if keep else 1, image, *full_size))
-
-    def has_image(self) -> bool:
-        p = self.after_item.picture
-        return p.proxy is not None or p.full is not None
 
     def displayed_image(self) -> QImage:
         """The best-resolution result image (full if rendered, else the proxy)."""
