@@ -59,10 +59,11 @@ BUSY_DELAY_MS = 300  # show progress only for work a person would notice
 # A live frame should be on screen within 50 ms of a slider move: about 10 ms
 # of fixed cost (conversion, histogram, paint) plus up to two renders (the one
 # in progress when the slider moves, then its own). When an operation's
-# frames take longer than this to compute at display resolution, its next
-# frames are rendered at half that resolution (labelled, as every proxy is);
-# the full render still follows the release.
+# frames take longer than this to compute, its next frames are rendered at
+# half the resolution, and again at a quarter if still too slow (labelled, as
+# every proxy is); the full render still follows the release.
 LIVE_BUDGET_S = 0.012
+MAX_LIVE_LEVEL = 2  # at most 1/4 of the display resolution
 COMPARE_MODES = {
     "after": ("Result", "Show the edited image", "Alt+1"),
     "split": ("Split Before/After", "Before left of a draggable line, after to the right", "Alt+2"),
@@ -118,7 +119,7 @@ class MainWindow(QMainWindow):
         self.before_count = 0  # "before" is the image after this many steps (0 = original)
         self._holding_before = False
         self._syncing_views = False
-        self._live_coarse: set[str] = set()  # ops whose drags render at half resolution
+        self._live_level: dict[str, int] = {}  # op id -> drags render at 1/2**level resolution
 
         self.canvas = ImageCanvas()
         self.before_canvas = ImageCanvas()
@@ -555,13 +556,16 @@ class MainWindow(QMainWindow):
                 return
             if factor > 1 and self.canvas.zoom() * factor > 1.0 and self._request_region(steps, factor):
                 return
-            if steps and steps[-1].op_id in self._live_coarse:
-                factor *= 2
-            self.worker.request(self.document, steps, (factor,), analyse=histogram_panel.analyse_live, live=True,
-                                tag=("live", steps[-1].op_id if steps else None))
+            op_id = steps[-1].op_id if steps else None
+            level = self._live_level.get(op_id, 0)
+            self.worker.request(self.document, steps, (factor * 2**level,), analyse=histogram_panel.analyse_live,
+                                live=True, tag=("live", op_id, level))
             return
         factors = (factor, 1) if factor > 1 else (1,)
-        self.worker.request(self.document, steps, factors, analyse=histogram_panel.analyse)
+        # The first frame, at display resolution, also tells what a live
+        # frame of this operation costs before any drag starts.
+        tag = ("final", steps[-1].op_id if steps else None, 0, factor)
+        self.worker.request(self.document, steps, factors, analyse=histogram_panel.analyse, tag=tag)
 
     def _request_region(self, steps, factor: int) -> bool:
         """Zoomed in past the proxy's detail: render just the visible part at
@@ -592,21 +596,20 @@ class MainWindow(QMainWindow):
 
     def _learn_live_cost(self, result: RenderResult) -> None:
         """Adapt the drag resolution of the operation just rendered live."""
-        op_id = result.tag[1]
+        op_id, level = result.tag[1], result.tag[2]  # the level this frame was rendered at
         if op_id is None or result.compute_seconds < 0.002:
             return  # a cache hit (a value seen before) says nothing about the cost
-        coarse = op_id in self._live_coarse
-        # Cost scales with the pixel count: a half-resolution frame is ~1/4.
-        full_cost = result.compute_seconds * (4 if coarse else 1)
-        if full_cost > LIVE_BUDGET_S:
-            self._live_coarse.add(op_id)
-        elif full_cost < LIVE_BUDGET_S / 2:
-            self._live_coarse.discard(op_id)
+        # Cost scales with the pixel count: one level finer costs ~4 times more.
+        if result.compute_seconds > LIVE_BUDGET_S and level < MAX_LIVE_LEVEL:
+            self._live_level[op_id] = level + 1
+        elif level > 0 and result.compute_seconds * 4 < LIVE_BUDGET_S * 0.75:
+            self._live_level[op_id] = level - 1
 
     def _on_rendered(self, result: RenderResult) -> None:
         kind = result.tag[0] if isinstance(result.tag, tuple) else None
-        if kind == "live":
+        if kind == "live" or (kind == "final" and result.factor == result.tag[3]):
             self._learn_live_cost(result)
+        if kind in ("live", "final"):
             kind = None
         if kind == "region" and result.generation >= self._shown[0]:
             self._shown = (result.generation, self._shown[1])

@@ -252,5 +252,8 @@ def test_slow_live_frames_drop_to_half_resolution(big_window, qtbot, monkeypatch
         slider.setValue(slider.value() + 10)
         qtbot.waitUntil(lambda: win._shown[0] == win.worker.latest_generation, timeout=5000)
     slider.setSliderDown(False)
-    assert factors[0] == factor and 2 * factor in factors  # learned after the first frame
+    # Learned from the first frame (the preview when the operation was
+    # chosen, or the first of the drag): the drag runs at lower resolution.
+    assert factors and all(f > factor for f in factors[1:])
+    assert max(factors) <= 4 * factor  # never below a quarter of the display resolution
     wait_for_full_render(qtbot, win)
