@@ -143,6 +143,28 @@ def _headless(argv: Sequence[str]) -> int:
         return 2
 
 
+def _missing_display(environ=os.environ, platform: str = sys.platform) -> str | None:
+    """Why the window cannot open here, or None. Qt itself would abort the
+    process with a message about reinstalling, which helps nobody.
+
+    Examples
+    --------
+    >>> _missing_display({}, "linux").startswith("there is no display")
+    True
+    >>> _missing_display({"DISPLAY": ":0"}, "linux") is None
+    True
+    """
+    if not platform.startswith("linux"):
+        return None
+    if any(environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")):
+        return None
+    commands = ", ".join(SUBCOMMANDS)
+    return (
+        "there is no display to open the window on (neither DISPLAY nor WAYLAND_DISPLAY is set). "
+        f"Run it in a desktop session, or use a headless command: {commands}."
+    )
+
+
 def _gui(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="image-editor",
@@ -150,6 +172,10 @@ def _gui(argv: Sequence[str]) -> int:
     )
     parser.add_argument("images", nargs="*", help="image files to open (the sample photo if none)")
     args = parser.parse_args(argv)
+    missing = _missing_display()
+    if missing:
+        print(f"image-editor: {missing}", file=sys.stderr)
+        return 1
     try:
         app = importlib.import_module("ui.app")
     except ImportError as exc:
