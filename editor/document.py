@@ -7,6 +7,7 @@ UI's undo commands call them, and every render is derived from the list.
 """
 from __future__ import annotations
 
+import itertools
 import uuid
 from typing import Callable, Iterable, Mapping, Any
 
@@ -73,6 +74,11 @@ class Document:
         self.catalog = catalog
         self.cache = cache if cache is not None else RenderCache()
         self._steps: tuple[Step, ...] = ()
+        # Each step has an identity that survives edits and moves (a step is
+        # immutable, so "the same step" after an edit is a new object): the
+        # window's edited step and the "before" of a comparison follow it.
+        self._ids: tuple[int, ...] = ()
+        self._id_counter = itertools.count(1)
         self._listeners: list[Callable[[], None]] = []
         self.revision = 0
         self.set_steps(steps)
@@ -86,6 +92,30 @@ class Document:
     @property
     def steps(self) -> tuple[Step, ...]:
         return self._steps
+
+    @property
+    def step_ids(self) -> tuple[int, ...]:
+        """A stable identity for each step, in step order.
+
+        An id stays with its step when the step is edited (replaced), moved,
+        or removed and inserted again by undo; new steps get new ids.
+
+        Examples
+        --------
+        >>> doc = Document(np.zeros((2, 2), np.float32))
+        >>> doc.push(doc.make_step("tone.invert")); doc.push(doc.make_step("tone.gamma"))
+        >>> first = doc.step_ids[0]
+        >>> doc.move(0, 1); doc.index_of(first)
+        1
+        """
+        return self._ids
+
+    def index_of(self, step_id: int | None) -> int | None:
+        """Where the step with identity ``step_id`` is now, or None if it is gone."""
+        try:
+            return self._ids.index(step_id)
+        except ValueError:
+            return None
 
     def subscribe(self, callback: Callable[[], None]) -> None:
         """Call ``callback()`` after every change of the step list."""
@@ -123,19 +153,27 @@ class Document:
             raise EditorError("there is no step to remove")
         return self.remove(len(self._steps) - 1)
 
-    def insert(self, index: int, step: Step) -> None:
-        """Insert a step before position ``index``."""
+    def insert(self, index: int, step: Step, *, step_id: int | None = None) -> int:
+        """Insert a step before position ``index``; returns its identity.
+
+        Undo passes the ``step_id`` the step had before it was removed.
+        """
         step = self.validate_step(step)
         if not 0 <= index <= len(self._steps):
             raise IndexError(f"step index {index} out of range 0..{len(self._steps)}")
+        if step_id is None or step_id in self._ids:
+            step_id = next(self._id_counter)
         self._steps = self._steps[:index] + (step,) + self._steps[index:]
+        self._ids = self._ids[:index] + (step_id,) + self._ids[index:]
         self._changed()
+        return step_id
 
     def remove(self, index: int) -> Step:
         """Remove and return the step at ``index``."""
         self._check_index(index)
         step = self._steps[index]
         self._steps = self._steps[:index] + self._steps[index + 1 :]
+        self._ids = self._ids[:index] + self._ids[index + 1 :]
         self._changed()
         return step
 
@@ -152,15 +190,23 @@ class Document:
         """Move the step at ``source`` so that it ends up at ``destination``."""
         self._check_index(source)
         self._check_index(destination)
-        steps = list(self._steps)
+        steps, ids = list(self._steps), list(self._ids)
         steps.insert(destination, steps.pop(source))
-        self._steps = tuple(steps)
+        ids.insert(destination, ids.pop(source))
+        self._steps, self._ids = tuple(steps), tuple(ids)
         self._changed()
 
-    def set_steps(self, steps: Iterable[Step]) -> None:
-        """Replace the whole list at once; nothing changes if any step is invalid."""
+    def set_steps(self, steps: Iterable[Step], *, step_ids: Iterable[int] | None = None) -> None:
+        """Replace the whole list at once; nothing changes if any step is invalid.
+
+        ``step_ids`` gives the steps back identities they had before (undo);
+        by default they get new ones.
+        """
         validated = tuple(self.validate_step(s) for s in steps)
-        self._steps = validated
+        ids = tuple(step_ids) if step_ids is not None else ()
+        if len(ids) != len(validated) or len(set(ids)) != len(ids):
+            ids = tuple(next(self._id_counter) for _ in validated)
+        self._steps, self._ids = validated, ids
         self._changed()
 
     def _check_index(self, index: int) -> None:

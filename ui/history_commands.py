@@ -20,9 +20,10 @@ class AddStepCommand(QUndoCommand):
         super().__init__(f"Apply {_summary(document, step)}")
         self.document, self.step = document, step
         self.index = len(document.steps) if index is None else index
+        self.step_id: int | None = None  # given on the first redo, kept after
 
     def redo(self) -> None:
-        self.document.insert(self.index, self.step)
+        self.step_id = self.document.insert(self.index, self.step, step_id=self.step_id)
 
     def undo(self) -> None:
         self.document.remove(self.index)
@@ -61,13 +62,14 @@ class RemoveStepCommand(QUndoCommand):
 
     def __init__(self, document: Document, index: int):
         self.document, self.index, self.step = document, index, document.steps[index]
+        self.step_id = document.step_ids[index]
         super().__init__(f"Delete {_summary(document, self.step)}")
 
     def redo(self) -> None:
         self.document.remove(self.index)
 
     def undo(self) -> None:
-        self.document.insert(self.index, self.step)
+        self.document.insert(self.index, self.step, step_id=self.step_id)
 
 
 class MoveStepCommand(QUndoCommand):
@@ -105,9 +107,11 @@ class ReplaceStepsCommand(QUndoCommand):
     def __init__(self, document: Document, steps, text: str):
         super().__init__(text)
         self.document, self.old, self.new = document, document.steps, tuple(steps)
+        self.old_ids, self.new_ids = document.step_ids, None
 
     def redo(self) -> None:
-        self.document.set_steps(self.new)
+        self.document.set_steps(self.new, step_ids=self.new_ids)
+        self.new_ids = self.document.step_ids
 
     def undo(self) -> None:
-        self.document.set_steps(self.old)
+        self.document.set_steps(self.old, step_ids=self.old_ids)

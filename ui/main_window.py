@@ -117,6 +117,10 @@ class MainWindow(QMainWindow):
         self._result: RenderResult | None = None
         self.compare_mode = "after"
         self.before_count = 0  # "before" is the image after this many steps (0 = original)
+        # Steps are named by their document identity, not their position, so
+        # the panel's step and the "before" marker follow a step that moves.
+        self._edited_id: int | None = None  # the step the Settings panel edits
+        self._before_id: int | None = None  # "before" is the image after this step
         self._holding_before = False
         self._syncing_views = False
         self._live_level: dict[str, int] = {}  # op id -> drags render at 1/2**level resolution
@@ -274,6 +278,7 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         self.sidebar.operation_chosen.connect(self.choose_operation)
+        self.sidebar.operation_entered.connect(self._operation_entered)
         self.param_panel.values_changed.connect(self._on_values_changed)
         self.param_panel.apply_requested.connect(self.apply_pending)
         self.param_panel.cancel_requested.connect(self.cancel_pending)
@@ -401,8 +406,10 @@ class MainWindow(QMainWindow):
         self.document = document
         document.subscribe(self._on_document_changed)
         self.before_count = 0
+        self._edited_id = self._before_id = None
         self.projects.document_replaced()
         self.steps_panel.set_document(document)
+        self._sync_selection()
         self.canvas.clear_before()
         self.before_canvas.clear_before()
         h, w = document.source.shape[:2]
@@ -445,12 +452,21 @@ class MainWindow(QMainWindow):
         """Start previewing ``op_id`` with its default parameters."""
         if self.document is None:
             return
+        if self._pending is not None and self._pending.op_id == op_id:
+            return  # chosen again (a second click): keep what was set
         op = self.catalog.get(op_id)
         self._pending = Step(op_id, op.defaults())
+        self._edited_id = None
         self.steps_panel.select(-1)
         self.param_panel.show_operation(op, op.defaults(), "new")
         self._request_render(final=True)
         self._update_actions()
+
+    def _operation_entered(self, op_id: str) -> None:
+        if self._pending is not None and self._pending.op_id == op_id:
+            self.apply_pending()
+        else:
+            self.choose_operation(op_id)
 
     def select_step(self, index: int) -> None:
         """Edit step ``index``: its sliders come back; moving them re-renders from it."""
@@ -459,12 +475,11 @@ class MainWindow(QMainWindow):
         if self._pending is not None:
             self._pending = None
             self._request_render(final=True)
-        if not 0 <= index < len(self.document.steps):
+        valid = 0 <= index < len(self.document.steps)
+        self._edited_id = self.document.step_ids[index] if valid else None
+        if not valid:
             self.param_panel.clear()
-            self._update_actions()
-            return
-        step = self.document.steps[index]
-        self.param_panel.show_operation(self.catalog.get(step.op_id), dict(step.params), "edit", index)
+        self._sync_selection(show=True)
         self._update_actions()
 
     def apply_pending(self) -> None:
@@ -473,11 +488,11 @@ class MainWindow(QMainWindow):
             return
         step = self._pending
         self._pending = None
-        self.undo_stack.push(AddStepCommand(self.document, step))
-        index = len(self.document.steps) - 1
+        command = AddStepCommand(self.document, step)
+        self.undo_stack.push(command)
         # The applied step stays in the panel: further moves edit it.
-        self.param_panel.show_operation(self.catalog.get(step.op_id), dict(step.params), "edit", index)
-        self.steps_panel.select(index)
+        self._edited_id = command.step_id
+        self._sync_selection(show=True)
         self._update_actions()
 
     def cancel_pending(self) -> None:
@@ -528,10 +543,13 @@ class MainWindow(QMainWindow):
             self._gesture += 1
 
     def _on_document_changed(self) -> None:
-        if self.before_count > len(self.document.steps):
-            self.before_count = 0
+        if self._before_id is not None:
+            index = self.document.index_of(self._before_id)
+            if index is None:
+                self._before_id = None
+            self.before_count = 0 if index is None else index + 1
         self.steps_panel.before_count = self.before_count
-        self.steps_panel.refresh()
+        self._sync_selection()
         self._request_render(final=not self._in_gesture)
 
     def _display_steps(self) -> tuple[Step, ...]:
@@ -669,8 +687,9 @@ class MainWindow(QMainWindow):
         if self.document is None:
             return
         self.before_count = max(0, min(count, len(self.document.steps)))
+        self._before_id = self.document.step_ids[self.before_count - 1] if self.before_count else None
         self.steps_panel.before_count = self.before_count
-        self.steps_panel.refresh()
+        self._sync_selection()
         label = "the original" if self.before_count == 0 else f"step {self.before_count}"
         self.statusBar().showMessage(f"Comparing with {label}", 4000)
         if self.compare_mode == "after":
@@ -752,36 +771,54 @@ class MainWindow(QMainWindow):
         self.undo_stack.push(ToggleStepCommand(self.document, index, enabled))
 
     def _delete_step(self, index: int) -> None:
-        if self.param_panel.mode == "edit":
-            self.param_panel.clear()
+        # The next step (else the previous one) becomes the selected one, so
+        # Delete pressed again deletes on, as in a list of layers.
+        ids = self.document.step_ids
+        neighbour = ids[index + 1] if index + 1 < len(ids) else ids[index - 1] if index > 0 else None
         self.undo_stack.push(RemoveStepCommand(self.document, index))
+        after = self.document.index_of(neighbour)
+        self.select_step(-1 if after is None else after)
 
     def _move_step(self, source: int, destination: int) -> None:
-        if self.param_panel.mode == "edit":
-            self.param_panel.clear()
+        # The edited step follows its identity to the new row.
         self.undo_stack.push(MoveStepCommand(self.document, source, destination))
-        self.steps_panel.select(destination)
 
     def _history_moved(self, _index: int) -> None:
-        self._sync_panel_to_document()
+        self._sync_selection()
         self._update_actions()
 
     def _clean_changed(self, clean: bool) -> None:
         self.setWindowModified(not clean)
 
-    def _sync_panel_to_document(self) -> None:
-        """After undo/redo, show the edited step's current values (or nothing)."""
-        if self.param_panel.mode != "edit" or self.document is None:
+    def _sync_selection(self, show: bool = False) -> None:
+        """Make the Steps list and the Settings panel agree on one step.
+
+        Called after every change of the document (edits, undo, redo, moves,
+        deletes): the panel keeps editing the same step wherever it went, shows
+        its current values, and is cleared if the step is gone. ``show`` puts
+        the edited step in the panel even when the panel showed something else.
+        """
+        document, panel = self.document, self.param_panel
+        if document is None:
             return
-        index = self.param_panel.step_index
-        if index is None or index >= len(self.document.steps):
-            self.param_panel.clear()
-            return
-        step = self.document.steps[index]
-        if step.op_id != self.param_panel.operation.id:
-            self.param_panel.clear()
-            return
-        self.param_panel.set_values(dict(step.params))
+        index = document.index_of(self._edited_id) if self._edited_id is not None else None
+        if panel.mode == "new" and not show:
+            index = None
+        # The list first: a panel change can move keyboard focus into the
+        # list, which must then find the right row already current.
+        self.steps_panel.refresh(select=-1 if index is None else index)
+        if index is None:
+            self._edited_id = None
+            if panel.mode == "edit":
+                panel.clear()
+        elif panel.mode == "edit" or show:
+            step = document.steps[index]
+            op = self.catalog.get(step.op_id)
+            if panel.mode == "edit" and panel.operation is op and panel.step_index == index:
+                if panel.values() != dict(step.params):
+                    panel.set_values(dict(step.params))
+            else:
+                panel.show_operation(op, dict(step.params), "edit", index)
 
     # -- picking points on the canvas ------------------------------------------------
     def _start_pick(self, widget) -> None:

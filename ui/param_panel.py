@@ -61,6 +61,8 @@ class ParamPanel(QWidget):
         self.cancel_button.setToolTip("Drop the preview (Escape)")
         self.buttons.addButton(self.apply_button, QDialogButtonBox.ButtonRole.AcceptRole)
         self.buttons.addButton(self.cancel_button, QDialogButtonBox.ButtonRole.RejectRole)
+        # Keeps the keyboard focus when Apply disappears (see show_operation).
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.description)
@@ -80,6 +82,10 @@ class ParamPanel(QWidget):
         same = self.operation is op and bool(self.widgets)
         self.operation, self.mode, self.step_index = op, mode, step_index
         self.title.setText(op.title if mode == "new" else f"{op.title} (step {step_index + 1})")
+        if mode != "new" and self.buttons.isAncestorOf(self.focusWidget() or self):
+            # Hiding a focused Apply button would send the focus to the next
+            # panel (the Steps list), which would then pick a step by itself.
+            self.setFocus(Qt.FocusReason.OtherFocusReason)
         self.buttons.setVisible(mode == "new")
         if same:
             self.set_values(values)

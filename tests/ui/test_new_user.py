@@ -1,0 +1,123 @@
+"""What a first-time user trips over (issue 10): each test failed before its fix."""
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from tests.ui.conftest import wait_for_full_render
+
+
+def _panel_agrees_with_steps(win) -> bool:
+    """The Settings panel edits exactly the step highlighted in the Steps list."""
+    row = win.steps_panel.list.currentRow()
+    panel = win.param_panel
+    if panel.mode == "edit":
+        return row == panel.step_index and win.document.steps[row].op_id == panel.operation.id
+    return row == -1
+
+
+def _focus(win, qtbot):
+    win.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is win)
+
+
+def test_apply_button_leaves_the_panel_on_the_new_step(window, qtbot):
+    _focus(window, qtbot)
+    window.sidebar.choose("filter.gaussian_blur")
+    window.apply_action.trigger()
+    window.sidebar.choose("tone.gamma")
+    qtbot.mouseClick(window.param_panel.apply_button, Qt.MouseButton.LeftButton)
+    assert len(window.document.steps) == 2
+    assert window.param_panel.step_index == 1
+    assert _panel_agrees_with_steps(window)
+
+
+def test_crop_applied_with_the_button_is_the_step_in_the_panel(window, qtbot):
+    _focus(window, qtbot)
+    window.sidebar.choose("tone.invert")
+    qtbot.mouseClick(window.param_panel.apply_button, Qt.MouseButton.LeftButton)
+    window.sidebar.choose("geometry.crop")
+    qtbot.mouseClick(window.param_panel.apply_button, Qt.MouseButton.LeftButton)
+    assert [s.op_id for s in window.document.steps] == ["tone.invert", "geometry.crop"]
+    assert window.param_panel.operation.id == "geometry.crop" and window.param_panel.step_index == 1
+    assert _panel_agrees_with_steps(window)
+
+
+def _apply_three(win):
+    for op_id in ("tone.invert", "tone.gamma", "filter.box_blur"):
+        win.sidebar.choose(op_id)
+        win.apply_action.trigger()
+
+
+def test_delete_selects_the_next_step_and_shows_it(window, qtbot):
+    _apply_three(window)
+    window.steps_panel.list.setCurrentRow(1)
+    assert window.param_panel.operation.id == "tone.gamma"
+    window.steps_panel.delete_button.click()
+    assert [s.op_id for s in window.document.steps] == ["tone.invert", "filter.box_blur"]
+    assert window.param_panel.operation.id == "filter.box_blur"
+    assert _panel_agrees_with_steps(window)
+    window.steps_panel.delete_button.click()  # the last one: the previous is next
+    assert window.param_panel.operation.id == "tone.invert"
+    assert _panel_agrees_with_steps(window)
+    window.undo_action.trigger()
+    assert _panel_agrees_with_steps(window)
+
+
+def test_panel_follows_its_step_when_it_moves_and_through_undo(window, qtbot):
+    _apply_three(window)
+    window.steps_panel.list.setCurrentRow(0)
+    window.steps_panel.move_requested.emit(0, 2)
+    assert window.param_panel.operation.id == "tone.invert" and window.param_panel.step_index == 2
+    assert _panel_agrees_with_steps(window)
+    window.undo_action.trigger()
+    assert window.param_panel.step_index == 0 and _panel_agrees_with_steps(window)
+    for _ in range(3):
+        window.undo_action.trigger()
+        assert _panel_agrees_with_steps(window)
+    assert window.param_panel.mode == "none"
+
+
+def test_compare_marker_follows_the_step_not_the_row(window, qtbot):
+    _apply_three(window)
+    gamma = window.document.step_ids[1]
+    window.steps_panel.list.setCurrentRow(1)
+    window.steps_panel.compare_button.click()
+    assert window.before_count == 2
+    window.steps_panel.move_requested.emit(1, 0)  # gamma goes first
+    assert window.document.step_ids[0] == gamma
+    assert window.before_count == 1
+    assert "before" in window.steps_panel.list.item(0).text()
+    assert "before" not in window.steps_panel.list.item(1).text()
+    window.undo_action.trigger()
+    assert window.before_count == 2
+
+
+def test_enter_in_the_operations_list_applies(window, qtbot):
+    _focus(window, qtbot)
+    tree = window.sidebar.tree
+    item = window.sidebar.item_for("tone.invert")
+    tree.scrollToItem(item)
+    rect = tree.visualItemRect(item)
+    qtbot.mouseClick(tree.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert window.param_panel.mode == "new" and window.param_panel.operation.id == "tone.invert"
+    tree.setFocus()
+    qtbot.waitUntil(tree.hasFocus)
+    qtbot.keyClick(tree, Qt.Key.Key_Return)
+    assert [s.op_id for s in window.document.steps] == ["tone.invert"]
+    assert window.param_panel.mode == "edit" and _panel_agrees_with_steps(window)
+
+
+def test_choosing_the_same_operation_again_keeps_its_settings(window, qtbot):
+    window.sidebar.choose("tone.gamma")
+    window.param_panel.widgets["gamma"].spin.setValue(1.7)
+    window.sidebar.choose("tone.gamma")
+    assert window.param_panel.values()["gamma"] == pytest.approx(1.7)
+
+
+def test_search_then_enter_twice_previews_then_applies(window, qtbot):
+    window.sidebar.search.setText("gamma")
+    qtbot.keyClick(window.sidebar.search, Qt.Key.Key_Return)
+    assert window.param_panel.mode == "new" and window.param_panel.operation.id == "tone.gamma"
+    qtbot.keyClick(window.sidebar.search, Qt.Key.Key_Return)
+    assert [s.op_id for s in window.document.steps] == ["tone.gamma"]
