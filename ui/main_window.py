@@ -673,14 +673,24 @@ class MainWindow(QMainWindow):
         """``"after"``, ``"split"``, ``"side"`` (side by side) or ``"difference"``."""
         if mode not in COMPARE_MODES:
             raise ValueError(f"unknown compare mode {mode!r}")
+        entering_side = mode == "side" and self.compare_mode != "side"
         self.compare_mode = mode
         self.compare_actions[mode].setChecked(True)
         self.before_canvas.setVisible(mode == "side")
         self._apply_canvas_mode()
-        if mode == "side":
-            QTimer.singleShot(0, lambda: self.before_canvas.follow(self.canvas))
+        if entering_side:
+            # A pane that was hidden comes back at whatever size the splitter
+            # guesses: share the width evenly, then fit once the panes have it.
+            total = sum(self.views.sizes()) or self.views.width()
+            self.views.setSizes([total // 2, total - total // 2])
+            QTimer.singleShot(0, self._fit_side_by_side)
         if self._result is not None:
             self._request_before(self._result)
+
+    def _fit_side_by_side(self) -> None:
+        if self.compare_mode == "side":
+            self.canvas.fit_to_window()
+            self.before_canvas.follow(self.canvas)
 
     def set_before_count(self, count: int) -> None:
         """Compare with the image after ``count`` steps (0 = the original)."""

@@ -121,3 +121,34 @@ def test_search_then_enter_twice_previews_then_applies(window, qtbot):
     assert window.param_panel.mode == "new" and window.param_panel.operation.id == "tone.gamma"
     qtbot.keyClick(window.sidebar.search, Qt.Key.Key_Return)
     assert [s.op_id for s in window.document.steps] == ["tone.gamma"]
+
+
+def _fits(canvas, image_w, image_h) -> bool:
+    view = canvas.viewport().size()
+    return abs(canvas.zoom() - min(view.width() / image_w, view.height() / image_h)) < 0.02 * canvas.zoom()
+
+
+@pytest.mark.parametrize("route", ["side", "split after crop"])
+def test_side_by_side_shares_the_width_and_fits(window, qtbot, route):
+    window.resize(1400, 880)
+    size = (80, 60)
+    if route == "split after crop":
+        window.sidebar.choose("geometry.crop")
+        for name, value in (("x", 10), ("y", 5), ("width", 40), ("height", 50)):
+            window.param_panel.widgets[name].set_value(value)
+        window.param_panel.widgets["width"].changed.emit(40, True)
+        window.apply_action.trigger()
+        wait_for_full_render(qtbot, window)
+        size = (40, 50)
+        window.compare_actions["split"].trigger()
+    else:
+        window.actual_size_action.trigger()  # not fitted before: side by side fits anyway
+        window.compare_actions["side"].trigger()
+    qtbot.waitUntil(lambda: window.compare_mode == "side" and window.before_canvas.isVisible())
+    left, right = window.views.sizes()
+    assert abs(left - right) <= 2
+    qtbot.waitUntil(lambda: _fits(window.canvas, *size))
+    window.actual_size_action.trigger()
+    window.fit_action.trigger()
+    assert _fits(window.canvas, *size)
+    assert window.before_canvas.zoom() == pytest.approx(window.canvas.zoom())
