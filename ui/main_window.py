@@ -146,6 +146,10 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.findChild(QDockWidget, "steps"), history_dock)
         self.findChild(QDockWidget, "steps").raise_()
         histogram_dock.setMaximumHeight(260)
+        # Settings get most of the right column: a curve editor with Apply
+        # below it needs about 400 px; the steps list scrolls.
+        self.resizeDocks([self.findChild(QDockWidget, "settings"), self.findChild(QDockWidget, "steps")],
+                         [560, 280], Qt.Orientation.Vertical)
 
         self._create_status_bar()
         self.projects = ProjectActions(self)

@@ -6,9 +6,11 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialogButtonBox,
+    QFrame,
     QFormLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -53,6 +55,13 @@ class ParamPanel(QWidget):
         self.form_host = QWidget()
         self.form = QFormLayout(self.form_host)
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        # The settings scroll when the dock is shorter than they are (a curve
+        # editor above Apply and Cancel): nothing is cut off, and the dock
+        # never grows to fit its content, which would shrink the canvas.
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.buttons = QDialogButtonBox()
         self.apply_button = QPushButton("Apply")
         self.apply_button.setDefault(True)
@@ -66,9 +75,14 @@ class ParamPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.description)
-        layout.addWidget(self.form_host)
-        layout.addWidget(self.buttons)
-        layout.addStretch(1)
+        layout.addWidget(self.scroll, 1)
+        content = QWidget()
+        inner = QVBoxLayout(content)
+        inner.setContentsMargins(0, 0, 0, 0)
+        inner.addWidget(self.form_host)
+        inner.addWidget(self.buttons)
+        inner.addStretch(1)
+        self.scroll.setWidget(content)
         self.apply_button.clicked.connect(self.apply_requested)
         self.cancel_button.clicked.connect(self.cancel_requested)
         self.clear()

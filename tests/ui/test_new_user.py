@@ -152,3 +152,19 @@ def test_side_by_side_shares_the_width_and_fits(window, qtbot, route):
     window.fit_action.trigger()
     assert _fits(window.canvas, *size)
     assert window.before_canvas.zoom() == pytest.approx(window.canvas.zoom())
+
+
+def test_new_curve_can_be_grabbed_at_its_origin(window, qtbot):
+    window.resize(1400, 880)
+    qtbot.waitUntil(lambda: window.width() == 1400)
+    window.sidebar.choose("tone.curves")
+    qtbot.waitUntil(lambda: window.param_panel.widgets["points"].canvas.isVisible())
+    curve = window.param_panel.widgets["points"].canvas
+    viewport = window.param_panel.scroll.viewport()
+    origin = curve.mapTo(viewport, curve._to_screen(0.0, 0.0).toPoint())
+    assert viewport.rect().contains(origin)
+    # and it can be dragged from there, as a person would
+    qtbot.mousePress(curve, Qt.MouseButton.LeftButton, pos=curve._to_screen(0.0, 0.0).toPoint())
+    qtbot.mouseMove(curve, curve._to_screen(0.0, 0.2).toPoint())
+    qtbot.mouseRelease(curve, Qt.MouseButton.LeftButton, pos=curve._to_screen(0.0, 0.2).toPoint())
+    assert window.param_panel.values()["points"][0][1] > 0.1
