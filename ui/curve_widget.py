@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
 from processing.tone import curves
 
-from .param_widgets import ParamWidget
+from .param_widget_base import ParamWidget
 
 HANDLE_PX = 6  # how close (screen pixels) a press must be to grab a point
 

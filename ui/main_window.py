@@ -53,6 +53,7 @@ from .render_worker import RenderResult, RenderWorker
 from .resources import icon
 from .sidebar import OperationSidebar
 from .steps_panel import StepsPanel
+from .theme import apply_theme
 
 APP_NAME = "Image Editor"
 BUSY_DELAY_MS = 300  # show progress only for work a person would notice
@@ -150,6 +151,7 @@ class MainWindow(QMainWindow):
         # below it needs about 400 px; the steps list scrolls.
         self.resizeDocks([self.findChild(QDockWidget, "settings"), self.findChild(QDockWidget, "steps")],
                          [560, 280], Qt.Orientation.Vertical)
+        self.resizeDocks([self.findChild(QDockWidget, "settings")], [360], Qt.Orientation.Horizontal)
 
         self._create_status_bar()
         self.projects = ProjectActions(self)
@@ -310,8 +312,6 @@ class MainWindow(QMainWindow):
 
     def set_theme(self, theme: str) -> None:
         """Dark (default), light, or follow the system; remembered for next time."""
-        from .app import apply_theme
-
         apply_theme(QApplication.instance(), theme)
         settings().setValue("view/theme", theme)
         # Style sheets resolve palette colours when applied: apply them again.

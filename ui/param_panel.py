@@ -49,12 +49,15 @@ class ParamPanel(QWidget):
         self.widgets: dict[str, ParamWidget] = {}
         self.title = QLabel("Pick an operation on the left")
         self.title.setStyleSheet("font-weight: bold; font-size: 13pt;")
+        self.title.setWordWrap(True)  # a long title must not widen the dock
         self.description = QLabel()
         self.description.setWordWrap(True)
         self.description.setStyleSheet("color: palette(mid);")
         self.form_host = QWidget()
         self.form = QFormLayout(self.form_host)
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        # Labels above their controls: the sliders get the dock's whole width.
+        self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
         # The settings scroll when the dock is shorter than they are (a curve
         # editor above Apply and Cancel): nothing is cut off, and the dock
         # never grows to fit its content, which would shrink the canvas.

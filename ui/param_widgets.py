@@ -1,16 +1,14 @@
 """Widgets for parameter specs: a table from ``Param.kind`` to a widget class.
 
-A new parameter kind is one class here and one row in ``WIDGETS``. Every
-widget emits ``changed(value, final)``: ``final`` is False while a gesture
-(a slider drag, keys held, wheel turns) goes on and True when it ends, which
-is when the full-resolution render starts and the undo entry closes.
+A new parameter kind is one class (here, or in a module of its own that
+subclasses ``ParamWidget``) and one row in ``WIDGETS``. Every widget emits
+``changed(value, final)``; see ``ui.param_widget_base``.
 """
 from __future__ import annotations
 
 import math
-from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -21,7 +19,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLineEdit,
     QPushButton,
-    QSlider,
     QSpinBox,
     QToolButton,
     QWidget,
@@ -30,53 +27,13 @@ from PySide6.QtWidgets import (
 from editor.errors import ParamError
 from editor.params import Param
 
+from .curve_widget import CurveWidget
+from .fine_slider import FineSlider
+from .param_widget_base import ParamWidget, DoubleClickReset
+
 SLIDER_STEPS = 1000
-GESTURE_PAUSE_MS = 350  # keys and wheel have no "release": a pause ends the gesture
-
-
-class ParamWidget(QWidget):
-    """Base class: holds a ``Param`` spec and reports value changes."""
-
-    changed = Signal(object, bool)
-
-    def __init__(self, param: Param, parent=None):
-        super().__init__(parent)
-        self.param = param
-        self.setToolTip(param.help)
-        self._pause = QTimer(self, singleShot=True, interval=GESTURE_PAUSE_MS)
-        self._pause.timeout.connect(lambda: self.changed.emit(self.value(), True))
-
-    def value(self) -> Any:
-        raise NotImplementedError
-
-    def set_value(self, value: Any) -> None:
-        """Show ``value`` without emitting ``changed``."""
-        raise NotImplementedError
-
-    def reset(self) -> None:
-        """Back to the default, as one finished gesture."""
-        self.set_value(self.param.default)
-        self.changed.emit(self.value(), True)
-
-    def _moved(self, final: bool = False) -> None:
-        if final:
-            self._pause.stop()
-            self.changed.emit(self.value(), True)
-        else:
-            self.changed.emit(self.value(), False)
-            self._pause.start()
-
-
-class _DoubleClickReset(QObject):
-    def __init__(self, widget: ParamWidget):
-        super().__init__(widget)
-        self._widget = widget
-
-    def eventFilter(self, obj, event):
-        if event.type() == QEvent.Type.MouseButtonDblClick:
-            self._widget.reset()
-            return True
-        return False
+SLIDER_HELP = ("Drag; hold Ctrl or Shift for fine control. Arrow keys and the wheel step "
+               "(with Ctrl, finer). Type a value in the box. Double-click to reset.")
 
 
 class _SliderWidget(ParamWidget):
@@ -84,9 +41,12 @@ class _SliderWidget(ParamWidget):
 
     def __init__(self, param, spin, parent=None):
         super().__init__(param, parent)
-        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider = FineSlider()
         self.slider.setRange(0, SLIDER_STEPS)
+        self.slider.setSingleStep(SLIDER_STEPS // 200)
         self.slider.setPageStep(SLIDER_STEPS // 20)
+        self.slider.setMinimumWidth(120)
+        self.slider.setToolTip((param.help + "\n\n" if param.help else "") + SLIDER_HELP)
         self.spin = spin
         self.spin.setKeyboardTracking(False)
         self.spin.setRange(param.minimum, param.maximum)
@@ -100,7 +60,7 @@ class _SliderWidget(ParamWidget):
         layout.addWidget(self.spin)
         layout.addWidget(self.reset_button)
         self._syncing = False
-        self.slider.installEventFilter(_DoubleClickReset(self))
+        self.slider.installEventFilter(DoubleClickReset(self))
         self.slider.valueChanged.connect(self._slider_moved)
         self.slider.sliderReleased.connect(lambda: self.changed.emit(self.value(), True))
         self.spin.valueChanged.connect(self._spin_changed)
@@ -460,7 +420,7 @@ WIDGETS: dict[str, type[ParamWidget]] = {
     "kernel": KernelWidget,
     "point": PointWidget,
     "rect": TextWidget,
-    "curve": TextWidget,
+    "curve": CurveWidget,
     "quad": QuadWidget,
     "matrix": TextWidget,
 }
@@ -469,14 +429,3 @@ WIDGETS: dict[str, type[ParamWidget]] = {
 def widget_for(param: Param, parent=None) -> ParamWidget:
     """The widget for ``param``'s kind (a text field for unknown kinds)."""
     return WIDGETS.get(param.kind, TextWidget)(param, parent)
-
-
-def _register_curve_widget() -> None:
-    # The curve editor lives in its own module (it draws with QPainter) and
-    # subclasses ParamWidget, so it joins the table once both exist.
-    from .curve_widget import CurveWidget
-
-    WIDGETS["curve"] = CurveWidget
-
-
-_register_curve_widget()

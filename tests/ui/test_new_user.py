@@ -1,5 +1,4 @@
 """What a first-time user trips over (issue 10): each test failed before its fix."""
-import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
@@ -14,6 +13,14 @@ def _panel_agrees_with_steps(win) -> bool:
     if panel.mode == "edit":
         return row == panel.step_index and win.document.steps[row].op_id == panel.operation.id
     return row == -1
+
+
+def _settle_layout():
+    """Run the layout requests now queued: geometry is final after this, no
+    waiting on a clock."""
+    for _ in range(3):
+        QApplication.sendPostedEvents()
+        QApplication.processEvents()
 
 
 def _focus(win, qtbot):
@@ -168,3 +175,20 @@ def test_new_curve_can_be_grabbed_at_its_origin(window, qtbot):
     qtbot.mouseMove(curve, curve._to_screen(0.0, 0.2).toPoint())
     qtbot.mouseRelease(curve, Qt.MouseButton.LeftButton, pos=curve._to_screen(0.0, 0.2).toPoint())
     assert window.param_panel.values()["points"][0][1] > 0.1
+
+
+def test_docks_keep_their_size_and_the_canvas_stays_fitted(window, qtbot):
+    window.resize(1400, 880)
+    qtbot.waitUntil(lambda: window.width() == 1400)
+    window.fit_action.trigger()
+    qtbot.waitUntil(lambda: _fits(window.canvas, 80, 60))
+    size, zoom = window.canvas.viewport().size(), window.canvas.zoom()
+    for op in window.catalog:
+        if op.changes_size:
+            continue  # a new image size refits by design
+        window.sidebar.choose(op.id)
+        window.apply_action.trigger()
+        _settle_layout()
+        assert window.canvas.viewport().size() == size, op.id
+        assert window.canvas.zoom() == zoom, op.id
+        window.undo_action.trigger()
