@@ -18,18 +18,20 @@ from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
-from PySide6.QtCore import QEvent, QEventLoop, QObject, QSettings, Qt, QTimer, QUrl
+from PySide6.QtCore import QEvent, QEventLoop, QObject, QSettings, QStandardPaths, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QImage, QKeySequence
 from PySide6.QtWidgets import QApplication, QFileDialog, QGraphicsView, QMenu, QMessageBox
 
 from editor.document import Document
 from editor.errors import EditorError
 from editor.image_file import EXPORT_FORMATS, ExportOptions, ImageInfo, save_image
+from editor.project import PROJECT_SUFFIX
 
 from .actions import make_action
 from .export_dialog import ExportDialog
 from .preferences import Preferences, PreferencesDialog, settings
 from .qt_image import to_qimage
+from .resources import is_bundled
 
 __all__ = ["FileActions", "qimage_to_array", "OPEN_FILTER"]
 
@@ -174,9 +176,24 @@ class FileActions(QObject):
         return self.preferences.max_pixels
 
     def open_dialog(self) -> bool:
-        folder = self.store.value(OPEN_FOLDER_KEY) or self._document_folder()
-        path, _ = QFileDialog.getOpenFileName(self.window, "Open Image", str(folder), OPEN_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self.window, "Open Image", self.start_folder(), OPEN_FILTER)
         return self.open_path(path) if path else False
+
+    def start_folder(self) -> str:
+        """Where a file dialog opens: the folder used last, else the open
+        image's folder, else the user's Pictures or home folder; never the
+        application's own folder of bundled resources."""
+        candidates = [self.store.value(OPEN_FOLDER_KEY), self._document_folder()]
+        pictures = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation)
+        candidates += [pictures, str(Path.home())]
+        for folder in candidates:
+            if folder and Path(str(folder)).is_dir() and not is_bundled(str(folder)):
+                return str(folder)
+        return str(Path.home())
+
+    def remember_folder(self, path: str | Path) -> None:
+        """The next file dialog starts in the folder of ``path``."""
+        self.store.setValue(OPEN_FOLDER_KEY, str(Path(path).resolve().parent))
 
     def open_path(self, path: str | Path) -> bool:
         """Open ``path`` in the window (which says why if it cannot)."""
@@ -187,7 +204,7 @@ class FileActions(QObject):
         resolved = str(Path(path).resolve())
         recent = [p for p in self.recent_files() if p != resolved]
         self.store.setValue(RECENT_KEY, [resolved, *recent][:MAX_RECENT])
-        self.store.setValue(OPEN_FOLDER_KEY, str(Path(resolved).parent))
+        self.remember_folder(resolved)
 
     def recent_files(self) -> list[str]:
         value = self.store.value(RECENT_KEY) or []
@@ -200,7 +217,8 @@ class FileActions(QObject):
         self.recent_menu.clear()
         recent = self.recent_files()
         for number, path in enumerate(recent, 1):
-            act = self.recent_menu.addAction(f"&{number % 10} {Path(path).name}")
+            kind = " (project)" if path.endswith(PROJECT_SUFFIX) else ""
+            act = self.recent_menu.addAction(f"&{number % 10} {Path(path).name}{kind}")
             act.setToolTip(path)
             act.setStatusTip(path)
             act.setData(path)
@@ -219,11 +237,11 @@ class FileActions(QObject):
         return self.open_path(path)
 
     # -- exporting ------------------------------------------------------------------------
-    def _document_folder(self) -> str:
+    def _document_folder(self) -> str | None:
         document = self.window.document
         if document is not None and document.info.path:
             return str(Path(document.info.path).parent)
-        return str(Path.home())
+        return None
 
     def last_options(self) -> ExportOptions:
         """The options of the last export (the defaults the first time)."""
@@ -232,7 +250,9 @@ class FileActions(QObject):
     def suggested_path(self, options: ExportOptions) -> str:
         document = self.window.document
         stem = Path(document.info.path).stem if document is not None and document.info.path else "image"
-        folder = self.store.value(EXPORT_FOLDER_KEY) or self._document_folder()
+        folder = self.store.value(EXPORT_FOLDER_KEY)
+        if not folder or not Path(str(folder)).is_dir():
+            folder = self.start_folder()
         fmt = options.format or "PNG"
         return str(Path(str(folder)) / f"{stem}-edited{EXPORT_FORMATS[fmt].suffixes[0]}")
 

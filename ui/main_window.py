@@ -445,11 +445,6 @@ class MainWindow(QMainWindow):
         """Render at full resolution and write ``path``; on failure say why."""
         return self.files.export_to(path)
 
-    def _folder(self) -> str:
-        if self.document is not None and self.document.info.path:
-            return str(Path(self.document.info.path).parent)
-        return str(Path.home())
-
     # -- operations and previews ------------------------------------------------
     @Slot(str)
     def choose_operation(self, op_id: str) -> None:

@@ -24,6 +24,7 @@ from editor.recipe import load_recipe, save_recipe
 
 from .actions import make_action
 from .history_commands import ReplaceStepsCommand
+from .resources import is_bundled
 
 PROJECT_FILTER = f"Image Editor project (*{PROJECT_SUFFIX});;All files (*)"
 RECIPE_FILTER = "Recipe (*.json);;All files (*)"
@@ -69,10 +70,10 @@ class ProjectActions(QObject):
     # -- projects ------------------------------------------------------------------
     def default_path(self) -> Path:
         info = self.window.document.info
-        if info.path:
-            source = Path(info.path)
-            return source.with_name(source.stem + PROJECT_SUFFIX)
-        return Path.home() / f"untitled{PROJECT_SUFFIX}"
+        stem = Path(info.path).stem if info.path else "untitled"
+        if info.path and not is_bundled(info.path):
+            return Path(info.path).with_name(stem + PROJECT_SUFFIX)  # beside its image
+        return Path(self.window.files.start_folder()) / f"{stem}{PROJECT_SUFFIX}"
 
     def save(self) -> bool:
         """Save to the current project file, asking for one the first time."""
@@ -100,11 +101,12 @@ class ProjectActions(QObject):
             return False
         self.path = Path(path)
         self.window.undo_stack.setClean()
+        self.window.files.add_recent(path)
         self.window.statusBar().showMessage(f"Saved {path}", 5000)
         return True
 
     def open_dialog(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(self.window, "Open Project", self.window._folder(), PROJECT_FILTER)
+        name, _ = QFileDialog.getOpenFileName(self.window, "Open Project", self.window.files.start_folder(), PROJECT_FILTER)
         if name:
             self.open(Path(name))
 
@@ -146,6 +148,7 @@ class ProjectActions(QObject):
                 return False
         self.window.set_document(document)
         self.path = Path(path)
+        self.window.files.add_recent(path)
         name = Path(path).name
         self.window.setWindowTitle(f"{name}[*] \u2014 {self.window.APP_NAME}")
         return True
@@ -173,7 +176,7 @@ class ProjectActions(QObject):
     def import_recipe(self) -> bool:
         if self.window.document is None:
             return False
-        name, _ = QFileDialog.getOpenFileName(self.window, "Import Recipe", self.window._folder(), RECIPE_FILTER)
+        name, _ = QFileDialog.getOpenFileName(self.window, "Import Recipe", self.window.files.start_folder(), RECIPE_FILTER)
         return bool(name) and self.import_recipe_from(Path(name))
 
     def import_recipe_from(self, path: Path) -> bool:

@@ -10,6 +10,18 @@ from PySide6.QtSvg import QSvgRenderer
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 SAMPLE_IMAGE = RESOURCES / "sample.png"
 APP_ICON = RESOURCES / "icon.svg"
+
+
+def is_bundled(path: str | Path) -> bool:
+    """Whether ``path`` is (inside) the application's own resources folder,
+    where nothing of the user's should be saved or looked for."""
+    try:
+        Path(path).resolve().relative_to(RESOURCES.resolve())
+        return True
+    except ValueError:
+        return False
+
+
 _ICON_INK = "#d8d8d8"  # the stroke colour the SVGs are drawn with
 _ICON_SIZES = (16, 24, 32, 48)
 

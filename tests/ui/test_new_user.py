@@ -3,6 +3,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
+from editor.project import PROJECT_SUFFIX
 from tests.ui.conftest import wait_for_full_render
 
 
@@ -192,3 +193,49 @@ def test_docks_keep_their_size_and_the_canvas_stays_fitted(window, qtbot):
         assert window.canvas.viewport().size() == size, op.id
         assert window.canvas.zoom() == zoom, op.id
         window.undo_action.trigger()
+
+
+def _dialog_folders(monkeypatch):
+    seen = []
+
+    def fake(parent, caption, folder="", *args, **kwargs):
+        seen.append(str(folder))
+        return "", ""
+
+    monkeypatch.setattr("ui.file_actions.QFileDialog.getOpenFileName", staticmethod(fake))
+    monkeypatch.setattr("ui.project_actions.QFileDialog.getOpenFileName", staticmethod(fake))
+    return seen
+
+
+def test_dialogs_never_start_in_the_bundled_resources(window, qtbot, monkeypatch, tmp_path):
+    from ui.resources import SAMPLE_IMAGE, is_bundled
+
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    window.files.store.remove("folders/open")
+    assert window.open_file(SAMPLE_IMAGE)
+    seen = _dialog_folders(monkeypatch)
+    window.files.open_dialog()
+    window.projects.open_dialog()
+    window.projects.import_recipe()
+    assert len(seen) == 3 and not any(is_bundled(f) for f in seen)
+    assert not is_bundled(window.projects.default_path())
+    assert not is_bundled(window.files.suggested_path(window.files.last_options()))
+
+
+def test_dialogs_start_in_the_last_folder_used(window, monkeypatch, image_path):
+    seen = _dialog_folders(monkeypatch)
+    window.files.open_dialog()
+    assert seen == [str(image_path.parent.resolve())]
+
+
+def test_open_recent_lists_projects(window, qtbot, tmp_path):
+    window.sidebar.choose("tone.invert")
+    window.apply_action.trigger()
+    project = tmp_path / f"look{PROJECT_SUFFIX}"
+    assert window.projects.save_to(project)
+    assert str(project.resolve()) == window.files.recent_files()[0]
+    window.files._fill_recent_menu()
+    texts = [a.text() for a in window.files.recent_menu.actions()]
+    assert any(f"look{PROJECT_SUFFIX} (project)" in t for t in texts)
