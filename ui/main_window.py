@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QProgressBar,
     QSplitter,
@@ -38,6 +39,7 @@ from .actions import make_action
 from .canvas import ImageCanvas
 from .file_actions import FileActions
 from .histogram_panel import HistogramPanel
+from .help_dialogs import about_dialog, shortcuts_dialog
 from .history_commands import (
     AddStepCommand,
     EditStepCommand,
@@ -56,6 +58,7 @@ from .steps_panel import StepsPanel
 from .theme import apply_theme
 
 APP_NAME = "Image Editor"
+UNDO_TEXT_CHARS = 48  # longer Undo/Redo menu texts end in an ellipsis
 BUSY_DELAY_MS = 300  # show progress only for work a person would notice
 # A live frame should be on screen within 50 ms of a slider move: about 10 ms
 # of fixed cost (conversion, histogram, paint) plus up to two renders (the one
@@ -213,6 +216,8 @@ class MainWindow(QMainWindow):
                                       icon_name="zoom-out")
         self.fit_action = action("&Fit to Window", self.canvas.fit_to_window, "Ctrl+0", icon_name="zoom-fit")
         self.actual_size_action = action("&100%", self.canvas.actual_size, "Ctrl+1", icon_name="zoom-100")
+        self.shortcuts_action = action("&Keyboard Shortcuts", self.show_shortcuts, QKeySequence.StandardKey.HelpContents)
+        self.about_action = action("&About Image Editor", lambda: about_dialog(self).exec())
         self.find_action = action("Find Operation", self._focus_search, QKeySequence.StandardKey.Find)
         self.addAction(self.find_action)
         self.compare_group = QActionGroup(self)
@@ -258,6 +263,8 @@ class MainWindow(QMainWindow):
         panels = self.view_menu.addMenu("&Panels")
         for dock in self.findChildren(QDockWidget):
             panels.addAction(dock.toggleViewAction())
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addActions([self.shortcuts_action, self.about_action])
 
     def _create_toolbar(self) -> None:
         bar = self.addToolBar("Main")
@@ -309,6 +316,9 @@ class MainWindow(QMainWindow):
         self.cancel_render_button.clicked.connect(self.cancel_render)
         self.undo_stack.cleanChanged.connect(self._clean_changed)
         self.undo_stack.indexChanged.connect(self._history_moved)
+        # After the actions' own update from the stack, which sets the full text.
+        self.undo_stack.undoTextChanged.connect(self._elide_undo_texts)
+        self.undo_stack.redoTextChanged.connect(self._elide_undo_texts)
 
     def set_theme(self, theme: str) -> None:
         """Dark (default), light, or follow the system; remembered for next time."""
@@ -877,6 +887,21 @@ class MainWindow(QMainWindow):
         text = "  ".join(f"{n} {round(v * 255):3d} ({v:.3f})" for n, v in zip(names, values))
         approx = " (preview)" if result.factor > 1 else ""
         self.probe_label.setText(f"x {x}, y {y}   {text}{approx}")
+
+    def show_shortcuts(self) -> None:
+        """Help > Keyboard Shortcuts: every action's keys, from the actions themselves."""
+        actions = [a for menu in self.menuBar().findChildren(QMenu) for a in menu.actions()]
+        self._shortcuts = shortcuts_dialog(self, actions)
+        self._shortcuts.show()
+
+    def _elide_undo_texts(self) -> None:
+        # A long step summary would run the Edit menu off the screen; the
+        # whole text stays in the tooltip, the status bar and the History.
+        for act, text in ((self.undo_action, self.undo_stack.undoText()), (self.redo_action, self.undo_stack.redoText())):
+            verb = "&Undo" if act is self.undo_action else "&Redo"
+            full = f"{verb} {text}".strip()
+            act.setText(full if len(full) <= UNDO_TEXT_CHARS else full[: UNDO_TEXT_CHARS - 1].rstrip(", ") + "\u2026")
+            act.setStatusTip(full.replace("&", ""))
 
     def _focus_search(self) -> None:
         self.sidebar.search.setFocus()

@@ -239,3 +239,39 @@ def test_open_recent_lists_projects(window, qtbot, tmp_path):
     window.files._fill_recent_menu()
     texts = [a.text() for a in window.files.recent_menu.actions()]
     assert any(f"look{PROJECT_SUFFIX} (project)" in t for t in texts)
+
+
+def test_undo_menu_text_is_elided_but_complete_elsewhere(window):
+    window.sidebar.choose("color.channel_mixer")  # nine weights: a long summary
+    window.apply_action.trigger()
+    full = window.undo_stack.undoText()
+    assert len(full) > 60
+    text = window.undo_action.text()
+    assert len(text) <= 48 and text.endswith("\u2026")
+    assert full in window.undo_action.statusTip()
+
+
+def test_help_lists_every_shortcut_from_the_actions(window, qtbot):
+    window.show_shortcuts()
+    dialog = window._shortcuts
+    qtbot.waitExposed(dialog)
+    from PySide6.QtWidgets import QTextBrowser
+
+    text = dialog.findChild(QTextBrowser).toPlainText()
+    for act in (window.apply_action, window.undo_action, window.fit_action, window.compare_actions["side"]):
+        keys = act.shortcut().toString(act.shortcut().SequenceFormat.NativeText)
+        assert keys and keys in text
+    assert "Hold \\" in text
+    dialog.close()
+
+
+def test_about_gives_versions_and_licences(window):
+    from PySide6.QtWidgets import QLabel
+
+    from ui.help_dialogs import about_dialog
+
+    dialog = about_dialog(window)
+    text = dialog.findChild(QLabel).text()
+    for name in ("Python", "Qt", "PySide6", "NumPy", "Pillow", "MIT", "LGPL", "CC0"):
+        assert name in text
+    dialog.deleteLater()
