@@ -3,13 +3,19 @@
 :func:`apply_recipe_to_file` is the unit of work (one input, one output,
 nothing shared), so it can run in a process pool or on a cluster as is.
 :func:`apply_recipe` runs it over many files, reporting each file's outcome
-and carrying on after a failure. Rendering goes through the same
-:func:`editor.render.render_steps` as the document, so a recipe gives
-bit-identical pixels in the GUI and here.
+and carrying on after a failure. Each step goes through the same
+:func:`editor.render.apply_step` as the document's render, so a recipe gives
+bit-identical pixels in the GUI and here; a step that refuses an image (a
+crop rectangle outside a smaller image) is named in the file's error.
+
+Recipes hold absolute pixel values: applied to an image of another size, a
+crop keeps the part of its rectangle that lies inside the image (as GIMP
+and ImageMagick do) and fails, for that file only, when none of it does.
 """
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
@@ -17,10 +23,9 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 
 from .catalog import CATALOG, Catalog
-from .errors import EditorError
+from .errors import EditorError, ImageReadError
 from .image_file import FORMATS_BY_SUFFIX, ImageInfo, load_image, save_image
-from .render import render_steps
-from .render_cache import RenderCache
+from .render import apply_step
 from .steps import Step
 
 __all__ = [
@@ -53,11 +58,17 @@ class FileResult:
         The file written (None if it failed before an output name was chosen).
     error : str or None
         Why it failed; None on success.
+    seconds : float or None
+        Time spent on the file, reading and writing included.
+    size : (int, int) or None
+        Width and height of the input, once it was read.
     """
 
     input: str
     output: str | None
     error: str | None = None
+    seconds: float | None = None
+    size: tuple[int, int] | None = None
 
     @property
     def ok(self) -> bool:
@@ -109,12 +120,19 @@ def render_recipe(steps: Sequence[Step], pixels: np.ndarray, catalog: Catalog = 
     >>> float(render_recipe([Step("tone.brightness_contrast", {"brightness": 0.25, "contrast": 0.0})], img)[0, 0])
     0.75
     """
-    source = np.asarray(pixels, dtype=np.float32)
+    image = np.asarray(pixels, dtype=np.float32)
     steps = tuple(steps)
     for step in steps:
         catalog.get(step.op_id).validate(step.params, fill_defaults=False)
-    result = render_steps(source, "batch", steps, catalog, RenderCache(budget_bytes=0))
-    return result
+    for number, step in enumerate(steps, start=1):
+        if not step.enabled:
+            continue
+        try:
+            image = apply_step(image, step, catalog)
+        except ValueError as exc:  # the operation refuses this image (its size, its layout)
+            title = catalog.get(step.op_id).title
+            raise BatchError(f"step {number} ({title}) cannot be applied to this image: {exc}") from None
+    return image
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -150,6 +168,7 @@ def apply_recipe_to_file(
     overwrite: bool = False,
     quality: int = 92,
     keep_metadata: bool = True,
+    on_read: Callable[[tuple[int, int]], None] | None = None,
 ) -> Path:
     """Read ``input_path``, apply the steps, write ``output_path`` atomically.
 
@@ -172,6 +191,9 @@ def apply_recipe_to_file(
         JPEG / WebP quality.
     keep_metadata : bool
         Copy the input's EXIF and ICC profile to the output.
+    on_read : callable, optional
+        Called with the input's ``(width, height)`` once it is read, before
+        the steps run (to say what is being worked on).
 
     Returns
     -------
@@ -185,8 +207,9 @@ def apply_recipe_to_file(
         The output is the input, or exists and ``overwrite`` is false.
     editor.errors.ImageReadError, editor.errors.ImageWriteError
         The input cannot be read or the output written (left as it was).
-    ValueError
-        An operation refused the image (e.g. a mask of another size).
+    BatchError
+        Also when a step refuses the image (a mask of another size, a crop
+        outside it): the message names the step.
     """
     input_path, output_path = Path(input_path), Path(output_path)
     if os.path.abspath(input_path) == os.path.abspath(output_path) or _same_file(input_path, output_path):
@@ -194,6 +217,8 @@ def apply_recipe_to_file(
     if output_path.exists() and not overwrite:
         raise BatchError(f"{output_path} already exists (use --overwrite to replace it)")
     loaded = load_image(input_path)
+    if on_read is not None:
+        on_read((int(loaded.pixels.shape[1]), int(loaded.pixels.shape[0])))
     result = render_recipe(recipe_steps, loaded.pixels, catalog)
     return save_image(
         output_path,
@@ -218,6 +243,7 @@ def apply_recipe(
     keep_metadata: bool = True,
     catalog: Catalog = CATALOG,
     on_result: Callable[[FileResult], None] | None = None,
+    on_start: Callable[[str, tuple[int, int]], None] | None = None,
 ) -> list[FileResult]:
     """Apply the steps to every input, one at a time, carrying on after failures.
 
@@ -229,6 +255,9 @@ def apply_recipe(
     ----------
     on_result : callable, optional
         Called with each :class:`FileResult` as soon as the file is done.
+    on_start : callable, optional
+        Called with the input path and its ``(width, height)`` when a file
+        has been read and its steps start.
 
     Returns
     -------
@@ -242,6 +271,14 @@ def apply_recipe(
     results = []
     for input_path in inputs:
         output = None
+        size: list[tuple[int, int]] = []
+        started = time.perf_counter()
+
+        def read(dimensions, input_path=input_path, size=size):
+            size.append(dimensions)
+            if on_start is not None:
+                on_start(str(input_path), dimensions)
+
         try:
             output = output_path_for(input_path, outdir=outdir, suffix=suffix, format=format)
             key = os.path.normcase(os.path.abspath(output))
@@ -252,12 +289,18 @@ def apply_recipe(
             claimed[key] = input_path
             apply_recipe_to_file(
                 recipe_steps, input_path, output, catalog=catalog, overwrite=overwrite,
-                quality=quality, keep_metadata=keep_metadata,
+                quality=quality, keep_metadata=keep_metadata, on_read=read,
             )
-            result = FileResult(str(input_path), str(output))
+            error = None
+        except ImageReadError as exc:
+            # The report names the input already: give only the reason.
+            error = exc.reason if exc.path == str(input_path) else str(exc)
         except Exception as exc:  # one bad file must not stop the batch
-            message = str(exc) if isinstance(exc, EditorError) else f"{type(exc).__name__}: {exc}"
-            result = FileResult(str(input_path), str(output) if output is not None else None, message)
+            error = str(exc) if isinstance(exc, EditorError) else f"{type(exc).__name__}: {exc}"
+        result = FileResult(
+            str(input_path), str(output) if output is not None else None, error,
+            seconds=time.perf_counter() - started, size=size[0] if size else None,
+        )
         results.append(result)
         if on_result is not None:
             on_result(result)
