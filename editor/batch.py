@@ -14,13 +14,19 @@ and ImageMagick do) and fails, for that file only, when none of it does.
 """
 from __future__ import annotations
 
+import multiprocessing
 import os
 import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
+
+from processing._parallel import ENV_VAR as THREADS_ENV_VAR
+from processing._parallel import set_workers, workers
 
 from .catalog import CATALOG, Catalog
 from .errors import EditorError, ImageReadError
@@ -231,6 +237,116 @@ def apply_recipe_to_file(
     )
 
 
+def _process_file(
+    recipe_steps: Sequence[Step],
+    input_path: Path,
+    output: Path,
+    catalog: Catalog,
+    options: dict,
+    on_start: Callable[[str, tuple[int, int]], None] | None = None,
+) -> FileResult:
+    """One file's outcome; never raises (one bad file must not stop the batch)."""
+    size: list[tuple[int, int]] = []
+    started = time.perf_counter()
+
+    def read(dimensions):
+        size.append(dimensions)
+        if on_start is not None:
+            on_start(str(input_path), dimensions)
+
+    try:
+        apply_recipe_to_file(recipe_steps, input_path, output, catalog=catalog, on_read=read, **options)
+        error = None
+    except ImageReadError as exc:
+        # The report names the input already: give only the reason.
+        error = exc.reason if exc.path == str(input_path) else str(exc)
+    except Exception as exc:
+        error = str(exc) if isinstance(exc, EditorError) else f"{type(exc).__name__}: {exc}"
+    return FileResult(
+        str(input_path), str(output), error, seconds=time.perf_counter() - started, size=size[0] if size else None
+    )
+
+
+def _process_file_in_worker(recipe_steps, input_path, output, options) -> FileResult:
+    # The catalog holds lambdas and is not sent: a worker uses its own import of it.
+    return _process_file(recipe_steps, input_path, output, CATALOG, options)
+
+
+# -- several processes --------------------------------------------------------------------
+_BLAS_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def threads_per_process(jobs: int, total: int | None = None) -> int:
+    """Threads each of ``jobs`` worker processes may use, so that together they
+    use ``total`` (the processing pool's size, by default) and no more.
+
+    Examples
+    --------
+    >>> threads_per_process(2, total=8), threads_per_process(4, total=2)
+    (4, 1)
+    """
+    total = workers() if total is None else total
+    return max(1, total // max(1, jobs))
+
+
+def worker_environment(threads: int, environ=os.environ) -> dict[str, str]:
+    """Environment variables for worker processes: the processing pool gets
+    ``threads`` threads, and BLAS libraries one thread each unless the user
+    set their own, so processes, pool threads and BLAS threads do not multiply.
+
+    Examples
+    --------
+    >>> worker_environment(2, environ={})["IMAGE_EDITOR_THREADS"]
+    '2'
+    >>> worker_environment(2, environ={"OMP_NUM_THREADS": "3"}).get("OMP_NUM_THREADS")
+    """
+    env = {THREADS_ENV_VAR: str(threads)}
+    env.update({name: "1" for name in _BLAS_VARS if name not in environ})
+    return env
+
+
+@contextmanager
+def _environment(values: dict[str, str]):
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def run_in_processes(jobs: int, calls: Sequence[tuple[Callable, tuple]]):
+    """Run ``func(*args)`` for each of ``calls`` in ``jobs`` worker processes;
+    yield ``(index, result)`` as each finishes (the result is the exception
+    if the call raised or its process died).
+
+    Workers are started fresh ("spawn": no copy of this process's threads),
+    each with :func:`threads_per_process` threads in the processing pool.
+    BLAS reads its thread count when NumPy is imported, which happens before
+    any initializer runs, so the workers' environment is set while they start.
+    """
+    threads = threads_per_process(jobs)
+    pool = ProcessPoolExecutor(
+        jobs, mp_context=multiprocessing.get_context("spawn"), initializer=set_workers, initargs=(threads,)
+    )
+    try:
+        # Processes start as tasks are submitted: submit all while the environment holds.
+        with _environment(worker_environment(threads)):
+            futures = {pool.submit(func, *args): index for index, (func, args) in enumerate(calls)}
+        for future in as_completed(futures):
+            try:
+                result = future.result()
+            except Exception as exc:  # the call raised, or its process was killed
+                result = exc
+            yield futures[future], result
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
 def apply_recipe(
     recipe_steps: Sequence[Step],
     inputs: Iterable[str | os.PathLike],
@@ -244,8 +360,9 @@ def apply_recipe(
     catalog: Catalog = CATALOG,
     on_result: Callable[[FileResult], None] | None = None,
     on_start: Callable[[str, tuple[int, int]], None] | None = None,
+    jobs: int = 1,
 ) -> list[FileResult]:
-    """Apply the steps to every input, one at a time, carrying on after failures.
+    """Apply the steps to every input, carrying on after failures.
 
     Output names come from :func:`output_path_for`. A file whose output would
     be another input, or the same output as an earlier file, fails rather than
@@ -257,7 +374,13 @@ def apply_recipe(
         Called with each :class:`FileResult` as soon as the file is done.
     on_start : callable, optional
         Called with the input path and its ``(width, height)`` when a file
-        has been read and its steps start.
+        has been read and its steps start (one process only).
+    jobs : int
+        Files processed at once, each in its own process; 1 (the default)
+        works in this process, file after file, every operation using all
+        cores through the processing pool. With more, the cores are shared
+        out (:func:`threads_per_process`): worth it for many small files.
+        Needs the standard catalog (workers import their own).
 
     Returns
     -------
@@ -267,18 +390,18 @@ def apply_recipe(
     inputs = [Path(p) for p in inputs]
     input_keys = {os.path.normcase(os.path.abspath(p)) for p in inputs}
     input_ids = {ident for ident in map(_file_id, inputs) if ident is not None}
+    options = {"overwrite": overwrite, "quality": quality, "keep_metadata": keep_metadata}
     claimed: dict[str, Path] = {}
-    results = []
-    for input_path in inputs:
+    results: list[FileResult | None] = [None] * len(inputs)
+    work: list[tuple[int, Path, Path]] = []
+
+    def done(index: int, result: FileResult) -> None:
+        results[index] = result
+        if on_result is not None:
+            on_result(result)
+
+    for index, input_path in enumerate(inputs):
         output = None
-        size: list[tuple[int, int]] = []
-        started = time.perf_counter()
-
-        def read(dimensions, input_path=input_path, size=size):
-            size.append(dimensions)
-            if on_start is not None:
-                on_start(str(input_path), dimensions)
-
         try:
             output = output_path_for(input_path, outdir=outdir, suffix=suffix, format=format)
             key = os.path.normcase(os.path.abspath(output))
@@ -287,21 +410,22 @@ def apply_recipe(
             if key in claimed:
                 raise BatchError(f"{output} is also the output of {claimed[key]}; give the files different names")
             claimed[key] = input_path
-            apply_recipe_to_file(
-                recipe_steps, input_path, output, catalog=catalog, overwrite=overwrite,
-                quality=quality, keep_metadata=keep_metadata, on_read=read,
-            )
-            error = None
-        except ImageReadError as exc:
-            # The report names the input already: give only the reason.
-            error = exc.reason if exc.path == str(input_path) else str(exc)
-        except Exception as exc:  # one bad file must not stop the batch
-            error = str(exc) if isinstance(exc, EditorError) else f"{type(exc).__name__}: {exc}"
-        result = FileResult(
-            str(input_path), str(output) if output is not None else None, error,
-            seconds=time.perf_counter() - started, size=size[0] if size else None,
-        )
-        results.append(result)
-        if on_result is not None:
-            on_result(result)
+        except EditorError as exc:
+            done(index, FileResult(str(input_path), str(output) if output is not None else None, str(exc)))
+            continue
+        work.append((index, input_path, output))
+
+    if jobs < 1:
+        raise BatchError(f"the number of jobs must be at least 1, got {jobs}")
+    if jobs == 1 or len(work) < 2 or catalog is not CATALOG:
+        for index, input_path, output in work:
+            done(index, _process_file(recipe_steps, input_path, output, catalog, options, on_start))
+    else:
+        calls = [(_process_file_in_worker, (tuple(recipe_steps), input_path, output, options))
+                 for _, input_path, output in work]
+        for position, outcome in run_in_processes(min(jobs, len(work)), calls):
+            index, input_path, output = work[position]
+            if isinstance(outcome, BaseException):
+                outcome = FileResult(str(input_path), str(output), f"the worker process failed: {outcome!r}")
+            done(index, outcome)
     return results

@@ -282,3 +282,37 @@ def test_a_crop_outside_a_smaller_image_fails_that_file_naming_the_step(files):
         "the crop rectangle x=25, y=0, 100 x 100 lies outside the 18 x 25 image"
     )
     assert not (files / "b-edited.png").exists()
+
+
+# -- several processes ----------------------------------------------------------------------
+def test_worker_processes_share_the_cores_instead_of_multiplying_threads():
+    from processing._parallel import workers
+
+    from editor.batch import run_in_processes, threads_per_process, worker_environment
+
+    assert threads_per_process(2, total=2) == 1 and threads_per_process(3, total=16) == 5
+    env = worker_environment(3, environ={"MKL_NUM_THREADS": "2"})
+    assert env == {"IMAGE_EDITOR_THREADS": "3", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+    calls = [(workers, ()), (os.getenv, ("IMAGE_EDITOR_THREADS",)), (os.getenv, ("OPENBLAS_NUM_THREADS",))]
+    before = dict(os.environ)
+    seen = dict(run_in_processes(2, calls))
+    expected = threads_per_process(2)
+    assert seen[0] == expected and seen[1] == str(expected)
+    assert seen[2] == os.environ.get("OPENBLAS_NUM_THREADS", "1")
+    assert dict(os.environ) == before  # the parent's environment is left as it was
+
+
+def test_apply_with_several_processes_writes_the_same_files(files, capsys):
+    out1, out2 = files / "one", files / "two"
+    out1.mkdir()
+    out2.mkdir()
+    inputs = [str(files / n) for n in ("a.png", "b.png", "c.jpg")]
+    assert main(["apply", str(files / "r.json"), *inputs, "-o", str(out1)]) == 0
+    assert main(["apply", str(files / "r.json"), *inputs, str(files / "missing.png"), "-o", str(out2), "-j", "2"]) == 1
+    captured = capsys.readouterr()
+    assert "3 written, 1 failed" in captured.out and "missing.png: the file does not exist" in captured.err
+    for name in ("a-edited.png", "b-edited.png", "c-edited.jpg"):
+        assert (out1 / name).read_bytes() == (out2 / name).read_bytes(), name
+    results = apply_recipe(STEPS, inputs, outdir=out2, overwrite=True, jobs=2)
+    assert [r.input for r in results] == inputs and all(r.ok for r in results)
+    assert main(["apply", str(files / "r.json"), inputs[0], "-j", "-1"]) == 2
