@@ -26,7 +26,9 @@ def _cmd_ops(args: argparse.Namespace) -> int:
             print(f"  {op.id:32s} {op.title}")
             if args.verbose:
                 for p in op.params:
-                    print(f"      {p.name} ({p.kind}, default {p.default!r}) {p.help}")
+                    # A default that follows the image is shown as the image gives it in the editor.
+                    default = "follows the image" if p.default_from is not None else f"default {p.default!r}"
+                    print(f"      {p.name} ({p.kind}, {default}) {p.help}")
     return 0
 
 
