@@ -26,7 +26,9 @@ def _cmd_ops(args: argparse.Namespace) -> int:
             print(f"  {op.id:32s} {op.title}")
             if args.verbose:
                 for p in op.params:
-                    print(f"      {p.name} ({p.kind}, default {p.default!r}) {p.help}")
+                    # A default that follows the image is shown as the image gives it in the editor.
+                    default = "follows the image" if p.default_from is not None else f"default {p.default!r}"
+                    print(f"      {p.name} ({p.kind}, {default}) {p.help}")
     return 0
 
 
@@ -63,8 +65,70 @@ def _recipe_check_parser(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=_cmd_recipe_check)
 
 
+def _duration(seconds: float) -> str:
+    """A time for people: "0.35 s", "12.4 s", "3 min 05 s".
+
+    Examples
+    --------
+    >>> _duration(0.349), _duration(12.44), _duration(185)
+    ('0.35 s', '12.4 s', '3 min 05 s')
+    """
+    if seconds < 1:
+        return f"{seconds:.2f} s"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(int(round(seconds)), 60)
+    return f"{minutes} min {rest:02d} s"
+
+
+class _ApplyReport:
+    """What ``apply`` says while it works.
+
+    One line per file, with the time it took: ``ok`` lines on stdout,
+    ``FAILED`` lines on stderr. On a terminal, a line "processing NAME
+    (W x H)..." also stands on stderr while a file is being worked on (a
+    big photo can take seconds), and the file's own line replaces it.
+    """
+
+    def __init__(self, out, err):
+        self.out, self.err = out, err
+        self.live = _is_terminal(err)
+        self.showing = 0
+
+    def start(self, name: str, size: tuple[int, int]) -> None:
+        if not self.live:
+            return
+        self._clear()
+        line = f"processing {name} ({size[0]} x {size[1]})..."
+        self.err.write(line)
+        self.err.flush()
+        self.showing = len(line)
+
+    def result(self, result) -> None:
+        self._clear()
+        if result.ok:
+            print(f"ok      {result.input} -> {result.output}  ({_duration(result.seconds)})", file=self.out, flush=True)
+        else:
+            print(f"FAILED  {result.input}: {result.error}", file=self.err, flush=True)
+
+    def _clear(self) -> None:
+        if self.showing:
+            self.err.write("\r" + " " * self.showing + "\r")
+            self.err.flush()
+            self.showing = 0
+
+
+def _is_terminal(stream) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # no isatty, or closed
+        return False
+
+
 def _cmd_apply(args: argparse.Namespace) -> int:
     """Apply a recipe to image files; 0 if all succeeded, 1 if any failed."""
+    import time
+
     from .batch import apply_recipe
     from .recipe import load_recipe
 
@@ -75,13 +139,17 @@ def _cmd_apply(args: argparse.Namespace) -> int:
     if not 1 <= args.quality <= 100:
         print(f"image-editor: --quality must be between 1 and 100, got {args.quality}", file=sys.stderr)
         return 2
+    if args.jobs < 0:
+        print(f"image-editor: --jobs must be 0 (one per core) or more, got {args.jobs}", file=sys.stderr)
+        return 2
+    jobs = args.jobs
+    if jobs == 0:
+        from processing._parallel import workers
 
-    def report(result) -> None:
-        if result.ok:
-            print(f"ok      {result.input} -> {result.output}")
-        else:
-            print(f"FAILED  {result.input}: {result.error}", file=sys.stderr)
+        jobs = workers()
 
+    report = _ApplyReport(sys.stdout, sys.stderr)
+    started = time.perf_counter()
     results = apply_recipe(
         steps,
         args.inputs,
@@ -91,10 +159,12 @@ def _cmd_apply(args: argparse.Namespace) -> int:
         overwrite=args.overwrite,
         quality=args.quality,
         keep_metadata=not args.strip_metadata,
-        on_result=report,
+        on_result=report.result,
+        on_start=report.start,
+        jobs=jobs,
     )
     failed = sum(not r.ok for r in results)
-    print(f"{len(results) - failed} written, {failed} failed")
+    print(f"{len(results) - failed} written, {failed} failed in {_duration(time.perf_counter() - started)}")
     return 1 if failed else 0
 
 
@@ -119,6 +189,12 @@ def _apply_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--overwrite", action="store_true", help="replace existing output files")
     parser.add_argument("--quality", type=int, default=92, help="JPEG/WebP quality 1-100 (default: %(default)s)")
     parser.add_argument("--strip-metadata", action="store_true", help="do not copy EXIF and ICC profile")
+    parser.add_argument(
+        "-j", "--jobs", type=int, default=1,
+        help="files processed at once, each in its own process, sharing the cores (0: one per core). "
+        "The default, 1, gives all cores to each file in turn; more helps with many small files "
+        "(default: %(default)s)",
+    )
     parser.set_defaults(run=_cmd_apply)
 
 

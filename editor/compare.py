@@ -43,9 +43,10 @@ def difference_heatmap(after: np.ndarray, before: np.ndarray, gain: float = 4.0)
     ([0.0, 0.0, 0.0], [0.99, 1.0, 0.64])
     """
     if after.shape[:2] != before.shape[:2]:
+        # Callers put their own "Cannot compare:" in front: say only why.
         raise ValueError(
-            f"cannot compare images of different sizes: {after.shape[1]}x{after.shape[0]} "
-            f"and {before.shape[1]}x{before.shape[0]}"
+            f"the two images differ in size ({after.shape[1]} x {after.shape[0]} "
+            f"and {before.shape[1]} x {before.shape[0]} pixels)"
         )
 
     def color(image):

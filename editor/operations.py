@@ -1,16 +1,39 @@
 """An operation: a processing function with the parameter specs a user sets."""
 from __future__ import annotations
 
+import copy
+import dataclasses
 import inspect
+import re
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 import numpy as np
 
 from .errors import ParamError
-from .params import Param
+from .params import FROM_FUNCTION, Param
 
-__all__ = ["Operation"]
+__all__ = ["Operation", "plain_text"]
+
+_ROLE = re.compile(r":(?:func|meth|class|mod|attr|data|obj|exc|ref):`~?(?:[\w.]*\.)?([^`<]+?)(?:\s*<[^>]*>)?`")
+
+
+def plain_text(text: str) -> str:
+    """reST and numpydoc markup removed, for text shown to users.
+
+    Roles (``:func:`name```) become the bare name, literal and interpreted
+    text lose their backticks, lines are joined.
+
+    Examples
+    --------
+    >>> plain_text("Tint the region of :func:`~processing.segmentation.region_grow`.")
+    'Tint the region of region_grow.'
+    >>> plain_text("Multiply by ``2 ** stops``\\nand `clip`.")
+    'Multiply by 2 ** stops and clip.'
+    """
+    text = _ROLE.sub(r"\1", text)
+    text = text.replace("``", "").replace("`", "")
+    return " ".join(text.split())
 
 
 @dataclass(frozen=True)
@@ -36,7 +59,9 @@ class Operation:
     changes_size : bool
         The output may differ in shape from the input (crop, rotate, resize).
     description : str
-        One line for the sidebar; defaults to the docstring's summary.
+        One line for the sidebar, written for users. Without one, the
+        docstring's summary is used with its reST markup removed, which
+        may still name parameters; the catalog gives every entry its own.
     margin : int or callable, optional
         How far, in pixels, an output pixel's value reaches into the input:
         0 for point operations, a radius for local filters, as an int or a
@@ -71,8 +96,43 @@ class Operation:
     def __post_init__(self):
         if not self.description:
             doc = inspect.getdoc(self.function) or ""
-            summary = doc.split("\n\n")[0].replace("\n", " ").replace("``", "")
-            object.__setattr__(self, "description", summary)
+            object.__setattr__(self, "description", plain_text(doc.split("\n\n")[0]))
+        object.__setattr__(self, "params", tuple(self._with_function_defaults()))
+
+    def _with_function_defaults(self):
+        """The specs with the function's defaults filled in and checked.
+
+        The function's signature is the truth for defaults: a spec without one
+        takes the function's, and a spec that repeats it must agree (or say
+        in ``default_reason`` why the editor starts elsewhere).
+        """
+        try:
+            signature = inspect.signature(self.function).parameters
+        except (TypeError, ValueError):  # a builtin without a signature
+            signature = {}
+        for spec in self.params:
+            argument = signature.get(spec.name)
+            has_default = argument is not None and argument.default is not inspect.Parameter.empty
+            if spec.default is FROM_FUNCTION:
+                if not has_default:
+                    raise ValueError(f"{self.id}: parameter {spec.name!r} needs a default (the function has none)")
+                try:
+                    value = spec.validate(argument.default)
+                except ParamError as exc:
+                    raise ValueError(f"{self.id}: the function's default for {spec.name!r} is invalid: {exc}") from None
+                yield dataclasses.replace(spec, default=value)
+                continue
+            if has_default and not spec.default_reason:
+                try:
+                    agrees = spec.validate(argument.default) == spec.default
+                except ParamError:
+                    agrees = False
+                if not agrees:
+                    raise ValueError(
+                        f"{self.id}: parameter {spec.name!r} has default {spec.default!r} but the function says "
+                        f"{argument.default!r}; leave it out to use the function's, or give a default_reason"
+                    )
+            yield spec
 
     def margin_for(self, values: Mapping[str, Any]) -> int | None:
         """Pixels of context this operation needs around a region, or None."""
@@ -87,8 +147,48 @@ class Operation:
         raise ParamError(f"{self.title} has no parameter {name!r}")
 
     def defaults(self) -> dict[str, Any]:
-        """Every parameter at its default value."""
+        """Every parameter at its default value (see :meth:`for_image` for
+        defaults that follow the image)."""
         return {p.name: p.default for p in self.params}
+
+    @property
+    def follows_image(self) -> bool:
+        """Whether some parameter's range or default depends on the image."""
+        return any(p.follows_image for p in self.params)
+
+    def for_image(self, shape: tuple[int, ...], values: Mapping[str, Any] | None = None) -> "Operation":
+        """This operation with its parameter specs bound to an image of ``shape``.
+
+        Ranges and defaults that depend on the image become concrete: crop
+        defaults to the whole image with sliders up to its width and height,
+        the magic wand's seed stays on its pixels. ``values`` (a step's
+        current parameters) widen a range that would not hold them, so a
+        step made on a larger image shows its value rather than a clamped one.
+        Validation of steps and recipes uses the unbound catalog entry.
+
+        Parameters
+        ----------
+        shape : tuple
+            ``(H, W)`` or ``(H, W, C)`` of the image the operation applies
+            to (the input of the step).
+        values : mapping, optional
+            Current values to keep in range.
+
+        Examples
+        --------
+        >>> from editor.catalog import CATALOG
+        >>> crop = CATALOG.get("geometry.crop").for_image((400, 600, 3))
+        >>> crop.defaults()
+        {'x': 0, 'y': 0, 'width': 600, 'height': 400}
+        >>> crop.param("width").maximum, crop.param("x").maximum
+        (600, 599)
+        """
+        values = values or {}
+        if not self.follows_image:
+            return self
+        bound = copy.copy(self)  # not dataclasses.replace: bound defaults differ from the function's by design
+        object.__setattr__(bound, "params", tuple(p.bound_to(shape, values.get(p.name)) for p in self.params))
+        return bound
 
     def validate(self, values: Mapping[str, Any], *, fill_defaults: bool = True) -> dict[str, Any]:
         """Check and coerce ``values``; unknown names are an error.

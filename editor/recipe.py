@@ -33,7 +33,7 @@ from .atomic import atomic_write_bytes
 from .catalog import CATALOG, Catalog
 from .errors import EditorError, ParamError, UnknownOperationError, read_error_reason
 from .operations import Operation
-from .params import Param
+from .params import json_type
 from .steps import Step
 
 __all__ = [
@@ -113,7 +113,7 @@ def decode_mask(data: Any) -> np.ndarray:
         With a message saying what is wrong with ``data``.
     """
     if not isinstance(data, dict):
-        raise ValueError(f"must be an object with encoding, shape and data, got {_json_type(data)}")
+        raise ValueError(f"must be an object with encoding, shape and data, got {json_type(data)}")
     unknown = set(data) - {"encoding", "shape", "data"}
     if unknown:
         raise ValueError(f"has unknown key {', '.join(sorted(map(repr, unknown)))}")
@@ -128,7 +128,7 @@ def decode_mask(data: Any) -> np.ndarray:
         raise ValueError(f"shape must be two whole numbers >= 0, got {shape!r}")
     text = data.get("data")
     if not isinstance(text, str):
-        raise ValueError(f"data must be a base64 string, got {_json_type(text)}")
+        raise ValueError(f"data must be a base64 string, got {json_type(text)}")
     height, width = shape
     count = height * width
     expected = (count + 7) // 8
@@ -149,57 +149,13 @@ def decode_mask(data: Any) -> np.ndarray:
 
 
 # -- parameter values ---------------------------------------------------------------
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-# JSON shape each kind of parameter must have in a file: the specs' own
-# validate() is lenient (it parses command-line text), a file must not be.
-_NUMBER_KINDS = {"float", "int"}
-_FLAT_LIST_KINDS = {"color", "point", "rect"}
-_NESTED_LIST_KINDS = {"kernel", "curve", "quad", "matrix"}
-
-
-def _check_json_type(spec: Param, value: Any) -> None:
-    kind = spec.kind
-    if kind in _NUMBER_KINDS:
-        ok, wanted = _is_number(value), "a number"
-    elif kind == "choice":
-        ok, wanted = isinstance(value, str), "text"
-    elif kind == "bool":
-        ok, wanted = isinstance(value, bool), "true or false"
-    elif kind in _FLAT_LIST_KINDS:
-        ok = isinstance(value, list) and all(_is_number(v) for v in value)
-        wanted = "a list of numbers"
-    elif kind in _NESTED_LIST_KINDS:
-        ok = isinstance(value, list) and all(
-            isinstance(row, list) and all(_is_number(v) for v in row) for row in value
-        )
-        wanted = "a list of lists of numbers"
-    else:  # a kind added later: its validate() is the only judge
-        return
-    if not ok:
-        raise ParamError(f"{spec.name} must be {wanted}, got {_json_type(value)} ({json.dumps(value)[:60]})")
-
-
 def _validate_params(op: Operation, params: Mapping[str, Any], *, strict_json: bool) -> dict[str, Any]:
-    """Every parameter checked and coerced; a problem raises _FieldError(field, message)."""
+    """Every parameter checked and coerced; a problem raises _FieldError(field, message).
+
+    With ``strict_json`` the values come from a file and each spec's own
+    ``from_json`` judges them (a number must be a JSON number, not text that
+    looks like one); otherwise they are Python values from a Step.
+    """
     known = [p.name for p in op.params]
     unknown = [name for name in params if name not in known]
     if unknown:
@@ -214,10 +170,8 @@ def _validate_params(op: Operation, params: Mapping[str, Any], *, strict_json: b
             raise _FieldError(spec.name, f"parameter {spec.name!r} is missing")
         value = params[spec.name]
         try:
-            if strict_json:
-                _check_json_type(spec, value)
-            result[spec.name] = spec.validate(value)
-        except (ParamError, TypeError, ValueError) as exc:
+            result[spec.name] = spec.from_json(value) if strict_json else spec.validate(value)
+        except ParamError as exc:
             raise _FieldError(spec.name, str(exc)) from None
     return result
 
@@ -286,15 +240,15 @@ def steps_from_data(data: Any, catalog: Catalog = CATALOG) -> tuple[Step, ...]:
     editor.recipe.RecipeError: step 1 (Gaussian blur, filter.gaussian_blur): sigma must be between 0 and 200, got -1
     """
     if not isinstance(data, list):
-        raise RecipeError(f"'steps' must be a list, got {_json_type(data)}", field="steps")
+        raise RecipeError(f"'steps' must be a list, got {json_type(data)}", field="steps")
     steps = []
     for number, item in enumerate(data, start=1):
         if not isinstance(item, dict):
-            raise RecipeError(f"{_step_label(number, None)} must be an object, got {_json_type(item)}", step=number)
+            raise RecipeError(f"{_step_label(number, None)} must be an object, got {json_type(item)}", step=number)
         op_id = item.get("op")
         if not isinstance(op_id, str):
             raise RecipeError(
-                f"{_step_label(number, None)}: 'op' must be an operation id, got {_json_type(op_id)}",
+                f"{_step_label(number, None)}: 'op' must be an operation id, got {json_type(op_id)}",
                 step=number, field="op",
             )
         try:
@@ -311,7 +265,7 @@ def steps_from_data(data: Any, catalog: Catalog = CATALOG) -> tuple[Step, ...]:
         params = item.get("params", {})
         if not isinstance(params, dict):
             raise RecipeError(
-                f"{label}: 'params' must be an object, got {_json_type(params)}", step=number, op_id=op_id, field="params"
+                f"{label}: 'params' must be an object, got {json_type(params)}", step=number, op_id=op_id, field="params"
             )
         try:
             values = _validate_params(op, params, strict_json=True)
@@ -320,7 +274,7 @@ def steps_from_data(data: Any, catalog: Catalog = CATALOG) -> tuple[Step, ...]:
         enabled = item.get("enabled", True)
         if not isinstance(enabled, bool):
             raise RecipeError(
-                f"{label}: 'enabled' must be true or false, got {_json_type(enabled)}",
+                f"{label}: 'enabled' must be true or false, got {json_type(enabled)}",
                 step=number, op_id=op_id, field="enabled",
             )
         mask = None
@@ -341,7 +295,7 @@ def check_format(data: Any, marker: str, version: int, noun: str, error=RecipeEr
     file is instead, or that it needs a newer editor.
     """
     if not isinstance(data, dict):
-        raise error(f"this is not a {noun} file (expected a JSON object, got {_json_type(data)})", field="format")
+        raise error(f"this is not a {noun} file (expected a JSON object, got {json_type(data)})", field="format")
     found = data.get("format")
     if found != marker:
         others = {RECIPE_FORMAT: "recipe", "image-editor-project": "project"}

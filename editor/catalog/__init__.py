@@ -4,6 +4,28 @@ Each topic module beside this one (``_filters``, ``_tone``, ...) declares its
 operations in a list named ``OPERATIONS``; this module gathers them in
 sidebar order. The sidebar, the parameter panel, recipes and the command line
 are all generated from here.
+
+Where each fact lives
+---------------------
+- **Defaults: the processing function's signature is the truth.** A
+  ``Param`` written without a default takes the function's when the
+  ``Operation`` is built, so a default is stated once, beside the code that
+  gives it its meaning, and a library call and the editor start from the
+  same place. A ``Param`` states a default only where the function has none
+  (crop's rectangle, the magic wand's seed), or where the editor must start
+  elsewhere and says why in ``default_reason`` (the custom kernel starts at
+  "sharpen": the function's identity kernel would preview as no change).
+  Any other default written in a ``Param`` must equal the function's, or
+  building the catalog fails: the two cannot drift. (Keeping both copies
+  and a test to tie them was the alternative; it leaves two places to edit
+  and a failure only when the tests run.)
+- **Ranges** are the editor's (the function accepts more than a slider
+  should offer). Those that depend on the image say so (``maximum_from``,
+  ``default_from``) and become concrete in ``Operation.for_image(shape)``;
+  the unbound limits are what a recipe is checked against.
+- **Descriptions and help** are written here for users, in words: no
+  markup, no argument names. Without a ``description`` the docstring's
+  summary is used with its markup removed.
 """
 from __future__ import annotations
 

@@ -5,8 +5,8 @@ from ..operations import Operation
 from ..params import ChoiceParam, FloatParam
 
 
-def _mix(name: str, label: str, default: float) -> FloatParam:
-    return FloatParam(name, label, default, minimum=-2.0, maximum=2.0, step=0.01,
+def _mix(name: str, label: str) -> FloatParam:
+    return FloatParam(name, label, minimum=-2.0, maximum=2.0, step=0.01,
                       help="Weight of this input channel in this output channel.")
 
 
@@ -18,7 +18,7 @@ OPERATIONS = [
         color.grayscale,
         (
             ChoiceParam(
-                "method", "Method", "luma",
+                "method", "Method",
                 choices=(
                     ("luma", "Luma (Rec. 709)"),
                     ("average", "Average"),
@@ -32,6 +32,7 @@ OPERATIONS = [
             ),
         ),
         margin=0,
+        description="Turn the colours into shades of gray.",
     ),
     Operation(
         "color.hue_saturation",
@@ -39,14 +40,15 @@ OPERATIONS = [
         "Color",
         color.hue_saturation,
         (
-            FloatParam("hue_deg", "Hue", 0.0, minimum=-180.0, maximum=180.0, step=1.0, decimals=0,
+            FloatParam("hue_deg", "Hue", minimum=-180.0, maximum=180.0, step=1.0, decimals=0,
                        help="Hue rotation in degrees: 120 turns red to green."),
-            FloatParam("saturation", "Saturation", 0.0, minimum=-1.0, maximum=1.0,
+            FloatParam("saturation", "Saturation", minimum=-1.0, maximum=1.0,
                        help="-1 removes all colour, 0 keeps, 1 doubles the HSL saturation."),
-            FloatParam("lightness", "Lightness", 0.0, minimum=-1.0, maximum=1.0,
+            FloatParam("lightness", "Lightness", minimum=-1.0, maximum=1.0,
                        help="-1 is black, 0 keeps, 1 is white."),
         ),
         margin=0,
+        description="Shift the hues, and raise or lower the saturation and the lightness.",
     ),
     Operation(
         "color.temperature_tint",
@@ -54,12 +56,13 @@ OPERATIONS = [
         "Color",
         color.temperature_tint,
         (
-            FloatParam("temperature", "Temperature", 0.0, minimum=-1.0, maximum=1.0,
+            FloatParam("temperature", "Temperature", minimum=-1.0, maximum=1.0,
                        help="Positive warms (more red, less blue), negative cools."),
-            FloatParam("tint", "Tint", 0.0, minimum=-1.0, maximum=1.0,
+            FloatParam("tint", "Tint", minimum=-1.0, maximum=1.0,
                        help="Positive towards magenta, negative towards green."),
         ),
         margin=0,
+        description="Make the colours warmer or cooler, and shift them towards magenta or green.",
     ),
     Operation(
         "color.normalize_color",
@@ -68,7 +71,7 @@ OPERATIONS = [
         color.normalize_color,
         (
             ChoiceParam(
-                "method", "Method", "gray_world",
+                "method", "Method",
                 choices=(
                     ("gray_world", "Gray world"),
                     ("white_patch", "White patch"),
@@ -77,11 +80,12 @@ OPERATIONS = [
                 ),
                 help="Per-channel white balance or stretch computed from the image's own statistics.",
             ),
-            FloatParam("percent_low", "Low percentile", 1.0, minimum=0.0, maximum=100.0, step=0.1, decimals=1,
+            FloatParam("percent_low", "Low percentile", minimum=0.0, maximum=100.0, step=0.1, decimals=1,
                        help="Contrast stretch: this percentile of each channel becomes 0."),
-            FloatParam("percent_high", "High percentile", 99.0, minimum=0.0, maximum=100.0, step=0.1, decimals=1,
+            FloatParam("percent_high", "High percentile", minimum=0.0, maximum=100.0, step=0.1, decimals=1,
                        help="Contrast stretch and white patch: this percentile of each channel becomes 1."),
         ),
+        description="Balance or stretch each colour channel from the image's own statistics (automatic white balance or contrast).",
     ),
     Operation(
         "color.channel_mixer",
@@ -89,16 +93,17 @@ OPERATIONS = [
         "Color",
         color.channel_mixer,
         (
-            _mix("r_from_r", "Red from red", 1.0),
-            _mix("r_from_g", "Red from green", 0.0),
-            _mix("r_from_b", "Red from blue", 0.0),
-            _mix("g_from_r", "Green from red", 0.0),
-            _mix("g_from_g", "Green from green", 1.0),
-            _mix("g_from_b", "Green from blue", 0.0),
-            _mix("b_from_r", "Blue from red", 0.0),
-            _mix("b_from_g", "Blue from green", 0.0),
-            _mix("b_from_b", "Blue from blue", 1.0),
+            _mix("r_from_r", "Red from red"),
+            _mix("r_from_g", "Red from green"),
+            _mix("r_from_b", "Red from blue"),
+            _mix("g_from_r", "Green from red"),
+            _mix("g_from_g", "Green from green"),
+            _mix("g_from_b", "Green from blue"),
+            _mix("b_from_r", "Blue from red"),
+            _mix("b_from_g", "Blue from green"),
+            _mix("b_from_b", "Blue from blue"),
         ),
         margin=0,
+        description="Make each output channel from a mix of the red, green and blue of the input.",
     ),
 ]

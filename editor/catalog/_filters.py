@@ -25,6 +25,7 @@ OPERATIONS = [
             ),
         ),
         margin=_gaussian_margin("sigma"),
+        description="Soften the image with a smooth, natural-looking blur.",
     ),
     Operation(
         "filter.box_blur",
@@ -39,6 +40,7 @@ OPERATIONS = [
             ),
         ),
         margin=lambda p: p["radius"],
+        description="Blur by averaging each pixel with the square of pixels around it.",
     ),
     Operation(
         "filter.median_filter",
@@ -57,6 +59,7 @@ OPERATIONS = [
         ),
         live=False,  # 12 MP photo, 2 cores: ~0.4 s at radius 2, ~4 s at radius 8,
         margin=lambda p: p["radius"],
+        description="Remove specks and salt-and-pepper noise while keeping edges sharp.",
     ),
     Operation(
         "filter.unsharp_mask",
@@ -79,6 +82,7 @@ OPERATIONS = [
             ),
         ),
         margin=_gaussian_margin("radius"),
+        description="Sharpen by boosting the difference between the image and a blurred copy.",
     ),
     Operation(
         "filter.bilateral_filter",
@@ -98,6 +102,7 @@ OPERATIONS = [
         ),
         live=False,  # exact windowed filter: about 4 s on a 12 MP photo at sigma 3,
         margin=lambda p: math.ceil(2 * p["sigma_spatial"]),
+        description="Smooth away noise but keep edges: only neighbours of similar colour are mixed.",
     ),
     Operation(
         "filter.convolve",
@@ -107,6 +112,7 @@ OPERATIONS = [
         (
             KernelParam(
                 "kernel", "Kernel", filters.KERNEL_PRESETS["sharpen"],
+                default_reason="the function's identity kernel would preview as no change at all",
                 presets=tuple(filters.KERNEL_PRESETS.items()),
                 help="Weights of a 3x3, 5x5 or 7x7 convolution (the kernel is flipped, as in "
                 "mathematics; a CNN layer correlates, i.e. uses it unflipped).",
@@ -117,5 +123,6 @@ OPERATIONS = [
             ),
         ),
         margin=lambda p: len(p["kernel"]) // 2,
+        description="Run each colour channel through a small grid of weights you type, or a preset.",
     ),
 ]

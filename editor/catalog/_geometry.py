@@ -4,6 +4,11 @@ Pixel distances and positions (shifts, crop rectangle, sizes, quad corners,
 matrix translations) scale with the preview proxy; angles, factors and
 interpolation choices do not. Every transform that can change the image size
 says so with ``changes_size=True``.
+
+Ranges in pixels follow the image (``Operation.for_image``): crop and the
+shifts up to its width and height, output sizes up to eight times it (the
+resize factor's own limit). The fixed limits below are what a recipe applied
+to any image is checked against.
 """
 from processing import geometry
 
@@ -13,18 +18,40 @@ from ..params import BoolParam, ChoiceParam, ColorParam, FloatParam, IntParam, M
 _WARP_CHOICES = (("nearest", "Nearest neighbour"), ("bilinear", "Bilinear"), ("bicubic", "Bicubic"))
 _RESIZE_CHOICES = _WARP_CHOICES + (("lanczos", "Lanczos"), ("area", "Area average"))
 _MAX_SIDE = 100_000  # more than any real image: sizes are clamped or checked by the function
+_MAX_ENLARGEMENT = 8  # as the resize factor's maximum
 
 
-def _interpolation(default: str = "bilinear", choices=_WARP_CHOICES) -> ChoiceParam:
+def _minus_width(height: int, width: int) -> int:
+    return -width
+
+
+def _minus_height(height: int, width: int) -> int:
+    return -height
+
+
+def _enlarged_width(height: int, width: int) -> int:
+    return _MAX_ENLARGEMENT * width
+
+
+def _enlarged_height(height: int, width: int) -> int:
+    return _MAX_ENLARGEMENT * height
+
+
+def _image_corners(height: int, width: int):
+    """The whole image as a quad: its outer corners, clockwise from the top-left."""
+    return ((0.0, 0.0), (float(width), 0.0), (float(width), float(height)), (0.0, float(height)))
+
+
+def _interpolation(choices=_WARP_CHOICES) -> ChoiceParam:
     return ChoiceParam(
-        "interpolation", "Interpolation", default, choices=choices,
+        "interpolation", "Interpolation", choices=choices,
         help="How values between pixels are read: nearest keeps hard pixels, bicubic is sharpest.",
     )
 
 
 def _fill() -> ColorParam:
     return ColorParam(
-        "fill", "Fill", (0.0, 0.0, 0.0),
+        "fill", "Fill",
         help="Colour of the uncovered areas (images with alpha get transparency there instead).",
     )
 
@@ -37,11 +64,12 @@ OPERATIONS = [
         geometry.flip,
         (
             ChoiceParam(
-                "direction", "Direction", "horizontal",
+                "direction", "Direction",
                 choices=(("horizontal", "Horizontal (mirror)"), ("vertical", "Vertical (upside down)")),
                 help="Horizontal swaps left and right; vertical swaps top and bottom.",
             ),
         ),
+        description="Mirror the image left to right, or turn it upside down.",
     ),
     Operation(
         "geometry.rotate90",
@@ -50,11 +78,12 @@ OPERATIONS = [
         geometry.rotate90,
         (
             IntParam(
-                "k", "Quarter turns", 1, minimum=-3, maximum=3,
+                "k", "Quarter turns", minimum=-3, maximum=3,
                 help="Number of 90 degree turns counter-clockwise; negative turns clockwise. Lossless.",
             ),
         ),
         changes_size=True,
+        description="Turn the image by quarter turns, without any loss of quality.",
     ),
     Operation(
         "geometry.rotate",
@@ -63,14 +92,15 @@ OPERATIONS = [
         geometry.rotate,
         (
             FloatParam(
-                "angle_deg", "Angle", 0.0, minimum=-180.0, maximum=180.0, step=0.1, decimals=1,
+                "angle_deg", "Angle", minimum=-180.0, maximum=180.0, step=0.1, decimals=1,
                 help="Degrees counter-clockwise about the image centre.",
             ),
-            BoolParam("expand", "Expand", False, help="Grow the image to hold all of the rotated picture."),
+            BoolParam("expand", "Expand", help="Grow the image to hold all of the rotated picture."),
             _interpolation(),
             _fill(),
         ),
         changes_size=True,
+        description="Rotate by any angle about the centre of the image, for example to level a horizon.",
     ),
     Operation(
         "geometry.resize",
@@ -79,26 +109,27 @@ OPERATIONS = [
         geometry.resize,
         (
             ChoiceParam(
-                "mode", "Size by", "scale", choices=(("scale", "Scale factor"), ("size", "Width and height")),
+                "mode", "Size by", choices=(("scale", "Scale factor"), ("size", "Width and height")),
                 help="Resize by a factor, or to a width and height in pixels.",
             ),
             FloatParam(
-                "scale", "Scale", 1.0, minimum=0.01, maximum=8.0, step=0.01, decimals=2, log=True,
+                "scale", "Scale", minimum=0.01, maximum=float(_MAX_ENLARGEMENT), step=0.01, decimals=2, log=True,
                 help="Factor on both sides (0.5 halves them) when sizing by scale factor.",
             ),
             IntParam(
-                "width", "Width", 0, minimum=0, maximum=_MAX_SIDE, log=False,
+                "width", "Width", minimum=0, maximum=_MAX_SIDE, maximum_from=_enlarged_width,
                 scaling=ProxyScaling.LENGTH,
                 help="New width in pixels when sizing by width and height; 0 follows the height, keeping the aspect ratio.",
             ),
             IntParam(
-                "height", "Height", 0, minimum=0, maximum=_MAX_SIDE, log=False,
+                "height", "Height", minimum=0, maximum=_MAX_SIDE, maximum_from=_enlarged_height,
                 scaling=ProxyScaling.LENGTH,
                 help="New height in pixels when sizing by width and height; 0 follows the width, keeping the aspect ratio.",
             ),
-            _interpolation("bicubic", _RESIZE_CHOICES),
+            _interpolation(choices=_RESIZE_CHOICES),
         ),
         changes_size=True,
+        description="Make the image larger or smaller, by a factor or to a width and height; smooth when shrinking.",
     ),
     Operation(
         "geometry.translate",
@@ -107,16 +138,19 @@ OPERATIONS = [
         geometry.translate,
         (
             FloatParam(
-                "dx", "Right", 0.0, minimum=-10_000.0, maximum=10_000.0, step=1.0, decimals=1,
+                "dx", "Right", minimum=-10_000.0, maximum=10_000.0, step=1.0, decimals=1,
+                minimum_from=_minus_width, maximum_from="width",
                 scaling=ProxyScaling.LENGTH, help="Shift to the right in pixels (negative: left).",
             ),
             FloatParam(
-                "dy", "Down", 0.0, minimum=-10_000.0, maximum=10_000.0, step=1.0, decimals=1,
+                "dy", "Down", minimum=-10_000.0, maximum=10_000.0, step=1.0, decimals=1,
+                minimum_from=_minus_height, maximum_from="height",
                 scaling=ProxyScaling.LENGTH, help="Shift down in pixels (negative: up).",
             ),
             _interpolation(),
             _fill(),
         ),
+        description="Shift the picture right or down inside a frame of the same size.",
     ),
     Operation(
         "geometry.crop",
@@ -124,19 +158,24 @@ OPERATIONS = [
         "Geometry",
         geometry.crop,
         (
-            IntParam("x", "Left", 0, minimum=0, maximum=_MAX_SIDE, scaling=ProxyScaling.LENGTH,
+            # The function has no defaults: these are the editor's. Unbound,
+            # the size means "up to the edge"; bound to an image, the whole image.
+            IntParam("x", "Left", 0, minimum=0, maximum=_MAX_SIDE, maximum_from="last_column",
+                     scaling=ProxyScaling.LENGTH,
                      help="Column of the first pixel kept, in pixels from the left edge."),
-            IntParam("y", "Top", 0, minimum=0, maximum=_MAX_SIDE, scaling=ProxyScaling.LENGTH,
+            IntParam("y", "Top", 0, minimum=0, maximum=_MAX_SIDE, maximum_from="last_row",
+                     scaling=ProxyScaling.LENGTH,
                      help="Row of the first pixel kept, in pixels from the top edge."),
             IntParam("width", "Width", _MAX_SIDE, minimum=1, maximum=_MAX_SIDE, log=True,
-                     scaling=ProxyScaling.LENGTH,
+                     maximum_from="width", default_from="width", scaling=ProxyScaling.LENGTH,
                      help="Width kept in pixels; clamped at the right edge of the image."),
             IntParam("height", "Height", _MAX_SIDE, minimum=1, maximum=_MAX_SIDE, log=True,
-                     scaling=ProxyScaling.LENGTH,
+                     maximum_from="height", default_from="height", scaling=ProxyScaling.LENGTH,
                      help="Height kept in pixels; clamped at the bottom edge of the image."),
         ),
         changes_size=True,
         canvas_rect=("x", "y", "width", "height"),
+        description="Keep a rectangle of the image and cut away the rest.",
     ),
     Operation(
         "geometry.affine",
@@ -145,13 +184,14 @@ OPERATIONS = [
         geometry.affine,
         (
             MatrixParam(
-                "matrix", "Matrix", ((1.0, 0.0, 0.0), (0.0, 1.0, 0.0)),
+                "matrix", "Matrix",
                 help="Rows (a, b, tx); (c, d, ty): input (x, y) moves to (a x + b y + tx, c x + d y + ty), "
                      "translations in pixels from the top-left corner.",
             ),
             _interpolation(),
             _fill(),
         ),
+        description="Stretch, shear, turn and move the image with a matrix of six numbers.",
     ),
     Operation(
         "geometry.perspective",
@@ -160,17 +200,20 @@ OPERATIONS = [
         geometry.perspective,
         (
             QuadParam(
-                "quad", "Corners", ((0.0, 0.0), (0.0, 0.0), (0.0, 0.0), (0.0, 0.0)),
+                "quad", "Corners", default_from=_image_corners,
                 help="Corners of the area to straighten, in pixels: top-left, top-right, bottom-right, "
                      "bottom-left. All (0, 0) means the whole image.",
             ),
-            IntParam("width", "Width", 0, minimum=0, maximum=_MAX_SIDE, scaling=ProxyScaling.LENGTH,
-                     help="Output width in pixels; 0 takes the longer of the quad's top and bottom sides."),
-            IntParam("height", "Height", 0, minimum=0, maximum=_MAX_SIDE, scaling=ProxyScaling.LENGTH,
-                     help="Output height in pixels; 0 takes the longer of the quad's left and right sides."),
+            IntParam("width", "Width", minimum=0, maximum=_MAX_SIDE, maximum_from=_enlarged_width,
+                     scaling=ProxyScaling.LENGTH,
+                     help="Output width in pixels; 0 takes the longer of the area's top and bottom sides."),
+            IntParam("height", "Height", minimum=0, maximum=_MAX_SIDE, maximum_from=_enlarged_height,
+                     scaling=ProxyScaling.LENGTH,
+                     help="Output height in pixels; 0 takes the longer of the area's left and right sides."),
             _interpolation(),
             _fill(),
         ),
         changes_size=True,
+        description="Straighten a slanted rectangle, such as a photographed page, into an upright one.",
     ),
 ]

@@ -16,12 +16,13 @@ OPERATIONS = [
         histogram.equalize_histogram,
         (
             ChoiceParam(
-                "mode", "Mode", "luminance",
+                "mode", "Mode",
                 choices=(("luminance", "Luminance (keep colours)"), ("per_channel", "Per channel")),
                 help="Equalise the brightness and keep each pixel's hue, or stretch R, G and B "
                 "separately (stronger, shifts colours).",
             ),
         ),
+        description="Spread the tones evenly over the whole range, for more contrast.",
     ),
     Operation(
         "histogram.clahe",
@@ -30,15 +31,16 @@ OPERATIONS = [
         histogram.clahe,
         (
             FloatParam(
-                "clip_limit", "Clip limit", 2.0, minimum=1.0, maximum=40.0, step=0.1, decimals=1, log=True,
+                "clip_limit", "Clip limit", minimum=1.0, maximum=40.0, step=0.1, decimals=1, log=True,
                 help="How far local contrast may be raised, as a multiple of the mean bin count: "
                 "1 leaves the image unchanged, higher is stronger.",
             ),
             IntParam(
-                "tiles", "Tiles", 8, minimum=1, maximum=64,
+                "tiles", "Tiles", minimum=1, maximum=64,
                 help="Number of tiles along each side; each tile is equalised on its own, "
                 "so more tiles adapt to smaller details.",
             ),
         ),
+        description="Raise the contrast region by region, limited so that noise is not blown up (CLAHE).",
     ),
 ]

@@ -23,13 +23,20 @@ OPERATIONS = [
         threshold.threshold_global,
         (
             FloatParam(
-                "level", "Level", 0.5, minimum=0.0, maximum=1.0, step=0.005, decimals=3,
+                "level", "Level", minimum=0.0, maximum=1.0, step=0.005, decimals=3,
                 help="Luminance at or above this level becomes white, below it black.",
             ),
         ),
         margin=0,
+        description="Black and white: white where the brightness reaches the chosen level.",
     ),
-    Operation("threshold.otsu", "Otsu threshold", "Threshold", threshold.threshold_otsu),
+    Operation(
+        "threshold.otsu",
+        "Otsu threshold",
+        "Threshold",
+        threshold.threshold_otsu,
+        description="Black and white at the level that best separates dark from light (Otsu's method).",
+    ),
     Operation(
         "threshold.multi_otsu",
         "Multi-level Otsu",
@@ -37,10 +44,11 @@ OPERATIONS = [
         threshold.threshold_multi_otsu,
         (
             IntParam(
-                "classes", "Classes", 3, minimum=2, maximum=5,
+                "classes", "Classes", minimum=2, maximum=5,
                 help="Number of gray levels in the result, spread evenly from black to white.",
             ),
         ),
+        description="Reduce the brightness to a few gray levels that best separate the tones (multi-level Otsu).",
     ),
     Operation(
         "threshold.adaptive",
@@ -49,21 +57,28 @@ OPERATIONS = [
         threshold.threshold_adaptive,
         (
             IntParam(
-                "block_size", "Block size", 31, minimum=3, maximum=501, log=True,
+                "block_size", "Block size", minimum=3, maximum=501, log=True,
                 scaling=ProxyScaling.LENGTH,
                 help="Width in pixels of the neighbourhood each pixel is compared with.",
             ),
             FloatParam(
-                "offset", "Offset", 0.02, minimum=-0.5, maximum=0.5, step=0.005, decimals=3,
+                "offset", "Offset", minimum=-0.5, maximum=0.5, step=0.005, decimals=3,
                 help="Subtracted from the local mean: positive keeps flat areas white.",
             ),
             ChoiceParam(
-                "method", "Local mean", "mean",
+                "method", "Local mean",
                 choices=(("mean", "Box mean"), ("gaussian", "Gaussian weighted")),
                 help="Plain mean over the square, or a Gaussian-weighted mean.",
             ),
         ),
         margin=_adaptive_margin,
+        description="Black and white by comparing each pixel with its surroundings: copes with uneven lighting.",
     ),
-    Operation("threshold.triangle", "Triangle threshold", "Threshold", threshold.threshold_triangle),
+    Operation(
+        "threshold.triangle",
+        "Triangle threshold",
+        "Threshold",
+        threshold.threshold_triangle,
+        description="Black and white at a level found by the triangle method: suits a small subject on a large even background.",
+    ),
 ]

@@ -11,13 +11,14 @@ OPERATIONS = [
         "Tone",
         tone.brightness_contrast,
         (
-            FloatParam("brightness", "Brightness", 0.0, minimum=-1.0, maximum=1.0, help="Added to every value."),
+            FloatParam("brightness", "Brightness", minimum=-1.0, maximum=1.0, help="Added to every value."),
             FloatParam(
-                "contrast", "Contrast", 0.0, minimum=-1.0, maximum=1.0,
+                "contrast", "Contrast", minimum=-1.0, maximum=1.0,
                 help="-1 flattens to grey, 0 keeps, 1 thresholds at mid-grey.",
             ),
         ),
         margin=0,
+        description="Brighten or darken the image, and raise or lower its contrast.",
     ),
     Operation(
         "tone.exposure",
@@ -26,11 +27,12 @@ OPERATIONS = [
         tone.exposure,
         (
             FloatParam(
-                "stops", "Stops", 0.0, minimum=-5.0, maximum=5.0, step=0.1,
+                "stops", "Stops", minimum=-5.0, maximum=5.0, step=0.1,
                 help="Photographic stops: +1 doubles every value, -1 halves it.",
             ),
         ),
         margin=0,
+        description="Change the exposure in photographic stops: each stop doubles or halves the light.",
     ),
     Operation(
         "tone.levels",
@@ -38,14 +40,15 @@ OPERATIONS = [
         "Tone",
         tone.levels,
         (
-            FloatParam("black", "Black point", 0.0, minimum=0.0, maximum=1.0, step=0.005, decimals=3,
+            FloatParam("black", "Black point", minimum=0.0, maximum=1.0, step=0.005, decimals=3,
                        help="Input value that becomes black; darker values clip."),
-            FloatParam("white", "White point", 1.0, minimum=0.0, maximum=1.0, step=0.005, decimals=3,
+            FloatParam("white", "White point", minimum=0.0, maximum=1.0, step=0.005, decimals=3,
                        help="Input value that becomes white; brighter values clip. Must exceed the black point."),
-            FloatParam("midtone_gamma", "Midtones (gamma)", 1.0, minimum=0.1, maximum=10.0, step=0.01, log=True,
+            FloatParam("midtone_gamma", "Midtones (gamma)", minimum=0.1, maximum=10.0, step=0.01, log=True,
                        help="Above 1 brightens the midtones, below 1 darkens them."),
         ),
         margin=0,
+        description="Set the black and white points, then brighten or darken the midtones.",
     ),
     Operation(
         "tone.curves",
@@ -53,10 +56,11 @@ OPERATIONS = [
         "Tone",
         tone.curves,
         (
-            CurveParam("points", "Curve", ((0.0, 0.0), (1.0, 1.0)),
+            CurveParam("points", "Curve",
                        help="Control points (input, output) of a smooth monotone curve."),
         ),
         margin=0,
+        description="Reshape the tones with a smooth curve through points you place.",
     ),
     Operation(
         "tone.gamma",
@@ -64,19 +68,29 @@ OPERATIONS = [
         "Tone",
         tone.gamma,
         (
-            FloatParam("gamma", "Gamma", 1.0, minimum=0.1, maximum=10.0, step=0.01, log=True,
+            FloatParam("gamma", "Gamma", minimum=0.1, maximum=10.0, step=0.01, log=True,
                        help="out = in ** (1 / gamma): above 1 brightens the midtones."),
         ),
         margin=0,
+        description="Brighten or darken the midtones while black and white stay as they are.",
     ),
-    Operation("tone.invert", "Invert", "Tone", tone.invert, (), margin=0),
+    Operation(
+        "tone.invert",
+        "Invert",
+        "Tone",
+        tone.invert,
+        (),
+        margin=0,
+        description="Make a negative: dark becomes light and colours turn to their opposites; transparency is kept.",
+    ),
     Operation(
         "tone.posterize",
         "Posterize",
         "Tone",
         tone.posterize,
-        (IntParam("levels", "Levels", 4, minimum=2, maximum=256, help="Values kept per channel."),),
+        (IntParam("levels", "Levels", minimum=2, maximum=256, help="Values kept per channel."),),
         margin=0,
+        description="Reduce each colour channel to a few evenly spaced values, for a poster look.",
     ),
     Operation(
         "tone.solarize",
@@ -84,9 +98,10 @@ OPERATIONS = [
         "Tone",
         tone.solarize,
         (
-            FloatParam("threshold", "Threshold", 0.5, minimum=0.0, maximum=1.0,
+            FloatParam("threshold", "Threshold", minimum=0.0, maximum=1.0,
                        help="Values above it are inverted; 1 leaves the image unchanged."),
         ),
         margin=0,
+        description="Invert the tones above a threshold and keep the others (the Sabattier effect).",
     ),
 ]

@@ -1,6 +1,8 @@
 """Headless apply and recipe-check: batch behaviour, exit codes, bit-identical output, no Qt."""
+import io
 import json
 import os
+import re
 import pickle
 import subprocess
 import sys
@@ -11,6 +13,7 @@ import pytest
 from PIL import Image
 
 from editor.batch import FileResult, apply_recipe, apply_recipe_to_file, output_path_for, render_recipe
+from editor import cli as cli_module
 from editor.cli import SUBCOMMANDS, main
 from editor.document import Document
 from editor.image_file import from_float, load_image, save_image
@@ -78,8 +81,10 @@ def test_failures_are_reported_and_the_rest_goes_on(files, capsys):
     rc = main(["apply", str(files / "r.json"), str(files / "broken.png"), str(files / "missing.png"), str(files / "a.png")])
     assert rc == 1
     captured = capsys.readouterr()
-    assert f"FAILED  {files / 'broken.png'}: Cannot open {files / 'broken.png'}: it is not an image file" in captured.err
-    assert "missing.png: Cannot open" in captured.err and "does not exist" in captured.err
+    # The line names the file once, then says why (not "a.png: Cannot open a.png: ...").
+    assert f"FAILED  {files / 'broken.png'}: it is not an image file" in captured.err
+    assert f"FAILED  {files / 'missing.png'}: the file does not exist" in captured.err
+    assert captured.err.count("broken.png") == 1
     assert "1 written, 2 failed" in captured.out
     assert (files / "a-edited.png").exists() and not (files / "broken-edited.png").exists()
 
@@ -212,3 +217,102 @@ def test_per_file_work_survives_pickling_for_worker_processes(files):
     assert shipped == steps
     out = function(shipped, files / "a.png", files / "remote.png")
     np.testing.assert_array_equal(np.asarray(Image.open(out)), doc_render_as_uint8(files / "a.png", steps))
+
+
+# -- what apply says while it works --------------------------------------------------------
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_not_on_a_terminal_apply_says_one_line_per_file_with_its_time(files, capsys):
+    rc = main(["apply", str(files / "r.json"), str(files / "a.png"), str(files / "b.png")])
+    assert rc == 0
+    captured = capsys.readouterr()
+    lines = captured.out.splitlines()
+    assert len(lines) == 3
+    for line, name in zip(lines, ("a", "b")):
+        assert re.fullmatch(rf"ok      {re.escape(str(files / name))}\.png -> .*{name}-edited\.png  \(\d+\.\d+ s\)", line), line
+    assert re.fullmatch(r"2 written, 0 failed in \d+\.\d+ s", lines[2])
+    assert captured.err == ""  # no progress lines in a log file
+
+
+def test_on_a_terminal_apply_says_which_file_and_size_it_is_working_on(files, monkeypatch, capsys):
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    seen = []
+    real = cli_module._ApplyReport.result
+
+    def result(self, result):
+        seen.append(terminal.getvalue())  # what stood on the terminal while the file was processed
+        real(self, result)
+
+    monkeypatch.setattr(cli_module._ApplyReport, "result", result)
+    assert main(["apply", str(files / "r.json"), str(files / "a.png"), str(files / "b.png")]) == 0
+    assert seen[0].endswith(f"processing {files / 'a.png'} (30 x 20)...")
+    assert seen[1].endswith(f"processing {files / 'b.png'} (18 x 25)...")
+    # Each progress line is wiped before the file's own line is written.
+    first = f"processing {files / 'a.png'} (30 x 20)..."
+    assert seen[1].startswith(first + "\r" + " " * len(first) + "\r")
+    assert capsys.readouterr().out.count("ok      ") == 2
+
+
+def test_durations_read_as_times():
+    assert cli_module._duration(0.004) == "0.00 s"
+    assert cli_module._duration(59.94) == "59.9 s"
+    assert cli_module._duration(3600) == "60 min 00 s"
+
+
+# -- recipes on images of another size ----------------------------------------------------
+CROP = Step("geometry.crop", {"x": 10, "y": 5, "width": 600, "height": 400})
+
+
+def test_a_crop_larger_than_the_image_keeps_what_lies_inside(files):
+    result = render_recipe((CROP,), load_image(files / "a.png").pixels)  # a.png is 30 x 20
+    np.testing.assert_array_equal(result, load_image(files / "a.png").pixels[5:, 10:])
+
+
+def test_a_crop_outside_a_smaller_image_fails_that_file_naming_the_step(files):
+    steps = (STEPS[0], Step("geometry.crop", {"x": 25, "y": 0, "width": 100, "height": 100}))
+    results = apply_recipe(steps, [files / "a.png", files / "b.png"])  # 30 wide, then 18 wide
+    assert results[0].ok and results[0].size == (30, 20)
+    assert not results[1].ok and results[1].size == (18, 25)
+    assert results[1].error == (
+        "step 2 (Crop) cannot be applied to this image: "
+        "the crop rectangle x=25, y=0, 100 x 100 lies outside the 18 x 25 image"
+    )
+    assert not (files / "b-edited.png").exists()
+
+
+# -- several processes ----------------------------------------------------------------------
+def test_worker_processes_share_the_cores_instead_of_multiplying_threads():
+    from processing._parallel import workers
+
+    from editor.batch import run_in_processes, threads_per_process, worker_environment
+
+    assert threads_per_process(2, total=2) == 1 and threads_per_process(3, total=16) == 5
+    env = worker_environment(3, environ={"MKL_NUM_THREADS": "2"})
+    assert env == {"IMAGE_EDITOR_THREADS": "3", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+    calls = [(workers, ()), (os.getenv, ("IMAGE_EDITOR_THREADS",)), (os.getenv, ("OPENBLAS_NUM_THREADS",))]
+    before = dict(os.environ)
+    seen = dict(run_in_processes(2, calls))
+    expected = threads_per_process(2)
+    assert seen[0] == expected and seen[1] == str(expected)
+    assert seen[2] == os.environ.get("OPENBLAS_NUM_THREADS", "1")
+    assert dict(os.environ) == before  # the parent's environment is left as it was
+
+
+def test_apply_with_several_processes_writes_the_same_files(files, capsys):
+    out1, out2 = files / "one", files / "two"
+    out1.mkdir()
+    out2.mkdir()
+    inputs = [str(files / n) for n in ("a.png", "b.png", "c.jpg")]
+    assert main(["apply", str(files / "r.json"), *inputs, "-o", str(out1)]) == 0
+    assert main(["apply", str(files / "r.json"), *inputs, str(files / "missing.png"), "-o", str(out2), "-j", "2"]) == 1
+    captured = capsys.readouterr()
+    assert "3 written, 1 failed" in captured.out and "missing.png: the file does not exist" in captured.err
+    for name in ("a-edited.png", "b-edited.png", "c-edited.jpg"):
+        assert (out1 / name).read_bytes() == (out2 / name).read_bytes(), name
+    results = apply_recipe(STEPS, inputs, outdir=out2, overwrite=True, jobs=2)
+    assert [r.input for r in results] == inputs and all(r.ok for r in results)
+    assert main(["apply", str(files / "r.json"), inputs[0], "-j", "-1"]) == 2

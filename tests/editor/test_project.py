@@ -182,6 +182,9 @@ def set_param(index, name, value):
         (set_param(1, "contrast", 5), r"step 2 \(Brightness / contrast, tone.brightness_contrast\): contrast must be between",
          (2, "contrast")),
         (set_param(0, "sigma", "big"), r"step 1 \(Gaussian blur, filter.gaussian_blur\): sigma must be a number", (1, "sigma")),
+        (set_param(0, "sigma", 10**400), r"step 1 \(Gaussian blur, filter.gaussian_blur\): sigma must be a number of "
+         "sensible size", (1, "sigma")),
+        (set_param(1, "brightness", [0.1]), r"step 2 .*brightness must be a number, got a list", (2, "brightness")),
         (set_step(3, "op", "tone.brightnes_contrast"), "step 4 .*did you mean 'tone.brightness_contrast'", (4, "op")),
         (lambda d: d["steps"][2]["params"].pop("sigma"), r"step 3 .*parameter 'sigma' is missing", (3, "sigma")),
         (set_param(0, "radius", 3), r"step 1 .*unknown parameter 'radius'", (1, "radius")),

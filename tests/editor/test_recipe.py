@@ -245,3 +245,86 @@ def test_nothing_is_half_applied():
 
 def test_recipe_error_is_an_editor_error():
     assert issubclass(RecipeError, EditorError)
+
+
+# -- the loader asks each parameter kind ----------------------------------------------------
+import dataclasses  # noqa: E402
+
+from editor.errors import ParamError  # noqa: E402
+from editor.params import Param  # noqa: E402
+
+
+@dataclasses.dataclass(frozen=True)
+class EvenParam(Param):
+    """A kind the loader has never heard of: only its own from_json knows that
+    a file must hold a JSON integer, where validate (typed text) takes "4"."""
+
+    kind = "even"
+
+    def validate(self, value):
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            raise ParamError(f"{self.name} must be an even number, got {value!r}") from None
+        if number % 2:
+            raise ParamError(f"{self.name} must be an even number, got {number}")
+        return number
+
+    def from_json(self, value):
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ParamError(f"{self.name} must be a JSON integer here, got {value!r}")
+        return self.validate(value)
+
+
+def evenly(image, pairs=2):
+    return image
+
+
+EVEN_CAT = CATALOG.extended([Operation("test.even", "Even", "Test", evenly, (EvenParam("pairs", "Pairs"),))])
+
+
+def test_the_loader_uses_the_kinds_own_json_check():
+    def load(value):
+        return loads_recipe(recipe_text([{"op": "test.even", "params": {"pairs": value}}]), EVEN_CAT)
+
+    assert load(4)[0].params["pairs"] == 4
+    with pytest.raises(RecipeError, match=r"step 1 \(Even, test.even\): pairs must be a JSON integer here, got '4'") as info:
+        load("4")  # validate() alone would have taken it
+    assert info.value.field == "pairs"
+    with pytest.raises(RecipeError, match="pairs must be an even number, got 3"):
+        load(3)
+
+
+HUGE_TEXT = "1" + "0" * 400  # a JSON integer far beyond any float
+HOSTILE_JSON = [HUGE_TEXT, "-" + HUGE_TEXT, "1e400", '"12"', "[1, 2]", "[[1, 2], [3]]", '{"a": 1}', "null",
+                f"[{HUGE_TEXT}, 0]", f"[[{HUGE_TEXT}, 0], [0, 0], [0, 0], [0, 0]]", f"[[{HUGE_TEXT}, 0, 0], [0, 1, 0]]"]
+
+
+def _valid_json(op):
+    return {spec.name: spec.to_json(spec.default) for spec in op.params}
+
+
+@pytest.mark.parametrize("op", [op for op in CATALOG if op.params], ids=lambda op: op.id)
+def test_hostile_values_for_every_catalog_parameter_name_step_and_field(op):
+    for spec in op.params:
+        for hostile in HOSTILE_JSON:
+            params = _valid_json(op)
+            params[spec.name] = "@HOSTILE@"
+            step = json.dumps({"op": op.id, "params": params}).replace('"@HOSTILE@"', hostile)
+            text = recipe_text([]).replace('"steps": []', f'"steps": [{step}]')
+            try:
+                loads_recipe(text)
+            except RecipeError as exc:
+                assert (exc.step, exc.op_id, exc.field) == (1, op.id, spec.name), (spec.name, hostile, str(exc))
+                assert str(exc).startswith(f"step 1 ({op.title}, {op.id}): {spec.name} ")
+                assert len(str(exc)) < 400
+            else:
+                if hostile == "[1, 2]" and spec.kind == "point":
+                    continue  # a valid point
+                pytest.fail(f"{op.id}.{spec.name} accepted {hostile[:30]}")
+
+
+def test_nan_in_a_file_is_refused_before_any_parameter_is_read():
+    text = recipe_text([{"op": "geometry.translate", "params": {"dx": "@", "dy": 0.0}}]).replace('"@"', "NaN")
+    with pytest.raises(RecipeError, match="NaN is not a valid number"):
+        loads_recipe(text)
