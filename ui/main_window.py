@@ -463,7 +463,9 @@ class MainWindow(QMainWindow):
             return
         if self._pending is not None and self._pending.op_id == op_id:
             return  # chosen again (a second click): keep what was set
-        op = self.catalog.get(op_id)
+        # Ranges that depend on the image (crop, seeds, corners) follow the
+        # image this step will apply to: the result of every step so far.
+        op = self.catalog.get(op_id).for_image(self._input_shape(len(self.document.steps)))
         self._pending = Step(op_id, op.defaults())
         self._edited_id = None
         self.steps_panel.select(-1)
@@ -560,6 +562,17 @@ class MainWindow(QMainWindow):
         self.steps_panel.before_count = self.before_count
         self._sync_selection()
         self._request_render(final=not self._in_gesture)
+
+    def _input_shape(self, index: int) -> tuple[int, ...]:
+        """Shape of the image step ``index`` applies to (after the steps before it)."""
+        document = self.document
+        before = document.steps[:index]
+        if not any(s.enabled and self.catalog.get(s.op_id).changes_size for s in before):
+            return document.source.shape
+        try:
+            return document.render(upto=index).shape  # usually cached: it is on screen
+        except (EditorError, ValueError, MemoryError):
+            return document.source.shape
 
     def _display_steps(self) -> tuple[Step, ...]:
         steps = self.document.steps
@@ -833,7 +846,9 @@ class MainWindow(QMainWindow):
         elif panel.mode == "edit" or show:
             step = document.steps[index]
             op = self.catalog.get(step.op_id)
-            if panel.mode == "edit" and panel.operation is op and panel.step_index == index:
+            if op.follows_image:
+                op = op.for_image(self._input_shape(index), step.params)
+            if panel.mode == "edit" and panel.operation == op and panel.step_index == index:
                 if panel.values() != dict(step.params):
                     panel.set_values(dict(step.params))
             else:

@@ -96,7 +96,8 @@ class ParamPanel(QWidget):
         The same operation keeps its widgets (Apply switches to editing the
         new step without the sliders flickering or losing keyboard focus).
         """
-        same = self.operation is op and bool(self.widgets)
+        # Equal, not identical: an operation bound to the image is a new object each time.
+        same = self.operation == op and bool(self.widgets)
         self.operation, self.mode, self.step_index = op, mode, step_index
         self.title.setText(op.title if mode == "new" else f"{op.title} (step {step_index + 1})")
         if mode != "new" and self.buttons.isAncestorOf(self.focusWidget() or self):
@@ -109,7 +110,6 @@ class ParamPanel(QWidget):
             return
         self._clear_form()
         self.description.setText(op.description)
-        self.description.setToolTip(op.function.__doc__ or "")
         for param in op.params:
             widget = widget_for(param)
             widget.set_value(values.get(param.name, param.default))

@@ -292,8 +292,10 @@ class PointWidget(ParamWidget):
 
     def __init__(self, param, parent=None):
         super().__init__(param, parent)
-        self.x_spin = QDoubleSpinBox(decimals=0, maximum=1e6, prefix="x ")
-        self.y_spin = QDoubleSpinBox(decimals=0, maximum=1e6, prefix="y ")
+        # A point bound to the image stays on it; an unbound one allows any pixel.
+        max_x, max_y = param.maximum if param.maximum is not None else (1e6, 1e6)
+        self.x_spin = QDoubleSpinBox(decimals=0, maximum=max_x, prefix="x ")
+        self.y_spin = QDoubleSpinBox(decimals=0, maximum=max_y, prefix="y ")
         self.pick_button = QToolButton(text="Pick", toolTip="Click on the image to choose the point")
         self.pick_button.setCheckable(True)
         layout = QHBoxLayout(self)

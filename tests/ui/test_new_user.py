@@ -275,3 +275,27 @@ def test_about_gives_versions_and_licences(window):
     for name in ("Python", "Qt", "PySide6", "NumPy", "Pillow", "MIT", "LGPL", "CC0"):
         assert name in text
     dialog.deleteLater()
+
+
+def test_crop_ranges_and_defaults_follow_the_image(window, qtbot):
+    window.sidebar.choose("geometry.crop")
+    widgets = window.param_panel.widgets
+    assert window.param_panel.values() == {"x": 0, "y": 0, "width": 80, "height": 60}
+    assert widgets["width"].spin.maximum() == 80 and widgets["height"].spin.maximum() == 60
+    widgets["width"].set_value(40)
+    widgets["width"].changed.emit(40, True)
+    window.apply_action.trigger()
+    # the next operation sees the cropped image
+    window.sidebar.choose("geometry.crop")
+    assert window.param_panel.values()["width"] == 40
+    assert window.param_panel.widgets["width"].spin.maximum() == 40
+    # re-editing the first crop shows the ranges of its own input
+    window.cancel_action.trigger()
+    window.steps_panel.list.setCurrentRow(0)
+    assert window.param_panel.widgets["width"].spin.maximum() == 80
+
+
+def test_magic_wand_seed_stays_on_the_image(window):
+    window.sidebar.choose("segmentation.magic_wand")
+    seed = window.param_panel.widgets["seed_xy"]
+    assert seed.x_spin.maximum() <= 80 and seed.y_spin.maximum() <= 60
