@@ -152,6 +152,9 @@ class ImageCanvas(QGraphicsView):
         A click with the pick tool on, in image pixels.
     rect_selected(int, int, int, int)
         x, y, width, height of a rectangle dragged with the rectangle tool.
+    enter_pressed()
+        Enter or Return with the canvas focused (after a drag on the image,
+        Enter applies, as in GIMP).
     """
 
     pixel_hovered = Signal(int, int)
@@ -159,6 +162,7 @@ class ImageCanvas(QGraphicsView):
     view_changed = Signal()
     clicked = Signal(float, float)
     rect_selected = Signal(int, int, int, int)
+    enter_pressed = Signal()
 
     MODES = ("after", "split", "before", "difference")
 
@@ -343,6 +347,13 @@ class ImageCanvas(QGraphicsView):
         self.zoom_changed.emit(self.zoom())
         self.view_changed.emit()
 
+    def fit_zoom(self) -> float:
+        """The zoom at which the whole image fits the view."""
+        rect, view = self.sceneRect(), self.viewport().size()
+        if rect.isEmpty() or view.isEmpty():
+            return self.zoom()
+        return min(view.width() / rect.width(), view.height() / rect.height())
+
     def follow(self, other: "ImageCanvas") -> None:
         """Take ``other``'s zoom and pan (side-by-side view)."""
         if self.transform() != other.transform():
@@ -395,6 +406,13 @@ class ImageCanvas(QGraphicsView):
             self.pixel_hovered.emit(int(point.x()), int(point.y()))
         else:
             self.pixel_hovered.emit(-1, -1)
+
+    def keyPressEvent(self, event) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+            self.enter_pressed.emit()
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def leaveEvent(self, event) -> None:
         super().leaveEvent(event)

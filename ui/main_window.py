@@ -214,7 +214,7 @@ class MainWindow(QMainWindow):
                                      icon_name="zoom-in")
         self.zoom_out_action = action("Zoom &Out", self.canvas.zoom_out, QKeySequence.StandardKey.ZoomOut,
                                       icon_name="zoom-out")
-        self.fit_action = action("&Fit to Window", self.canvas.fit_to_window, "Ctrl+0", icon_name="zoom-fit")
+        self.fit_action = action("&Fit to Window", self.fit_to_window, "Ctrl+0", icon_name="zoom-fit")
         self.actual_size_action = action("&100%", self.canvas.actual_size, "Ctrl+1", icon_name="zoom-100")
         self.shortcuts_action = action("&Keyboard Shortcuts", self.show_shortcuts, QKeySequence.StandardKey.HelpContents)
         self.about_action = action("&About Image Editor", lambda: about_dialog(self).exec())
@@ -298,6 +298,7 @@ class MainWindow(QMainWindow):
         self.param_panel.pick_requested.connect(self._start_pick)
         self.param_panel.rect_requested.connect(lambda on: self.canvas.set_tool("rect" if on else "pan"))
         self.canvas.rect_selected.connect(self._rect_selected)
+        self.canvas.enter_pressed.connect(self.apply_pending)
         self.steps_panel.step_selected.connect(self.select_step)
         self.steps_panel.toggle_requested.connect(self._toggle_step)
         self.steps_panel.delete_requested.connect(self._delete_step)
@@ -709,10 +710,24 @@ class MainWindow(QMainWindow):
         if self._result is not None:
             self._request_before(self._result)
 
-    def _fit_side_by_side(self) -> None:
+    def fit_to_window(self) -> None:
+        """Ctrl+0: the whole image in view (both images, side by side)."""
         if self.compare_mode == "side":
+            self._fit_side_by_side()
+        else:
             self.canvas.fit_to_window()
-            self.before_canvas.follow(self.canvas)
+
+    def _fit_side_by_side(self) -> None:
+        # One zoom for both panes (they pan together), small enough that the
+        # larger of the two images fits its pane: after a crop, the original.
+        if self.compare_mode != "side":
+            return
+        self.canvas.fit_to_window()
+        if not self.before_canvas.sceneRect().isEmpty():
+            zoom = min(self.canvas.fit_zoom(), self.before_canvas.fit_zoom())
+            if zoom < self.canvas.zoom():
+                self.canvas.set_zoom(zoom)
+        self.before_canvas.follow(self.canvas)
 
     def set_before_count(self, count: int) -> None:
         """Compare with the image after ``count`` steps (0 = the original)."""
@@ -769,7 +784,10 @@ class MainWindow(QMainWindow):
             self.canvas.set_difference(result.image, result.factor, full_size)
             return
         self.canvas.set_before(result.image, result.factor, result.full_size)
+        old_size = self.before_canvas.sceneRect().size().toTuple()
         self.before_canvas.set_after(result.image, result.factor, result.full_size)
+        if self.compare_mode == "side" and old_size != tuple(float(v) for v in result.full_size):
+            self._fit_side_by_side()  # a new "before" shape: both fit again
         self._check_split_shapes()
 
     def _on_before_failed(self, _generation: int, message: str) -> None:

@@ -155,10 +155,13 @@ def test_side_by_side_shares_the_width_and_fits(window, qtbot, route):
     qtbot.waitUntil(lambda: window.compare_mode == "side" and window.before_canvas.isVisible())
     left, right = window.views.sizes()
     assert abs(left - right) <= 2
-    qtbot.waitUntil(lambda: _fits(window.canvas, *size))
+    # One zoom for both panes, at which the larger image (the original,
+    # after a crop) fits its pane.
+    qtbot.waitUntil(lambda: _fits(window.before_canvas, 80, 60))
     window.actual_size_action.trigger()
     window.fit_action.trigger()
-    assert _fits(window.canvas, *size)
+    assert _fits(window.before_canvas, 80, 60)
+    assert window.canvas.zoom() <= window.canvas.fit_zoom() + 1e-9
     assert window.before_canvas.zoom() == pytest.approx(window.canvas.zoom())
 
 
@@ -299,3 +302,21 @@ def test_magic_wand_seed_stays_on_the_image(window):
     window.sidebar.choose("segmentation.magic_wand")
     seed = window.param_panel.widgets["seed_xy"]
     assert seed.x_spin.maximum() <= 80 and seed.y_spin.maximum() <= 60
+
+
+def test_enter_on_the_canvas_after_dragging_a_crop_applies(window, qtbot):
+    _focus(window, qtbot)
+    window.sidebar.choose("geometry.crop")
+    window.param_panel.rect_button.click()
+    canvas = window.canvas
+    start = canvas.mapFromScene(10, 10)
+    end = canvas.mapFromScene(50, 40)
+    qtbot.mousePress(canvas.viewport(), Qt.MouseButton.LeftButton, pos=start)
+    qtbot.mouseMove(canvas.viewport(), end)
+    qtbot.mouseRelease(canvas.viewport(), Qt.MouseButton.LeftButton, pos=end)
+    assert window.param_panel.values()["width"] == 40
+    canvas.setFocus()
+    qtbot.waitUntil(canvas.hasFocus)
+    qtbot.keyClick(canvas, Qt.Key.Key_Return)
+    assert [s.op_id for s in window.document.steps] == ["geometry.crop"]
+    assert _panel_agrees_with_steps(window)
