@@ -711,7 +711,7 @@ def test_permission_errors_are_named_even_as_root(tmp_path, monkeypatch):
     with pytest.raises(ImageReadError, match="permission denied"):
         load_image(path)
     monkeypatch.undo()
-    monkeypatch.setattr("tempfile.NamedTemporaryFile", refuse)
+    monkeypatch.setattr(os, "open", refuse)  # the temporary file cannot be created
     with pytest.raises(ImageWriteError, match="permission denied"):
         save_image(path, make_image((4, 4)))
     assert load_image(path).pixels.shape == (64, 64, 3)
