@@ -18,7 +18,7 @@ import numpy as np
 
 from .catalog import CATALOG, Catalog
 from .errors import EditorError
-from .image_file import FORMATS_BY_SUFFIX, ImageInfo, load_image, save_image
+from .image_file import FORMATS_BY_SUFFIX, ExportOptions, ImageInfo, load_image, save_image
 from .render import render_steps
 from .render_cache import RenderCache
 from .steps import Step
@@ -195,15 +195,14 @@ def apply_recipe_to_file(
         raise BatchError(f"{output_path} already exists (use --overwrite to replace it)")
     loaded = load_image(input_path)
     result = render_recipe(recipe_steps, loaded.pixels, catalog)
-    return save_image(
-        output_path,
-        result,
-        info=loaded.info,
+    options = ExportOptions(
         format=format,
         bit_depth=_bit_depth(loaded.info, result, output_path, format),
         quality=quality,
-        keep_metadata=keep_metadata,
+        metadata="all" if keep_metadata else "none",
+        keep_icc=keep_metadata,
     )
+    return save_image(output_path, result, info=loaded.info, options=options)
 
 
 def apply_recipe(

@@ -31,7 +31,7 @@ import os
 import struct
 import threading
 import zlib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator
 
@@ -785,23 +785,6 @@ def encode_image(
     image.save(fileobj, format=fmt, **params)
 
 
-def _legacy_options(
-    options: ExportOptions | None, format: str | None, bit_depth: int | None, quality: int | None, keep_metadata: bool | None
-) -> ExportOptions:
-    options = options or ExportOptions()
-    changes: dict[str, Any] = {}
-    if format is not None:
-        changes["format"] = format
-    if bit_depth is not None:
-        changes["bit_depth"] = bit_depth
-    if quality is not None:
-        changes["quality"] = quality
-    if keep_metadata is not None:
-        changes["metadata"] = "all" if keep_metadata else "none"
-        changes["keep_icc"] = bool(keep_metadata)
-    return replace(options, **changes) if changes else options
-
-
 def save_image(
     path: str | os.PathLike,
     pixels: np.ndarray,
@@ -809,10 +792,6 @@ def save_image(
     info: ImageInfo | None = None,
     options: ExportOptions | None = None,
     recipe_text: str | None = None,
-    format: str | None = None,
-    bit_depth: int | None = None,
-    quality: int | None = None,
-    keep_metadata: bool | None = None,
 ) -> Path:
     """Write ``pixels`` to ``path`` atomically.
 
@@ -829,13 +808,12 @@ def save_image(
         ``options.keep_icc`` say; the source bit depth picks the default
         export depth. EXIF orientation is always written as 1 (upright).
     options : ExportOptions, optional
-        How to write; defaults to ``ExportOptions()``.
+        How to write (format, bit depth, quality, metadata ...); defaults
+        to ``ExportOptions()``.
     recipe_text : str, optional
         A processing log to embed: a PNG iTXt chunk with keyword
         :data:`RECIPE_KEY`, or in the other formats the EXIF UserComment
         (its first line :data:`RECIPE_KEY`). Nothing is embedded when None.
-    format, bit_depth, quality, keep_metadata
-        Shortcuts that override the matching fields of ``options``.
 
     Returns
     -------
@@ -857,8 +835,8 @@ def save_image(
     True
     """
     path = Path(path)
+    options = options or ExportOptions()
     try:
-        options = _legacy_options(options, format, bit_depth, quality, keep_metadata)
         fmt = options.resolve_format(path)
         options.resolve_bit_depth(fmt, info)
         _check_pixels(pixels)

@@ -101,7 +101,7 @@ def test_jpeg_flattens_transparency_over_white(tmp_path):
     pixels = np.zeros((16, 16, 4), np.float32)
     pixels[..., 0] = 1.0  # red, half of it fully transparent
     pixels[:, :8, 3] = 1.0
-    loaded = load_image(save_image(tmp_path / "flat.jpg", pixels, quality=100, format="JPEG")).pixels
+    loaded = load_image(save_image(tmp_path / "flat.jpg", pixels, options=ExportOptions(quality=100, format="JPEG"))).pixels
     assert loaded.shape == (16, 16, 3)
     np.testing.assert_allclose(loaded[4:12, 1:5], [[[1, 0, 0]] * 4] * 8, atol=0.03)
     np.testing.assert_allclose(loaded[4:12, 11:15], np.ones((8, 4, 3)), atol=0.03)
@@ -179,7 +179,7 @@ def test_16_bit_source_is_exported_at_16_bits_by_default(tmp_path, suffix, chann
         again = load_image(out)
         assert again.info.bit_depth == 16
         np.testing.assert_array_equal(again.pixels, loaded.pixels)
-    eight = load_image(save_image(tmp_path / "eight.png", loaded.pixels, info=loaded.info, bit_depth=8))
+    eight = load_image(save_image(tmp_path / "eight.png", loaded.pixels, info=loaded.info, options=ExportOptions(bit_depth=8)))
     assert eight.info.bit_depth == 8
 
 
