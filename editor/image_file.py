@@ -7,7 +7,9 @@ tifffile reads and writes TIFF pixels (every compression, with the
 horizontal predictor that makes LZW and deflate pay off on photos), and
 imagecodecs (libpng) reads and writes 16-bit colour PNG. Pillow still opens
 every file first: it names the format, checks the size against the
-decompression-bomb limit and reads the metadata.
+decompression-bomb limit and reads the metadata; only a TIFF that Pillow
+cannot open at all (floating-point or 32-bit colour, 16-bit gray + alpha)
+is read by tifffile alone.
 
 Loading
     Every format and mode Pillow reads; EXIF orientation applied (all eight
@@ -522,7 +524,7 @@ def _decoder_errors() -> Iterator[None]:
     """
     try:
         yield
-    except (MemoryError, EOFError, OSError):
+    except (MemoryError, EOFError, OSError, ImageReadError):
         raise
     except Exception as exc:  # noqa: BLE001 - see the docstring
         raise ValueError(str(exc) or type(exc).__name__) from None
@@ -609,16 +611,21 @@ def _read_tiff(path: Path) -> np.ndarray | None:
             or page.samplesperpixel != channels + len(extra)
         ):
             return None
-        size = tif.filehandle.size
-        missing = sum(min(n, max(0, o + n - size)) for o, n in zip(page.dataoffsets, page.databytecounts))
-        if missing:
-            raise EOFError(f"{missing} bytes of image data are missing")
+        _check_tiff_data(tif, page)
         samples = page.asarray(maxworkers=workers())
         if page.planarconfig == tifffile.PLANARCONFIG.SEPARATE and samples.ndim == 3:
             samples = np.moveaxis(samples, 0, -1)
     if samples.ndim == 3 and samples.shape[2] == 2:
         samples = samples[..., [0, 0, 0, 1]]
     return samples
+
+
+def _check_tiff_data(tif: tifffile.TiffFile, page: tifffile.TiffPage) -> None:
+    """Raise EOFError if the page's strips or tiles run past the end of the file."""
+    size = tif.filehandle.size
+    missing = sum(min(n, max(0, o + n - size)) for o, n in zip(page.dataoffsets, page.databytecounts))
+    if missing:
+        raise EOFError(f"{missing} bytes of image data are missing")
 
 
 def _decode(opened: Image.Image, path: Path, notes: list[str]) -> tuple[np.ndarray, int, dict[str, Any]]:
@@ -712,14 +719,103 @@ def _damage(exc: BaseException) -> str:
 _SIGNATURES = {b"II*\x00": "TIFF", b"MM\x00*": "TIFF", _PNG_SIGNATURE: "PNG", b"\xff\xd8\xff": "JPEG"}
 
 
-def _unidentified(path: Path) -> str:
-    """Why Pillow could not open ``path``: a known format's file cut or damaged, or no image."""
+def _signature(path: Path) -> str | None:
+    """The format a file's first bytes announce (TIFF, PNG, JPEG), else None."""
     with contextlib.suppress(OSError), open(path, "rb") as handle:
         head = handle.read(8)
         for signature, name in _SIGNATURES.items():
             if head.startswith(signature):
-                return f"it is a {name} file, but damaged or truncated: its image description cannot be read"
+                return name
+    return None
+
+
+def _unidentified(path: Path) -> str:
+    """Why Pillow could not open ``path``: a known format's file cut or damaged, or no image."""
+    name = _signature(path)
+    if name is not None:
+        return f"it is a {name} file, but damaged or truncated: its image description cannot be read"
     return "it is not an image file, or its format is not supported"
+
+
+def _check_size(path: Path, width: int, height: int, limit: int) -> None:
+    if width * height > limit:
+        raise ImageReadError(
+            path,
+            f"the image is {width} \u00d7 {height} ({width * height / 1e6:.1f} megapixels), more than the "
+            f"limit of {limit / 1e6:.1f} megapixels that guards against decompression bombs; "
+            "raise the maximum image size in Preferences to open it",
+        )
+    if width == 0 or height == 0:
+        raise ImageReadError(path, "the image has no pixels")
+
+
+def _tiff_dpi(tags: Any) -> tuple[float, float] | None:
+    """Resolution in dots per inch from TIFF tags read by tifffile, if the file gives one."""
+    unit, x, y = tags.valueof(296, 2), tags.valueof(282), tags.valueof(283)
+    per_inch = {2: 1.0, 3: 2.54}.get(int(unit))
+    if per_inch is None or not x or not y or not x[1] or not y[1] or x[0] <= 0 or y[0] <= 0:
+        return None
+    return (x[0] / x[1] * per_inch, y[0] / y[1] * per_inch)
+
+
+def _read_tiff_alone(path: Path, limit: int) -> LoadedImage:
+    """A TIFF that Pillow cannot open, read by tifffile alone.
+
+    Pillow has no mode for floating-point or 32-bit colour, nor for 16-bit
+    gray + alpha. Gray, gray + alpha, RGB and RGBA of any integer or float
+    samples are read; values outside 0..1 are scaled as for Pillow's 32-bit
+    gray. The ICC profile, XMP, resolution and orientation are kept; the
+    EXIF block is not (reading it needs Pillow's TIFF parser).
+    """
+    lost = "it is a TIFF file, but damaged or truncated: its image description cannot be read"
+    try:
+        tif = tifffile.TiffFile(path)
+    except (tifffile.TiffFileError, ValueError, EOFError, struct.error, IndexError, KeyError) as exc:
+        raise ImageReadError(path, f"{lost} ({exc})") from None
+    notes: list[str] = []
+    with tif, _decoder_errors():
+        if not len(tif.pages):
+            raise ImageReadError(path, lost)
+        page = tif.pages.first
+        _check_size(path, page.imagewidth, page.imagelength, limit)
+        channels = {tifffile.PHOTOMETRIC.MINISBLACK: 1, tifffile.PHOTOMETRIC.RGB: 3}.get(page.photometric)
+        if channels is None or page.samplesperpixel not in (channels, channels + 1) or page.dtype is None or page.dtype.kind not in "uif":
+            kind = getattr(page.photometric, "name", str(page.photometric)).lower()
+            raise ImageReadError(
+                path, f"this kind of TIFF is not supported ({kind}, {page.samplesperpixel} samples of {page.bitspersample} bits)"
+            )
+        _check_tiff_data(tif, page)
+        samples = page.asarray(maxworkers=workers())
+        if page.planarconfig == tifffile.PLANARCONFIG.SEPARATE and samples.ndim == 3:
+            samples = np.moveaxis(samples, 0, -1)
+        premultiplied = tifffile.EXTRASAMPLE.ASSOCALPHA in tuple(page.extrasamples)
+        tags = page.tags
+        orientation = tags.valueof(274, 1)
+        icc, xmp, dpi = tags.valueof(34675), tags.valueof(700), _tiff_dpi(tags)
+        pages = len(tif.pages)
+    if samples.dtype in (np.uint8, np.uint16):
+        depth = 8 * samples.dtype.itemsize
+        pixels = _unit(samples, (1 << depth) - 1)
+    elif samples.dtype.kind in "ui" and samples.size and samples.min() >= 0 and samples.max() <= 65535:
+        depth, pixels = 16, _unit(samples, 65535)  # 16-bit data in wider integers, as Pillow's "I"
+    else:
+        depth = 32
+        pixels = _scaled(samples, "floating-point" if samples.dtype.kind == "f" else "integer", notes)
+    if premultiplied:  # the editor's alpha is straight
+        alpha = pixels[..., -1:]
+        pixels[..., :-1] = np.where(alpha > 0, np.minimum(pixels[..., :-1] / np.maximum(alpha, 1e-12), 1), 0)
+    if pixels.ndim == 3 and pixels.shape[2] == 2:
+        pixels = pixels[..., [0, 0, 0, 1]]
+    if pages > 1:
+        notes.insert(0, f"{path.name} has {pages} pages or frames; the first one was opened")
+    pixels = np.ascontiguousarray(_orient(pixels, orientation if orientation in range(1, 9) else 1))
+    pixels.flags.writeable = False
+    mode = {2: "LA", 3: "RGB", 4: "RGBA"}.get(page.samplesperpixel, "L")
+    info = ImageInfo(
+        path=str(path), format="TIFF", mode=mode, bit_depth=depth, icc_profile=icc or None,
+        notes=tuple(notes), xmp=bytes(xmp) if xmp else None, dpi=dpi,
+    )
+    return LoadedImage(pixels, info)
 
 
 def load_image(path: str | os.PathLike, *, max_pixels: int | None = None) -> LoadedImage:
@@ -762,18 +858,16 @@ def load_image(path: str | os.PathLike, *, max_pixels: int | None = None) -> Loa
             raise ImageReadError(path, "it is a folder, not a file")
         if path.stat().st_size == 0:
             raise ImageReadError(path, "the file is empty")
-        with _pixel_limit(limit), Image.open(path) as opened:
-            width, height = opened.size
-            if width * height > limit:
-                raise ImageReadError(
-                    path,
-                    f"the image is {width} \u00d7 {height} ({width * height / 1e6:.1f} megapixels), more than the "
-                    f"limit of {limit / 1e6:.1f} megapixels that guards against decompression bombs; "
-                    "raise the maximum image size in Preferences to open it",
-                )
-            if width == 0 or height == 0:
-                raise ImageReadError(path, "the image has no pixels")
-            return _read(opened, path)
+        with _pixel_limit(limit):
+            try:
+                opened = Image.open(path)
+            except UnidentifiedImageError:
+                if _signature(path) != "TIFF":
+                    raise
+                return _read_tiff_alone(path, limit)  # float or 32-bit colour, 16-bit gray + alpha ...
+            with opened:
+                _check_size(path, *opened.size, limit)
+                return _read(opened, path)
     except ImageReadError:
         raise
     except FileNotFoundError:

@@ -362,3 +362,40 @@ def test_tiff_whose_directory_is_lost_is_named_as_a_damaged_tiff(tmp_path):
     path.write_bytes(data[:4] + struct.pack("<I", len(data) + 100) + data[8:])  # points past the end
     with pytest.raises(ImageReadError, match="it is a TIFF file, but damaged or truncated"):
         load_image(path)
+
+
+# -- TIFF that Pillow cannot open: tifffile alone ------------------------------------------------------
+def test_float_rgb_tiff_is_read_with_orientation_icc_and_resolution(tmp_path):
+    stored = np.random.default_rng(6).random((5, 8, 3), dtype=np.float32)
+    path = tmp_path / "hdr.tif"
+    tifffile.imwrite(path, stored, photometric="rgb", iccprofile=b"icc" * 30, resolution=(300, 300),
+                     resolutionunit="inch", extratags=[(0x0112, "H", 1, 6, True)])  # 6: turn a quarter clockwise
+    loaded = load_image(path)
+    np.testing.assert_array_equal(loaded.pixels, np.rot90(stored, k=-1))
+    assert loaded.info.bit_depth == 32 and loaded.info.notes == ()
+    assert loaded.info.icc_profile == b"icc" * 30 and loaded.info.dpi == pytest.approx((300.0, 300.0))
+
+
+def test_16_bit_gray_alpha_tiff_is_read_exactly(tmp_path):
+    samples = random_samples((7, 6, 2), np.uint16, seed=9)
+    path = tmp_path / "la16.tif"
+    tifffile.imwrite(path, samples, photometric="minisblack", extrasamples=("unassalpha",), compression="zlib")
+    loaded = load_image(path)
+    np.testing.assert_array_equal(loaded.pixels, as_float(samples))
+    assert loaded.info.bit_depth == 16
+
+
+def test_float_tiff_outside_0_1_is_scaled_with_a_note(tmp_path):
+    stored = np.array([[[0.0, 2.0, 4.0], [1.0, 3.0, 0.5]]])
+    path = tmp_path / "wide.tif"
+    tifffile.imwrite(path, stored, photometric="rgb")
+    loaded = load_image(path)
+    np.testing.assert_allclose(loaded.pixels, stored / 4, atol=1e-7)
+    assert loaded.info.notes == ("floating-point values from 0 to 4 were scaled to 0..1",)
+
+
+def test_tiff_of_an_unsupported_kind_says_so(tmp_path):
+    path = tmp_path / "ycbcr.tif"
+    tifffile.imwrite(path, random_samples((4, 4, 3), np.uint16).astype(np.uint32), photometric="ycbcr")
+    with pytest.raises(ImageReadError, match=r"this kind of TIFF is not supported \(ycbcr, 3 samples of 32 bits\)"):
+        load_image(path)
