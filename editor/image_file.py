@@ -599,9 +599,16 @@ def _read_tiff(path: Path) -> np.ndarray | None:
     tifffile reads. Other layouts (palette, CMYK, YCbCr, bilevel, float,
     premultiplied alpha ...) give None: Pillow reads those.
     """
-    with _decoder_errors(), tifffile.TiffFile(path) as tif:
-        page = tif.pages.first
-        extra = tuple(page.extrasamples)
+    try:
+        tif = tifffile.TiffFile(path)
+    except Exception:  # noqa: BLE001 - a directory tifffile cannot parse: Pillow, which could, reads the file
+        return None
+    with tif:
+        try:
+            page = tif.pages.first
+            extra = tuple(page.extrasamples)
+        except Exception:  # noqa: BLE001 - as above
+            return None
         channels = {tifffile.PHOTOMETRIC.MINISBLACK: 1, tifffile.PHOTOMETRIC.RGB: 3}.get(page.photometric)
         if (
             channels is None
@@ -611,8 +618,9 @@ def _read_tiff(path: Path) -> np.ndarray | None:
             or page.samplesperpixel != channels + len(extra)
         ):
             return None
-        _check_tiff_data(tif, page)
-        samples = page.asarray(maxworkers=workers())
+        with _decoder_errors():
+            _check_tiff_data(tif, page)
+            samples = page.asarray(maxworkers=workers())
         if page.planarconfig == tifffile.PLANARCONFIG.SEPARATE and samples.ndim == 3:
             samples = np.moveaxis(samples, 0, -1)
     if samples.ndim == 3 and samples.shape[2] == 2:
