@@ -984,8 +984,9 @@ def _pillow_params(fmt: str, meta: _Metadata, options: ExportOptions) -> dict[st
 
 def _write_png16(fileobj: BinaryIO, samples: np.ndarray, meta: _Metadata, options: ExportOptions) -> None:
     """16-bit PNG by libpng (imagecodecs), with the metadata chunks Pillow writes."""
-    # Rows filtered with None, Sub or Up as each suits best: as small as trying
-    # Average and Paeth too (within 1 %), and about 1.5 times faster.
+    # Rows filtered with None, Sub or Up as each suits best: measured on a 12 MP
+    # photo, within about 1 % of the size with Average and Paeth tried too, and
+    # 1.2 to 1.5 times faster. libpng deflates on one thread.
     data = imagecodecs.png_encode(samples, level=options.png_compress_level, filter=imagecodecs.PNG.FILTER.FAST)
     view = memoryview(data)
     fileobj.write(view[:_PNG_HEADER_END])  # signature and IHDR: metadata chunks go right after
