@@ -3,18 +3,28 @@
 A failed write (disk full, no permission, a folder that vanished, an
 exception while encoding) leaves the previous file exactly as it was and no
 temporary file behind.
+
+The file written has the mode any program's new file would have: 0666 less
+the process's umask (0644 or 0664 usually), so others can read an export
+the user shares. A file that is replaced keeps its mode, and its owner and
+group where the process may set them (as root, or a group the user is in),
+as an editor saving over a file is expected to.
 """
 from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import secrets
+import stat
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
 from .errors import EditorError
 
 __all__ = ["atomic_write", "atomic_write_bytes", "WriteError"]
+
+_NEW_FILE_MODE = 0o666  # less the umask, applied by the system as for any new file
+_TRIES = 100
 
 
 class WriteError(EditorError):
@@ -34,12 +44,53 @@ def _reason(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
+def _create_temporary(path: Path) -> tuple[BinaryIO, str]:
+    """A new, empty file beside ``path`` with the mode ``path`` will have.
+
+    Returns the open file and its name. A new target gets 0666 less the
+    umask from the system itself (reading the umask is not thread-safe); a
+    replaced target's mode, owner and group are copied before any byte is
+    written, so the content is never more exposed than the old file was.
+    """
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        old = os.stat(path)
+    except OSError:
+        old = None
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    for _ in range(_TRIES):
+        name = str(folder / f".{path.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            fd = os.open(name, flags, 0o600 if old is not None else _NEW_FILE_MODE)
+            break
+        except FileExistsError:
+            continue
+    else:  # pragma: no cover - 100 random names all taken
+        raise FileExistsError(f"no free temporary file name in {folder}")
+    try:
+        if old is not None:
+            if hasattr(os, "fchown"):
+                with contextlib.suppress(OSError):  # only root, or a group the user is in, may
+                    os.fchown(fd, old.st_uid, old.st_gid)
+            os.chmod(name, stat.S_IMODE(old.st_mode))  # after chown, which may clear set-id bits
+        handle = os.fdopen(fd, "w+b")
+        # As open(name) would: encoders (tifffile) use the file's name as a path.
+        handle.raw.name = name
+        return handle, name
+    except BaseException:
+        os.close(fd)
+        with contextlib.suppress(OSError):
+            os.unlink(name)
+        raise
+
+
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike) -> Iterator[BinaryIO]:
     """Open a temporary binary file that replaces ``path`` when the block ends.
 
     If the block raises, the temporary file is removed and ``path`` is
-    untouched; OSErrors are reported as :class:`WriteError`.
+    untouched; OSErrors are reported as :class:`WriteError`. The file is
+    open for reading too (an encoder may read back what it wrote).
 
     Examples
     --------
@@ -51,12 +102,10 @@ def atomic_write(path: str | os.PathLike) -> Iterator[BinaryIO]:
     b'hello'
     """
     path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
     try:
-        handle = tempfile.NamedTemporaryFile(dir=folder, prefix=f".{path.name}.", suffix=".tmp", delete=False)
+        handle, tmp_name = _create_temporary(path)
     except OSError as exc:
         raise WriteError(path, _reason(exc)) from None
-    tmp_name = handle.name
     try:
         with handle:
             yield handle

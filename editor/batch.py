@@ -30,7 +30,7 @@ from processing._parallel import set_workers, workers
 
 from .catalog import CATALOG, Catalog
 from .errors import EditorError, ImageReadError
-from .image_file import FORMATS_BY_SUFFIX, ImageInfo, load_image, save_image
+from .image_file import FORMATS_BY_SUFFIX, ExportOptions, ImageInfo, load_image, save_image
 from .render import apply_step
 from .steps import Step
 
@@ -226,15 +226,14 @@ def apply_recipe_to_file(
     if on_read is not None:
         on_read((int(loaded.pixels.shape[1]), int(loaded.pixels.shape[0])))
     result = render_recipe(recipe_steps, loaded.pixels, catalog)
-    return save_image(
-        output_path,
-        result,
-        info=loaded.info,
+    options = ExportOptions(
         format=format,
         bit_depth=_bit_depth(loaded.info, result, output_path, format),
         quality=quality,
-        keep_metadata=keep_metadata,
+        metadata="all" if keep_metadata else "none",
+        keep_icc=keep_metadata,
     )
+    return save_image(output_path, result, info=loaded.info, options=options)
 
 
 def _process_file(

@@ -1,10 +1,15 @@
 """Reading and writing image files.
 
 The one place where file dtypes (uint8, uint16, float32 ...) meet the
-editor's float32 in [0, 1]. Pillow does the work, except where it loses
-precision: 16-bit colour PNG goes through :mod:`editor.png16` and 16-bit
-colour TIFF through :mod:`editor.tiff_io` (which also writes every TIFF, so
-that compressed files keep their EXIF sub-IFDs).
+editor's float32 in [0, 1]. Pillow does most of the work. Where Pillow loses
+precision (it has no 16-bit colour mode), well-kept libraries take over:
+tifffile reads and writes TIFF pixels (every compression, with the
+horizontal predictor that makes LZW and deflate pay off on photos), and
+imagecodecs (libpng) reads and writes 16-bit colour PNG. Pillow still opens
+every file first: it names the format, checks the size against the
+decompression-bomb limit and reads the metadata; only a TIFF that Pillow
+cannot open at all (floating-point or 32-bit colour, 16-bit gray + alpha)
+is read by tifffile alone.
 
 Loading
     Every format and mode Pillow reads; EXIF orientation applied (all eight
@@ -19,7 +24,8 @@ Saving
     :class:`ExportOptions` says how (format, quality, chroma subsampling,
     compression, bit depth, metadata policy); :func:`save_image` writes
     atomically (a temporary file in the target folder, flushed, synced and
-    renamed over the target), so a failed write leaves the old file as it
+    renamed over the target, with the mode a new file would get or the mode
+    of the file it replaces), so a failed write leaves the old file as it
     was and raises :class:`ImageWriteError` saying why.
 """
 from __future__ import annotations
@@ -31,14 +37,17 @@ import os
 import struct
 import threading
 import zlib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator
 
+import imagecodecs
 import numpy as np
-from PIL import ExifTags, Image, PngImagePlugin, UnidentifiedImageError
+import tifffile
+from PIL import ExifTags, Image, PngImagePlugin, TiffImagePlugin, UnidentifiedImageError
 
-from . import png16, tiff_io
+from processing._parallel import workers
+
 from .atomic import WriteError, atomic_write
 from .errors import ImageReadError, ImageWriteError
 
@@ -73,7 +82,15 @@ RECIPE_KEY = "image-editor:recipe"
 EXIF UserComment that carries it in the other formats."""
 
 JPEG_SUBSAMPLING = ("4:4:4", "4:2:2", "4:2:0")
-TIFF_COMPRESSIONS = tuple(tiff_io.COMPRESSIONS)
+# Our names -> tifffile's. All lossless; LZW and deflate get the horizontal
+# predictor, without which they make a 16-bit photo bigger, not smaller.
+_TIFF_CODECS = {
+    "none": tifffile.COMPRESSION.NONE,
+    "lzw": tifffile.COMPRESSION.LZW,
+    "deflate": tifffile.COMPRESSION.ADOBE_DEFLATE,
+    "packbits": tifffile.COMPRESSION.PACKBITS,
+}
+TIFF_COMPRESSIONS = tuple(_TIFF_CODECS)
 METADATA_POLICIES = ("all", "no_gps", "none")
 
 
@@ -106,10 +123,10 @@ _ORIENTATION = ExifTags.Base.Orientation
 _USER_COMMENT = ExifTags.Base.UserComment
 _EXIF_IFD, _GPS_IFD, _INTEROP_IFD = ExifTags.IFD.Exif, ExifTags.IFD.GPSInfo, ExifTags.IFD.Interop
 # TIFF tags that describe a file's pixel layout or are kept elsewhere (ICC,
-# XMP); they are not metadata to carry into another file.
+# XMP, resolution as dpi); they are not metadata to carry into another file.
 _LAYOUT_TAGS = frozenset(
-    {254, 255, 256, 257, 258, 259, 262, 263, 264, 265, 266, 269, 273, 277, 278, 279, 280, 281, 284, 285,
-     286, 287, 288, 289, 290, 291, 292, 293, 297, 317, 318, 319, 320, 321, 322, 323, 324, 325, 330, 332,
+    {254, 255, 256, 257, 258, 259, 262, 263, 264, 265, 266, 269, 273, 277, 278, 279, 280, 281, 282, 283, 284, 285,
+     286, 287, 288, 289, 290, 291, 292, 293, 296, 297, 317, 318, 319, 320, 321, 322, 323, 324, 325, 330, 332,
      333, 334, 336, 337, 338, 339, 340, 341, 342, 347, 351, 512, 513, 514, 515, 517, 518, 519, 520, 521,
      529, 530, 531, 532, 700, 32997, 32998, 33723, 34377, 34675, 37724, 50838, 50839}
 )
@@ -372,8 +389,8 @@ def from_float(pixels: np.ndarray, bit_depth: int = 8) -> Image.Image:
     """Convert float32 pixels in [0, 1] to a Pillow image of 8 or 16 bits.
 
     16 bits are available for gray images (mode ``I;16``): Pillow has no
-    16-bit colour mode (16-bit colour files are written by
-    :mod:`editor.png16` and :mod:`editor.tiff_io`).
+    16-bit colour mode (16-bit colour files are written with tifffile and
+    imagecodecs, see :func:`encode_image`).
 
     Examples
     --------
@@ -491,34 +508,160 @@ def _png_text(opened: Image.Image) -> dict[str, str]:
     return {str(k): str(v) for k, v in (text or {}).items()}
 
 
+# -- where Pillow loses precision: 16-bit colour PNG and TIFF ---------------------------------
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# Ancillary PNG chunks holding what the editor keeps: ICC, resolution, text, XMP, EXIF.
+_PNG_METADATA_CHUNKS = frozenset({b"iCCP", b"pHYs", b"tEXt", b"zTXt", b"iTXt", b"eXIf"})
+_PNG_HEADER_END = len(_PNG_SIGNATURE) + 25  # the IHDR chunk always comes first and has 13 bytes of data
+
+
+@contextlib.contextmanager
+def _decoder_errors() -> Iterator[None]:
+    """What a third-party decoder raises on a damaged file becomes a ValueError saying so.
+
+    Decoders of untrusted bytes raise many kinds of exception; each must end
+    as the editor's own read error, never reach the user raw.
+    """
+    try:
+        yield
+    except (MemoryError, EOFError, OSError, ImageReadError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - see the docstring
+        raise ValueError(str(exc) or type(exc).__name__) from None
+
+
+def _png_chunks(data: bytes) -> Iterator[tuple[bytes, int, int]]:
+    """``(kind, start, end)`` of each whole chunk (length, type, data, CRC) up to IEND.
+
+    Raises EOFError where the data ends inside a chunk.
+    """
+    pos, size = len(_PNG_SIGNATURE), len(data)
+    while pos < size:
+        if pos + 8 > size:
+            raise EOFError("cut inside a chunk header")
+        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
+        end = pos + 12 + length
+        if end > size:
+            raise EOFError(f"cut inside its {kind.decode('latin-1')} chunk")
+        yield kind, pos, end
+        if kind == b"IEND":
+            return
+        pos = end
+
+
+def _tiny_png(**params: Any) -> bytes:
+    """A 1 x 1 gray PNG written by Pillow, with its metadata chunks as ``params`` ask."""
+    buffer = io.BytesIO()
+    Image.new("L", (1, 1)).save(buffer, format="PNG", **params)
+    return buffer.getvalue()
+
+
+def _png_metadata(data: bytes) -> dict[str, Any]:
+    """Metadata of a PNG file, parsed by Pillow without decoding its pixels.
+
+    Pillow reads the chunks that follow the image data only while decoding
+    the image (at 8 bits, which is why we are here). Carried over to a 1 x 1
+    PNG, the file's metadata chunks, wherever they were, are read at no cost.
+    """
+    chunks = b"".join(data[a:b] for kind, a, b in _png_chunks(data) if kind in _PNG_METADATA_CHUNKS)
+    carrier = _tiny_png()
+    with Image.open(io.BytesIO(carrier[:_PNG_HEADER_END] + chunks + carrier[_PNG_HEADER_END:])) as image:
+        image.load()
+        return _pillow_metadata(image)
+
+
+def _png_metadata_chunks(params: dict[str, Any]) -> bytes:
+    """The metadata chunks Pillow writes for ``params`` (exif, icc_profile, dpi, pnginfo)."""
+    carrier = _tiny_png(**params)
+    return b"".join(carrier[a:b] for kind, a, b in _png_chunks(carrier) if kind in _PNG_METADATA_CHUNKS)
+
+
+def _read_png16(path: Path) -> tuple[np.ndarray, dict[str, Any]] | None:
+    """Samples (uint16, gray + alpha as RGBA) and metadata of a 16-bit PNG, else None."""
+    with open(path, "rb") as handle:
+        head = handle.read(_PNG_HEADER_END)
+    if len(head) < _PNG_HEADER_END or head[12:16] != b"IHDR" or head[24] != 16:
+        return None
+    data = path.read_bytes()
+    meta = _png_metadata(data)  # first: it says where a file is truncated
+    with _decoder_errors():
+        samples = imagecodecs.png_decode(data)  # libpng; a tRNS colour key becomes alpha
+    if samples.ndim == 3 and samples.shape[2] == 2:  # gray + alpha: the editor has RGBA
+        samples = samples[..., [0, 0, 0, 1]]
+    return samples, meta
+
+
+def _read_tiff(path: Path) -> np.ndarray | None:
+    """The first page's samples of a TIFF, read by tifffile, or None.
+
+    8- or 16-bit unsigned gray, RGB, and either with unassociated alpha (gray
+    + alpha as RGBA), strips or tiles, either plane layout, any compression
+    tifffile reads. Other layouts (palette, CMYK, YCbCr, bilevel, float,
+    premultiplied alpha ...) give None: Pillow reads those.
+    """
+    try:
+        tif = tifffile.TiffFile(path)
+    except Exception:  # noqa: BLE001 - a directory tifffile cannot parse: Pillow, which could, reads the file
+        return None
+    with tif:
+        try:
+            page = tif.pages.first
+            extra = tuple(page.extrasamples)
+        except Exception:  # noqa: BLE001 - as above
+            return None
+        channels = {tifffile.PHOTOMETRIC.MINISBLACK: 1, tifffile.PHOTOMETRIC.RGB: 3}.get(page.photometric)
+        if (
+            channels is None
+            or page.bitspersample not in (8, 16)
+            or page.dtype not in (np.uint8, np.uint16)
+            or extra not in ((), (tifffile.EXTRASAMPLE.UNASSALPHA,))
+            or page.samplesperpixel != channels + len(extra)
+        ):
+            return None
+        with _decoder_errors():
+            _check_tiff_data(tif, page)
+            samples = page.asarray(maxworkers=workers())
+        if page.planarconfig == tifffile.PLANARCONFIG.SEPARATE and samples.ndim == 3:
+            samples = np.moveaxis(samples, 0, -1)
+    if samples.ndim == 3 and samples.shape[2] == 2:
+        samples = samples[..., [0, 0, 0, 1]]
+    return samples
+
+
+def _check_tiff_data(tif: tifffile.TiffFile, page: tifffile.TiffPage) -> None:
+    """Raise EOFError if the page's strips or tiles run past the end of the file."""
+    size = tif.filehandle.size
+    missing = sum(min(n, max(0, o + n - size)) for o, n in zip(page.dataoffsets, page.databytecounts))
+    if missing:
+        raise EOFError(f"{missing} bytes of image data are missing")
+
+
 def _decode(opened: Image.Image, path: Path, notes: list[str]) -> tuple[np.ndarray, int, dict[str, Any]]:
     """Pixels (float32, not yet oriented), bit depth, metadata from the file."""
-    fmt = opened.format
-    if fmt == "PNG" and opened.mode in ("RGB", "RGBA"):
-        with open(path, "rb") as handle:
-            head = png16.header(handle.read(33))
-        if head.bit_depth == 16:
-            data = path.read_bytes()
-            samples = png16.decode(data)
-            if samples.ndim == 3 and samples.shape[2] == 2:  # gray + alpha: the editor has RGBA
-                samples = samples[..., [0, 0, 0, 1]]
-            meta = png16.metadata(data)
-            return _unit(samples, 65535), 16, meta
-    if tiff_io.is_deep_color(opened):
-        samples = tiff_io.read_deep_color(path)
-        if samples is not None:
-            opened.load()  # for the metadata; orientation was applied by Pillow
-            return _unit(samples, 65535), 16, _pillow_metadata(opened)
-        notes.append("this kind of 16-bit colour TIFF is read at 8 bits per channel")
-    opened.load()
+    if opened.format == "PNG" and opened.mode in ("RGB", "RGBA"):
+        deep = _read_png16(path)
+        if deep is not None:
+            return _unit(deep[0], 65535), 16, deep[1]
+    if opened.format == "TIFF":
+        samples = _read_tiff(path)
+        if samples is not None:  # Pillow has not loaded the pixels: orientation is still to apply
+            depth = 16 if samples.dtype == np.uint16 else 8
+            return _unit(samples, (1 << depth) - 1), depth, _pillow_metadata(opened)
+        bits = getattr(opened, "tag_v2", {}).get(258, ())
+        if 16 in (bits if isinstance(bits, tuple) else (bits,)) and opened.mode not in _SIXTEEN_BIT_MODES | {"I"}:
+            notes.append("this kind of 16-bit TIFF is read at 8 bits per channel")
+    opened.load()  # Pillow applies a TIFF's orientation here and drops the tag
     pixels, depth = _to_float(opened, notes)
     return pixels, depth, _pillow_metadata(opened)
 
 
 def _pillow_metadata(opened: Image.Image) -> dict[str, Any]:
     meta: dict[str, Any] = {"icc_profile": opened.info.get("icc_profile"), "xmp": opened.info.get("xmp")}
-    exif = opened.getexif()
-    meta["exif"] = exif.tobytes() if len(exif) else None
+    try:
+        exif = opened.getexif()
+        meta["exif"] = exif.tobytes() if len(exif) else None
+    except Exception:  # noqa: BLE001 - damaged EXIF: the raw block goes on, and the load notes the damage
+        meta["exif"] = opened.info.get("exif") or None
     dpi = opened.info.get("dpi")
     if dpi and len(dpi) == 2 and all(float(d) > 0 for d in dpi):
         meta["dpi"] = (float(dpi[0]), float(dpi[1]))
@@ -581,6 +724,108 @@ def _damage(exc: BaseException) -> str:
     return f"the file is damaged ({text or type(exc).__name__})"
 
 
+_SIGNATURES = {b"II*\x00": "TIFF", b"MM\x00*": "TIFF", _PNG_SIGNATURE: "PNG", b"\xff\xd8\xff": "JPEG"}
+
+
+def _signature(path: Path) -> str | None:
+    """The format a file's first bytes announce (TIFF, PNG, JPEG), else None."""
+    with contextlib.suppress(OSError), open(path, "rb") as handle:
+        head = handle.read(8)
+        for signature, name in _SIGNATURES.items():
+            if head.startswith(signature):
+                return name
+    return None
+
+
+def _unidentified(path: Path) -> str:
+    """Why Pillow could not open ``path``: a known format's file cut or damaged, or no image."""
+    name = _signature(path)
+    if name is not None:
+        return f"it is a {name} file, but damaged or truncated: its image description cannot be read"
+    return "it is not an image file, or its format is not supported"
+
+
+def _check_size(path: Path, width: int, height: int, limit: int) -> None:
+    if width * height > limit:
+        raise ImageReadError(
+            path,
+            f"the image is {width} \u00d7 {height} ({width * height / 1e6:.1f} megapixels), more than the "
+            f"limit of {limit / 1e6:.1f} megapixels that guards against decompression bombs; "
+            "raise the maximum image size in Preferences to open it",
+        )
+    if width == 0 or height == 0:
+        raise ImageReadError(path, "the image has no pixels")
+
+
+def _tiff_dpi(tags: Any) -> tuple[float, float] | None:
+    """Resolution in dots per inch from TIFF tags read by tifffile, if the file gives one."""
+    unit, x, y = tags.valueof(296, 2), tags.valueof(282), tags.valueof(283)
+    per_inch = {2: 1.0, 3: 2.54}.get(int(unit))
+    if per_inch is None or not x or not y or not x[1] or not y[1] or x[0] <= 0 or y[0] <= 0:
+        return None
+    return (x[0] / x[1] * per_inch, y[0] / y[1] * per_inch)
+
+
+def _read_tiff_alone(path: Path, limit: int) -> LoadedImage:
+    """A TIFF that Pillow cannot open, read by tifffile alone.
+
+    Pillow has no mode for floating-point or 32-bit colour, nor for 16-bit
+    gray + alpha. Gray, gray + alpha, RGB and RGBA of any integer or float
+    samples are read; values outside 0..1 are scaled as for Pillow's 32-bit
+    gray. The ICC profile, XMP, resolution and orientation are kept; the
+    EXIF block is not (reading it needs Pillow's TIFF parser).
+    """
+    lost = "it is a TIFF file, but damaged or truncated: its image description cannot be read"
+    try:
+        tif = tifffile.TiffFile(path)
+    except (tifffile.TiffFileError, ValueError, EOFError, struct.error, IndexError, KeyError) as exc:
+        raise ImageReadError(path, f"{lost} ({exc})") from None
+    notes: list[str] = []
+    with tif, _decoder_errors():
+        if not len(tif.pages):
+            raise ImageReadError(path, lost)
+        page = tif.pages.first
+        _check_size(path, page.imagewidth, page.imagelength, limit)
+        channels = {tifffile.PHOTOMETRIC.MINISBLACK: 1, tifffile.PHOTOMETRIC.RGB: 3}.get(page.photometric)
+        if channels is None or page.samplesperpixel not in (channels, channels + 1) or page.dtype is None or page.dtype.kind not in "uif":
+            kind = getattr(page.photometric, "name", str(page.photometric)).lower()
+            raise ImageReadError(
+                path, f"this kind of TIFF is not supported ({kind}, {page.samplesperpixel} samples of {page.bitspersample} bits)"
+            )
+        _check_tiff_data(tif, page)
+        samples = page.asarray(maxworkers=workers())
+        if page.planarconfig == tifffile.PLANARCONFIG.SEPARATE and samples.ndim == 3:
+            samples = np.moveaxis(samples, 0, -1)
+        premultiplied = tifffile.EXTRASAMPLE.ASSOCALPHA in tuple(page.extrasamples)
+        tags = page.tags
+        orientation = tags.valueof(274, 1)
+        icc, xmp, dpi = tags.valueof(34675), tags.valueof(700), _tiff_dpi(tags)
+        pages = len(tif.pages)
+    if samples.dtype in (np.uint8, np.uint16):
+        depth = 8 * samples.dtype.itemsize
+        pixels = _unit(samples, (1 << depth) - 1)
+    elif samples.dtype.kind in "ui" and samples.size and samples.min() >= 0 and samples.max() <= 65535:
+        depth, pixels = 16, _unit(samples, 65535)  # 16-bit data in wider integers, as Pillow's "I"
+    else:
+        depth = 32
+        pixels = _scaled(samples, "floating-point" if samples.dtype.kind == "f" else "integer", notes)
+    if premultiplied:  # the editor's alpha is straight
+        alpha = pixels[..., -1:]
+        pixels[..., :-1] = np.where(alpha > 0, np.minimum(pixels[..., :-1] / np.maximum(alpha, 1e-12), 1), 0)
+    if pixels.ndim == 3 and pixels.shape[2] == 2:
+        pixels = pixels[..., [0, 0, 0, 1]]
+    if pages > 1:
+        notes.insert(0, f"{path.name} has {pages} pages or frames; the first one was opened")
+    pixels = np.ascontiguousarray(_orient(pixels, orientation if orientation in range(1, 9) else 1))
+    pixels.flags.writeable = False
+    mode = {2: "LA", 3: "RGB", 4: "RGBA"}.get(page.samplesperpixel, "L")
+    info = ImageInfo(
+        path=str(path), format="TIFF", mode=mode, bit_depth=depth, icc_profile=icc or None,
+        notes=tuple(notes), xmp=bytes(xmp) if xmp else None, dpi=dpi,
+    )
+    return LoadedImage(pixels, info)
+
+
 def load_image(path: str | os.PathLike, *, max_pixels: int | None = None) -> LoadedImage:
     """Read an image file into float32 pixels with EXIF orientation applied.
 
@@ -621,18 +866,16 @@ def load_image(path: str | os.PathLike, *, max_pixels: int | None = None) -> Loa
             raise ImageReadError(path, "it is a folder, not a file")
         if path.stat().st_size == 0:
             raise ImageReadError(path, "the file is empty")
-        with _pixel_limit(limit), Image.open(path) as opened:
-            width, height = opened.size
-            if width * height > limit:
-                raise ImageReadError(
-                    path,
-                    f"the image is {width} \u00d7 {height} ({width * height / 1e6:.1f} megapixels), more than the "
-                    f"limit of {limit / 1e6:.1f} megapixels that guards against decompression bombs; "
-                    "raise the maximum image size in Preferences to open it",
-                )
-            if width == 0 or height == 0:
-                raise ImageReadError(path, "the image has no pixels")
-            return _read(opened, path)
+        with _pixel_limit(limit):
+            try:
+                opened = Image.open(path)
+            except UnidentifiedImageError:
+                if _signature(path) != "TIFF":
+                    raise
+                return _read_tiff_alone(path, limit)  # float or 32-bit colour, 16-bit gray + alpha ...
+            with opened:
+                _check_size(path, *opened.size, limit)
+                return _read(opened, path)
     except ImageReadError:
         raise
     except FileNotFoundError:
@@ -642,7 +885,7 @@ def load_image(path: str | os.PathLike, *, max_pixels: int | None = None) -> Loa
     except PermissionError:
         raise ImageReadError(path, "permission denied: the file cannot be read") from None
     except UnidentifiedImageError:
-        raise ImageReadError(path, "it is not an image file, or its format is not supported") from None
+        raise ImageReadError(path, _unidentified(path)) from None
     except Image.DecompressionBombError as exc:
         raise ImageReadError(
             path,
@@ -710,54 +953,8 @@ def _flatten(pixels: np.ndarray) -> np.ndarray:
     return pixels[..., :3] * alpha + (1 - alpha)
 
 
-def encode_image(
-    fileobj: BinaryIO,
-    pixels: np.ndarray,
-    fmt: str,
-    options: ExportOptions,
-    *,
-    info: ImageInfo | None = None,
-    recipe_text: str | None = None,
-) -> None:
-    """Encode ``pixels`` as ``fmt`` into an open binary file (no atomicity).
-
-    :func:`save_image` wraps this in an atomic write; :func:`estimate_size`
-    encodes into memory. Raises ValueError for impossible requests.
-    """
-    array = _check_pixels(pixels)
-    depth = options.resolve_bit_depth(fmt, info)
-    if recipe_text is not None and not EXPORT_FORMATS[fmt].metadata:
-        raise ValueError(f"{fmt} cannot hold the processing log; use PNG, JPEG, TIFF or WebP")
-    meta = _export_metadata(info, options, fmt, recipe_text)
-    if not EXPORT_FORMATS[fmt].alpha and array.ndim == 3 and array.shape[2] == 4:
-        array = _flatten(array)
-
-    if fmt == "TIFF":
-        tiff_io.write(
-            fileobj,
-            _quantize(array, depth),
-            compression=options.tiff_compression,
-            exif=_load_exif(meta.exif) if meta.exif else None,
-            icc_profile=meta.icc_profile,
-            xmp=meta.xmp,
-            dpi=meta.dpi,
-        )
-        return
-    if fmt == "PNG" and depth == 16:
-        chunks = []
-        if meta.icc_profile:
-            chunks.append(png16.icc_chunk(meta.icc_profile))
-        if meta.dpi:
-            chunks.append(png16.phys_chunk(meta.dpi))
-        if meta.exif:
-            chunks.append(png16.exif_chunk(meta.exif))
-        if meta.xmp:
-            chunks.append(png16.text_chunk("XML:com.adobe.xmp", meta.xmp.decode("utf-8", "replace")))
-        chunks.extend(png16.text_chunk(k, v) for k, v in meta.text)
-        png16.write(fileobj, _quantize(array, 16), compress_level=options.png_compress_level, chunks=chunks)
-        return
-
-    image = from_float(array, 8)
+def _pillow_params(fmt: str, meta: _Metadata, options: ExportOptions) -> dict[str, Any]:
+    """Keyword arguments of Pillow's ``save`` for ``fmt``: metadata and options."""
     params: dict[str, Any] = {}
     if meta.exif and fmt in ("JPEG", "PNG", "WEBP"):
         params["exif"] = meta.exif
@@ -782,24 +979,128 @@ def encode_image(
         params.update(quality=options.quality, lossless=options.webp_lossless)
         if options.webp_lossless:
             params["exact"] = True  # keep colours under transparent pixels
-    image.save(fileobj, format=fmt, **params)
+    return params
 
 
-def _legacy_options(
-    options: ExportOptions | None, format: str | None, bit_depth: int | None, quality: int | None, keep_metadata: bool | None
-) -> ExportOptions:
-    options = options or ExportOptions()
-    changes: dict[str, Any] = {}
-    if format is not None:
-        changes["format"] = format
-    if bit_depth is not None:
-        changes["bit_depth"] = bit_depth
-    if quality is not None:
-        changes["quality"] = quality
-    if keep_metadata is not None:
-        changes["metadata"] = "all" if keep_metadata else "none"
-        changes["keep_icc"] = bool(keep_metadata)
-    return replace(options, **changes) if changes else options
+def _write_png16(fileobj: BinaryIO, samples: np.ndarray, meta: _Metadata, options: ExportOptions) -> None:
+    """16-bit PNG by libpng (imagecodecs), with the metadata chunks Pillow writes."""
+    # Rows filtered with None, Sub or Up as each suits best: measured on a 12 MP
+    # photo, within about 1 % of the size with Average and Paeth tried too, and
+    # 1.2 to 1.5 times faster. libpng deflates on one thread.
+    data = imagecodecs.png_encode(samples, level=options.png_compress_level, filter=imagecodecs.PNG.FILTER.FAST)
+    view = memoryview(data)
+    fileobj.write(view[:_PNG_HEADER_END])  # signature and IHDR: metadata chunks go right after
+    fileobj.write(_png_metadata_chunks(_pillow_params("PNG", meta, options)))
+    fileobj.write(view[_PNG_HEADER_END:])
+
+
+def _add_exif_to_tiff(fileobj: BinaryIO, start: int, exif: Image.Exif) -> None:
+    """Add ``exif``'s tags, with its EXIF and GPS sub-IFDs, to the first IFD of a TIFF.
+
+    tifffile writes no EXIF or GPS sub-IFD. Pillow serialises the EXIF tags
+    as an IFD placed after the file's end; the file's first IFD is copied
+    after it with those entries merged in (TIFF wants them sorted by tag),
+    and the header points to the copy. The old IFD (a few hundred bytes)
+    stays unused. Tags tifffile wrote (layout, resolution) win.
+    """
+    fileobj.seek(start)
+    head = fileobj.read(8)
+    if head[:4] != b"II*\x00":
+        raise ValueError("EXIF can only be added to a little-endian classic TIFF")
+    (first,) = struct.unpack("<I", head[4:])
+    fileobj.seek(start + first)
+    (count,) = struct.unpack("<H", fileobj.read(2))
+    entries = {struct.unpack("<H", e[:2])[0]: e for e in _ifd_entries(fileobj.read(12 * count))}
+    next_ifd = fileobj.read(4)
+
+    block = TiffImagePlugin.ImageFileDirectory_v2(prefix=b"II")
+    for tag in exif:
+        if tag in entries:
+            continue
+        value = exif[tag]
+        if tag in (_EXIF_IFD, _GPS_IFD):
+            value = dict(exif.get_ifd(tag))
+            interop = value.get(_INTEROP_IFD)
+            if tag == _EXIF_IFD and interop is not None and not isinstance(interop, dict):
+                value[_INTEROP_IFD] = dict(exif.get_ifd(_INTEROP_IFD))
+        block[tag] = value
+    if not len(block):
+        return
+    end = fileobj.seek(0, os.SEEK_END) - start
+    pad = end % 2  # IFDs start on a word boundary
+    data = block.tobytes(end + pad)  # count, entries, next IFD, then the values they point to
+    (added,) = struct.unpack("<H", data[:2])
+    for entry in _ifd_entries(data[2 : 2 + 12 * added]):
+        entries[struct.unpack("<H", entry[:2])[0]] = entry
+    fileobj.write(b"\0" * pad + data + b"\0" * (len(data) % 2))
+    merged = end + pad + len(data) + len(data) % 2
+    fileobj.write(struct.pack("<H", len(entries)) + b"".join(entries[t] for t in sorted(entries)) + next_ifd)
+    fileobj.seek(start + 4)
+    fileobj.write(struct.pack("<I", merged))
+    fileobj.seek(0, os.SEEK_END)
+
+
+def _ifd_entries(raw: bytes) -> list[bytes]:
+    return [raw[i : i + 12] for i in range(0, len(raw), 12)]
+
+
+def _write_tiff(fileobj: BinaryIO, samples: np.ndarray, meta: _Metadata, options: ExportOptions) -> None:
+    """A one-page TIFF by tifffile, with ICC, XMP, resolution and EXIF."""
+    codec = _TIFF_CODECS[options.tiff_compression]
+    extratags = [(700, 1, len(meta.xmp), meta.xmp, True)] if meta.xmp else []  # XMP, as bytes
+    start = fileobj.tell()
+    tifffile.imwrite(
+        fileobj,
+        samples,
+        bigtiff=False,  # the EXIF step reads a classic TIFF; 4 GB is beyond any image the editor opens
+        byteorder="<",
+        photometric="rgb" if samples.ndim == 3 else "minisblack",
+        extrasamples=("unassalpha",) if samples.ndim == 3 and samples.shape[2] == 4 else None,
+        compression=codec,
+        predictor=codec in (tifffile.COMPRESSION.LZW, tifffile.COMPRESSION.ADOBE_DEFLATE),
+        iccprofile=meta.icc_profile,
+        resolution=meta.dpi,
+        resolutionunit="inch" if meta.dpi else None,
+        metadata=None,  # no JSON description of the array's shape
+        software=False,
+        extratags=extratags,
+        maxworkers=workers(),
+    )
+    if meta.exif:
+        _add_exif_to_tiff(fileobj, start, _load_exif(meta.exif))
+
+
+def encode_image(
+    fileobj: BinaryIO,
+    pixels: np.ndarray,
+    fmt: str,
+    options: ExportOptions,
+    *,
+    info: ImageInfo | None = None,
+    recipe_text: str | None = None,
+) -> None:
+    """Encode ``pixels`` as ``fmt`` into an open binary file (no atomicity).
+
+    :func:`save_image` wraps this in an atomic write; :func:`estimate_size`
+    encodes into memory. Raises ValueError for impossible requests.
+    TIFF goes through tifffile, 16-bit PNG through imagecodecs (libpng),
+    the rest through Pillow. The file object must be readable too for TIFF
+    with EXIF (the first IFD is read back to add it).
+    """
+    array = _check_pixels(pixels)
+    depth = options.resolve_bit_depth(fmt, info)
+    if recipe_text is not None and not EXPORT_FORMATS[fmt].metadata:
+        raise ValueError(f"{fmt} cannot hold the processing log; use PNG, JPEG, TIFF or WebP")
+    meta = _export_metadata(info, options, fmt, recipe_text)
+    if not EXPORT_FORMATS[fmt].alpha and array.ndim == 3 and array.shape[2] == 4:
+        array = _flatten(array)
+
+    if fmt == "TIFF":
+        _write_tiff(fileobj, _quantize(array, depth), meta, options)
+    elif fmt == "PNG" and depth == 16:
+        _write_png16(fileobj, _quantize(array, 16), meta, options)
+    else:
+        from_float(array, 8).save(fileobj, format=fmt, **_pillow_params(fmt, meta, options))
 
 
 def save_image(
@@ -809,10 +1110,6 @@ def save_image(
     info: ImageInfo | None = None,
     options: ExportOptions | None = None,
     recipe_text: str | None = None,
-    format: str | None = None,
-    bit_depth: int | None = None,
-    quality: int | None = None,
-    keep_metadata: bool | None = None,
 ) -> Path:
     """Write ``pixels`` to ``path`` atomically.
 
@@ -829,18 +1126,18 @@ def save_image(
         ``options.keep_icc`` say; the source bit depth picks the default
         export depth. EXIF orientation is always written as 1 (upright).
     options : ExportOptions, optional
-        How to write; defaults to ``ExportOptions()``.
+        How to write (format, bit depth, quality, metadata ...); defaults
+        to ``ExportOptions()``.
     recipe_text : str, optional
         A processing log to embed: a PNG iTXt chunk with keyword
         :data:`RECIPE_KEY`, or in the other formats the EXIF UserComment
         (its first line :data:`RECIPE_KEY`). Nothing is embedded when None.
-    format, bit_depth, quality, keep_metadata
-        Shortcuts that override the matching fields of ``options``.
 
     Returns
     -------
     Path
-        The path written.
+        The path written. A new file gets the mode the umask allows; a
+        replaced file keeps its mode (see :func:`editor.atomic.atomic_write`).
 
     Raises
     ------
@@ -857,8 +1154,8 @@ def save_image(
     True
     """
     path = Path(path)
+    options = options or ExportOptions()
     try:
-        options = _legacy_options(options, format, bit_depth, quality, keep_metadata)
         fmt = options.resolve_format(path)
         options.resolve_bit_depth(fmt, info)
         _check_pixels(pixels)

@@ -1,7 +1,7 @@
 """Opening anything, exporting exactly what was asked, never losing a file.
 
-Every test file is built here with Pillow (or the codecs under test) in a
-temporary folder; nothing is shipped.
+Every test file is built here with Pillow, tifffile or the independent PNG
+encoder of reference_codecs.py in a temporary folder; nothing is shipped.
 """
 from __future__ import annotations
 
@@ -12,11 +12,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import imagecodecs
+import tifffile
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageOps
 
-from editor import image_file, png16
+from editor import image_file
 from editor.errors import ImageReadError, ImageWriteError
 from editor.image_file import (
     RECIPE_KEY,
@@ -28,6 +30,7 @@ from editor.image_file import (
     save_image,
 )
 from tests.conftest import make_image
+from tests.editor.reference_codecs import PNG_SIGNATURE, chunk, encode_png
 
 CMYK_PROFILE = Path("/usr/share/color/icc/ghostscript/default_cmyk.icc")
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
@@ -101,7 +104,7 @@ def test_jpeg_flattens_transparency_over_white(tmp_path):
     pixels = np.zeros((16, 16, 4), np.float32)
     pixels[..., 0] = 1.0  # red, half of it fully transparent
     pixels[:, :8, 3] = 1.0
-    loaded = load_image(save_image(tmp_path / "flat.jpg", pixels, quality=100, format="JPEG")).pixels
+    loaded = load_image(save_image(tmp_path / "flat.jpg", pixels, options=ExportOptions(quality=100, format="JPEG"))).pixels
     assert loaded.shape == (16, 16, 3)
     np.testing.assert_allclose(loaded[4:12, 1:5], [[[1, 0, 0]] * 4] * 8, atol=0.03)
     np.testing.assert_allclose(loaded[4:12, 11:15], np.ones((8, 4, 3)), atol=0.03)
@@ -165,12 +168,10 @@ def test_16_bit_source_is_exported_at_16_bits_by_default(tmp_path, suffix, chann
     samples = deep_samples((12, 10, channels) if channels else (12, 10), seed=channels)
     source = tmp_path / f"source{suffix}"
     if suffix == ".png":
-        source.write_bytes(png16.encode(samples))
+        source.write_bytes(encode_png(samples))
     else:
-        from editor import tiff_io
-
-        with open(source, "wb") as handle:
-            tiff_io.write(handle, samples, compression="lzw")
+        tifffile.imwrite(source, samples, compression="lzw", photometric="rgb" if channels else "minisblack",
+                         extrasamples=("unassalpha",) if channels == 4 else None)
     loaded = load_image(source)
     assert loaded.info.bit_depth == 16
     np.testing.assert_array_equal(np.rint(loaded.pixels * 65535).astype(np.uint16), samples)
@@ -179,7 +180,7 @@ def test_16_bit_source_is_exported_at_16_bits_by_default(tmp_path, suffix, chann
         again = load_image(out)
         assert again.info.bit_depth == 16
         np.testing.assert_array_equal(again.pixels, loaded.pixels)
-    eight = load_image(save_image(tmp_path / "eight.png", loaded.pixels, info=loaded.info, bit_depth=8))
+    eight = load_image(save_image(tmp_path / "eight.png", loaded.pixels, info=loaded.info, options=ExportOptions(bit_depth=8)))
     assert eight.info.bit_depth == 8
 
 
@@ -194,12 +195,9 @@ def test_pillow_16_bit_gray_png_and_tiff_keep_precision(tmp_path):
 
 
 def test_big_endian_16_bit_gray_tiff(tmp_path):
-    from editor import tiff_io
-
     samples = deep_samples((6, 5), seed=3)
     path = tmp_path / "mm.tif"
-    with open(path, "wb") as handle:
-        tiff_io.write(handle, samples, compression="none", byte_order=">")
+    tifffile.imwrite(path, samples, byteorder=">")
     loaded = load_image(path)
     assert loaded.info.mode == "I;16B" and loaded.info.bit_depth == 16
     np.testing.assert_array_equal(np.rint(loaded.pixels * 65535).astype(np.uint16), samples)
@@ -208,7 +206,7 @@ def test_big_endian_16_bit_gray_tiff(tmp_path):
 def test_16_bit_gray_alpha_png_becomes_rgba(tmp_path):
     samples = deep_samples((5, 6, 2), seed=7)
     path = tmp_path / "la16.png"
-    path.write_bytes(png16.encode(samples))
+    path.write_bytes(encode_png(samples))
     loaded = load_image(path)
     assert loaded.pixels.shape == (5, 6, 4) and loaded.info.bit_depth == 16
     got = np.rint(loaded.pixels * 65535).astype(np.uint16)
@@ -379,16 +377,13 @@ def test_exif_orientation_applied_on_jpeg(tmp_path, orientation):
 @pytest.mark.parametrize("orientation", [2, 5, 6, 8])
 def test_exif_orientation_on_png_and_tiff_8_and_16_bit(tmp_path, orientation):
     """Pillow applies TIFF orientation itself while loading, PNG's not: neither twice."""
-    from editor import tiff_io
-
     samples = deep_samples((5, 7, 3), seed=orientation)
     exif = Image.Exif()
     exif[0x0112] = orientation
     png = tmp_path / "o.png"
-    png.write_bytes(png16.encode(samples, chunks=[png16.exif_chunk(exif.tobytes())]))
+    png.write_bytes(encode_png(samples, before=chunk(b"eXIf", exif.tobytes()[6:])))  # without "Exif\0\0"
     tif = tmp_path / "o.tif"
-    with open(tif, "wb") as handle:
-        tiff_io.write(handle, samples, compression="none", exif=exif)
+    tifffile.imwrite(tif, samples, photometric="rgb", extratags=[(0x0112, "H", 1, orientation, True)])
     expected = reference_orient(samples, orientation)
     for path in (png, tif):
         loaded = load_image(path)
@@ -502,7 +497,7 @@ def test_tiff_layout_tags_are_not_carried_as_metadata(tmp_path):
 def test_damaged_exif_does_not_stop_the_load(tmp_path):
     path = tmp_path / "bad-exif.png"
     for body in (b"MM\x00*\x00\x00\x00\x08\x00\x05garbage", b"XX\x00*garbage"):
-        path.write_bytes(png16.encode(deep_samples((3, 3, 3)), chunks=[(b"eXIf", body)]))
+        path.write_bytes(encode_png(deep_samples((3, 3, 3)), before=chunk(b"eXIf", body)))
         loaded = load_image(path)
         assert loaded.pixels.shape == (3, 3, 3) and loaded.info.exif is None
     assert loaded.info.notes[0].startswith("the EXIF data is damaged and was not kept")
@@ -561,12 +556,12 @@ def test_interrupted_write_leaves_the_target_as_it_was(tmp_path, monkeypatch, de
         calls.append(filename)
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    def failing_filter(rows, above, bpp):
-        calls.append("filter")
+    def failing_encoder(*args, **kwargs):
+        calls.append("png_encode")
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setitem(Image.SAVE, "PNG", half_written)
-    monkeypatch.setattr(png16, "_filter_rows", failing_filter)
+    monkeypatch.setattr(imagecodecs, "png_encode", failing_encoder)
     with pytest.raises(ImageWriteError) as info:
         save_image(target, make_image((8, 8, 3)), options=ExportOptions(bit_depth=depth))
     assert calls, "the encoder was not reached"
@@ -582,7 +577,7 @@ def test_encoder_error_other_than_oserror_also_leaves_the_target(tmp_path, monke
     def broken(*args, **kwargs):
         raise RuntimeError("encoder exploded")
 
-    monkeypatch.setattr("editor.tiff_io.write", broken)
+    monkeypatch.setattr(tifffile, "imwrite", broken)
     with pytest.raises(ImageWriteError, match="encoder exploded"):
         save_image(target, make_image((8, 8, 3)))
     assert target.read_bytes() == b"old" and folder_listing(tmp_path) == ["keep.tif"]
@@ -611,7 +606,7 @@ def test_successful_write_replaces_the_target(tmp_path):
     target = tmp_path / "x.png"
     target.write_bytes(b"old")
     save_image(target, make_image((4, 4)))
-    assert target.read_bytes().startswith(png16.SIGNATURE) and folder_listing(tmp_path) == ["x.png"]
+    assert target.read_bytes().startswith(PNG_SIGNATURE) and folder_listing(tmp_path) == ["x.png"]
 
 
 def test_unknown_suffix_and_bad_pixels(tmp_path):
@@ -632,7 +627,7 @@ def valid_jpeg(path: Path) -> bytes:
 
 def valid_png(path: Path, deep: bool = False) -> bytes:
     if deep:
-        path.write_bytes(png16.encode(deep_samples((64, 64, 3))))
+        path.write_bytes(encode_png(deep_samples((64, 64, 3))))
     else:
         Image.fromarray(np.random.default_rng(0).integers(0, 256, (64, 64, 3), dtype=np.uint8)).save(path)
     return path.read_bytes()
@@ -711,7 +706,7 @@ def test_permission_errors_are_named_even_as_root(tmp_path, monkeypatch):
     with pytest.raises(ImageReadError, match="permission denied"):
         load_image(path)
     monkeypatch.undo()
-    monkeypatch.setattr("tempfile.NamedTemporaryFile", refuse)
+    monkeypatch.setattr(os, "open", refuse)  # the temporary file cannot be created
     with pytest.raises(ImageWriteError, match="permission denied"):
         save_image(path, make_image((4, 4)))
     assert load_image(path).pixels.shape == (64, 64, 3)

@@ -14,7 +14,6 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from editor import png16
 from editor.image_file import ExportOptions, load_image, read_embedded_recipe, save_image
 from tests.conftest import make_image
 from tests.ui.conftest import wait_for_full_render
@@ -108,7 +107,7 @@ def test_export_without_a_previous_export_opens_the_dialog(window, monkeypatch):
 
 def test_dialog_follows_format_bit_depth_and_metadata_support(window, qtbot, tmp_path):
     deep = tmp_path / "deep.png"
-    deep.write_bytes(png16.encode(np.random.default_rng(1).integers(0, 65536, (20, 30, 3), dtype=np.uint16)))
+    save_image(deep, np.random.default_rng(1).random((20, 30, 3), dtype=np.float32), options=ExportOptions(bit_depth=16))
     assert window.open_file(deep)
     dialog = window.files.make_dialog()
     qtbot.addWidget(dialog)
