@@ -37,6 +37,9 @@ __all__ = [
 ]
 
 ENV_VAR = "IMAGE_EDITOR_THREADS"
+# Default number of pieces for split(): enough for 16 threads to get four
+# each; fixed, so that results never depend on the thread count.
+PIECES = 64
 
 _T = TypeVar("_T")
 _R = TypeVar("_R")
@@ -195,8 +198,11 @@ def split(n: int, parts: int | None = None, *, minimum: int = 1) -> list[tuple[i
     n : int
         Length to cut (rows, usually).
     parts : int, optional
-        How many pieces; by default a few per thread, so a slow piece does
-        not leave the others idle and progress moves in small steps.
+        How many pieces; by default 64 (fewer when ``n`` is small): several
+        per thread on most machines, so a slow piece does not leave the
+        others idle and progress moves in small steps. The default does not
+        depend on the number of threads, so neither does any result computed
+        piece by piece (a running sum restarted at each piece, say).
     minimum : int
         Smallest piece length.
 
@@ -210,7 +216,7 @@ def split(n: int, parts: int | None = None, *, minimum: int = 1) -> list[tuple[i
     if n <= 0:
         return []
     if parts is None:
-        parts = 4 * workers()
+        parts = PIECES
     parts = max(1, min(int(parts), n // max(1, minimum)))
     edges = [round(i * n / parts) for i in range(parts + 1)]
     return [(a, b) for a, b in zip(edges[:-1], edges[1:]) if b > a]
