@@ -11,7 +11,7 @@ from typing import Any, Callable, Iterable, TypeVar
 import numpy as np
 
 from ._parallel import parallel_map
-from ._progress import Progress
+from ._progress import Progress, report
 
 __all__ = ["LUMA_WEIGHTS", "row_blocks", "block_map", "luminance", "count_index", "count"]
 
@@ -46,7 +46,7 @@ def block_map(fn: Callable[[Any], _T], blocks: Iterable[Any], *,
     return parallel_map(fn, blocks, progress=progress)
 
 
-def luminance(color: np.ndarray) -> np.ndarray:
+def luminance(color: np.ndarray, progress: Progress | None = None) -> np.ndarray:
     """Rec. 709 luma of an RGB ``(H, W, 3)`` image; a gray image is returned as is.
 
     The result of a gray input is the input itself: callers must not write to it.
@@ -57,6 +57,7 @@ def luminance(color: np.ndarray) -> np.ndarray:
     [[1.0, 1.0]]
     """
     if color.ndim == 2:
+        report(progress, 1.0)
         return color
     h, w = color.shape[:2]
     out = np.empty((h, w), np.float32)
@@ -65,7 +66,7 @@ def luminance(color: np.ndarray) -> np.ndarray:
         y0, y1 = rows
         np.matmul(color[y0:y1], LUMA_WEIGHTS, out=out[y0:y1])
 
-    block_map(block, row_blocks(h, w))
+    block_map(block, row_blocks(h, w), progress=progress)
     return out
 
 
@@ -86,7 +87,7 @@ def count_index(values: np.ndarray, bins: int) -> np.ndarray:
     return scaled.astype(np.int32)
 
 
-def count(values: np.ndarray, bins: int) -> np.ndarray:
+def count(values: np.ndarray, bins: int, progress: Progress | None = None) -> np.ndarray:
     """Histogram (int64, ``bins``) of a gray ``(H, W)`` array, on the thread pool.
 
     Examples
@@ -100,4 +101,4 @@ def count(values: np.ndarray, bins: int) -> np.ndarray:
         k = count_index(values[rows[0] : rows[1]], bins)
         return np.bincount(k.ravel(), minlength=bins)
 
-    return np.sum(block_map(block, row_blocks(h, w)), axis=0, dtype=np.int64)
+    return np.sum(block_map(block, row_blocks(h, w), progress=progress), axis=0, dtype=np.int64)

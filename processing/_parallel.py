@@ -13,12 +13,14 @@ package; nobody else in ``processing/`` creates threads.
   more threads to work than the pool has (no oversubscription).
 - Progress and cancel: :func:`parallel_map` reports the fraction of tasks
   done to the caller's progress callback, from the calling thread only, so a
-  callback need not be thread-safe. A callback that raises (to cancel) stops
-  tasks that have not started; the running ones finish their tile, which is
-  small, and the exception reaches the caller.
+  callback need not be thread-safe. Tasks are handed to the pool a few at a
+  time (two per thread), so a callback that raises (to cancel) finds at most
+  that many started: the running ones finish their tile, which is small, the
+  others never start, and the exception reaches the caller.
 """
 from __future__ import annotations
 
+import numbers
 import os
 import threading
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
@@ -106,6 +108,8 @@ def set_workers(n: int | None) -> None:
     """
     global _requested
     if n is not None:
+        if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+            raise ValueError(f"the number of threads must be a whole number, got {n!r}")
         n = int(n)
         if n < 1:
             raise ValueError(f"the number of threads must be >= 1, got {n}")
@@ -132,6 +136,12 @@ def _get_pool(size: int) -> ThreadPoolExecutor:
             if old is not None:
                 old.shutdown(wait=False)
         return _pool
+
+
+def _run_task(func: Callable[[_T], _R], item: _T) -> _R:
+    """Every task of :func:`parallel_map` goes through here, on the pool or
+    inline: one place where a test can count the tasks that ran."""
+    return func(item)
 
 
 def parallel_map(
@@ -169,23 +179,41 @@ def parallel_map(
     if n < 2 or size < 2 or in_pool():
         results = []
         for i, item in enumerate(items):
-            results.append(func(item))
+            results.append(_run_task(func, item))
             report(progress, (i + 1) / n)
         return results
     pool = _get_pool(size)
-    futures = [pool.submit(func, item) for item in items]
-    pending = set(futures)
+    # At most two tasks per thread are handed over at a time; the caller tops
+    # the queue up as tasks finish. Threads stay busy, and however late the
+    # caller gets to run, no more than this window of tasks has started by
+    # the time it reports, so a cancel drops everything else.
+    window = 2 * size
+    futures: list = []
+    pending: set = set()
+    finished = 0
+
+    def top_up() -> None:
+        while len(futures) < n and len(pending) < window:
+            future = pool.submit(_run_task, func, items[len(futures)])
+            futures.append(future)
+            pending.add(future)
+
     try:
+        top_up()
         while pending:
+            # With a listener, wake at least every 0.1 s even while long tiles
+            # run, so its cancel check is heard and nothing more is queued.
             done, pending = wait(pending, timeout=0.1 if progress is not None else None,
                                  return_when=FIRST_COMPLETED)
             for future in done:
                 future.result()  # a task's exception reaches the caller now
-            report(progress, (n - len(pending)) / n)
+            finished += len(done)
+            report(progress, finished / n)
+            top_up()
     except BaseException:
-        for future in futures:
+        for future in pending:
             future.cancel()
-        wait(futures)  # running tiles end before the caller's arrays go away
+        wait(pending)  # running tiles end before the caller's arrays go away
         raise
     return [f.result() for f in futures]
 

@@ -322,7 +322,8 @@ def equalize_histogram(image: np.ndarray, mode: str = "luminance", *, bins: int 
     bins = _check_bins(bins)
     color, alpha = split_alpha(image)
     if color.ndim == 2:
-        return _apply_knots(color, _cdf_knots(_count(color, bins)), progress=phase(progress, 0.2, 1.0))
+        counts = _count(color, bins, phase(progress, 0.0, 0.3))
+        return _apply_knots(color, _cdf_knots(counts), progress=phase(progress, 0.3, 1.0))
     if mode == "per_channel":
         # The three channel maps side by side: channel c uses bins c*bins...
         counts = _count_channels(color, bins, False, phase(progress, 0.0, 0.4))[0]
@@ -341,8 +342,9 @@ def equalize_histogram(image: np.ndarray, mode: str = "luminance", *, bins: int 
 
         _parallel(block, _row_blocks(*color.shape[:2]), progress=phase(progress, 0.4, 1.0))
         return merge_alpha(out, alpha)
-    luma = _luminance(color)
-    new_luma = _apply_knots(luma, _cdf_knots(_count(luma, bins)), progress=phase(progress, 0.3, 0.6))
+    luma = _luminance(color, phase(progress, 0.0, 0.15))
+    counts = _count(luma, bins, phase(progress, 0.15, 0.3))
+    new_luma = _apply_knots(luma, _cdf_knots(counts), progress=phase(progress, 0.3, 0.6))
     return merge_alpha(_rescale_to_luma(color, luma, new_luma, phase(progress, 0.6, 1.0)), alpha)
 
 
@@ -471,7 +473,7 @@ def clahe(
         tiles_y = tiles_x = check_int("tiles", tiles, 1)
     bins = _check_bins(bins)
     color, alpha = split_alpha(image)
-    values = _luminance(color)
+    values = _luminance(color, phase(progress, 0.0, 0.1))
     h, w = values.shape
     tiles_y, tiles_x = min(tiles_y, h), min(tiles_x, w)
     row_edges, col_edges = _tile_edges(h, tiles_y), _tile_edges(w, tiles_x)

@@ -179,7 +179,8 @@ def _mean_colors(color: np.ndarray, labels: np.ndarray, n: int) -> np.ndarray:
     return means
 
 
-def label_overlay(image: np.ndarray, labels: np.ndarray, mode: str = "mean", opacity: float = 1.0) -> np.ndarray:
+def label_overlay(image: np.ndarray, labels: np.ndarray, mode: str = "mean", opacity: float = 1.0, *,
+                  progress: Progress | None = None) -> np.ndarray:
     """Show a label image over the picture, in mean colours or a fixed palette.
 
     Parameters
@@ -193,6 +194,9 @@ def label_overlay(image: np.ndarray, labels: np.ndarray, mode: str = "mean", opa
         ``palette`` with a fixed colour per label (:data:`PALETTE`).
     opacity : float
         In [0, 1]: how much the paint covers the picture.
+    progress : callable, optional
+        Called with the fraction done (0 to 1) between bands of rows; it may
+        raise to stop the work.
 
     Returns
     -------
@@ -224,8 +228,16 @@ def label_overlay(image: np.ndarray, labels: np.ndarray, mode: str = "mean", opa
         color = _to_rgb(color)
         table = np.zeros((n + 1, 3), np.float32)
         table[1:] = PALETTE[np.arange(n) % len(PALETTE)]
-    paint = table[labels]
-    return merge_alpha(_blend(color, paint, labels > 0, opacity), alpha)
+    report(progress, 0.2)
+    h, w = labels.shape
+    out = np.empty(color.shape, np.float32)
+
+    def run(y0, y1):
+        band = labels[y0:y1]
+        out[y0:y1] = _blend(color[y0:y1], table[band], band > 0, opacity)
+
+    _in_bands(h, w, run, phase(progress, 0.2, 1.0))
+    return merge_alpha(out, alpha)
 
 
 def components_overlay(image: np.ndarray, connectivity: int = 8, mode: str = "palette",
@@ -257,10 +269,8 @@ def components_overlay(image: np.ndarray, connectivity: int = 8, mode: str = "pa
     [[1.0, 0.0, 1.0]]
     """
     labels = label_components(image, connectivity)
-    report(progress, 0.5)
-    out = label_overlay(image, labels, mode, opacity)
-    report(progress, 1.0)
-    return out
+    report(progress, 0.3)
+    return label_overlay(image, labels, mode, opacity, progress=phase(progress, 0.3, 1.0))
 
 
 # ---------------------------------------------------------------------------
@@ -578,9 +588,7 @@ def kmeans_colors(image: np.ndarray, k: int = 8, seed: int = 0, iterations: int 
     """
     labels = kmeans_labels(image, k, seed, iterations, sample_size=sample_size,
                            progress=phase(progress, 0.0, 0.8))
-    out = label_overlay(image, labels, mode, opacity)
-    report(progress, 1.0)
-    return out
+    return label_overlay(image, labels, mode, opacity, progress=phase(progress, 0.8, 1.0))
 
 
 # ---------------------------------------------------------------------------
@@ -893,9 +901,8 @@ def slic_superpixels(image: np.ndarray, n_segments: int = 400, compactness: floa
     if not isinstance(boundaries, (bool, np.bool_)):
         raise ValueError(f"boundaries must be true or false, got {boundaries!r}")
     labels = slic_labels(image, n_segments, compactness, iterations=iterations,
-                         progress=phase(progress, 0.0, 0.9))
-    out = label_overlay(image, labels, mode, opacity)
-    report(progress, 1.0)
+                         progress=phase(progress, 0.0, 0.85))
+    out = label_overlay(image, labels, mode, opacity, progress=phase(progress, 0.85, 1.0))
     if not boundaries:
         return out
     color, alpha = split_alpha(out)
@@ -1271,7 +1278,5 @@ def split_objects(image: np.ndarray, threshold: float = 0.5, min_distance: int =
     """
     labels = split_objects_labels(image, threshold, min_distance, auto_threshold=auto_threshold,
                                   foreground=foreground, connectivity=connectivity,
-                                  progress=phase(progress, 0.0, 0.9))
-    out = label_overlay(image, labels, mode, opacity)
-    report(progress, 1.0)
-    return out
+                                  progress=phase(progress, 0.0, 0.85))
+    return label_overlay(image, labels, mode, opacity, progress=phase(progress, 0.85, 1.0))
