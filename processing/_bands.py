@@ -23,6 +23,9 @@ __all__ = ["BAND_ELEMENTS", "PARALLEL_MIN", "for_bands", "map_bands"]
 BAND_ELEMENTS = 1 << 17
 # Below this many elements a second thread costs more than it saves.
 PARALLEL_MIN = 1 << 19
+# Elements per task handed to the pool: a band is too little work to repay
+# the hand-over (a point operation streams it in a fraction of a millisecond).
+TASK_ELEMENTS = 1 << 20
 
 
 def for_bands(func: Callable[[int, int], None], n_rows: int, row_elements: int,
@@ -52,7 +55,8 @@ def for_bands(func: Callable[[int, int], None], n_rows: int, row_elements: int,
         run((0, len(starts)))
         report(progress, 1.0)
         return
-    parallel_map(run, split(len(starts)), progress=progress)
+    per_task = max(1, TASK_ELEMENTS // (step * max(1, row_elements)))
+    parallel_map(run, split(len(starts), minimum=per_task), progress=progress)
 
 
 def map_bands(image: np.ndarray, kernel: Callable[[np.ndarray, np.ndarray], None],

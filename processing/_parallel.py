@@ -13,17 +13,18 @@ package; nobody else in ``processing/`` creates threads.
   more threads to work than the pool has (no oversubscription).
 - Progress and cancel: :func:`parallel_map` reports the fraction of tasks
   done to the caller's progress callback, from the calling thread only, so a
-  callback need not be thread-safe. Tasks are handed to the pool a few at a
-  time (two per thread), so a callback that raises (to cancel) finds at most
-  that many started: the running ones finish their tile, which is small, the
-  others never start, and the exception reaches the caller.
+  callback need not be thread-safe. With a callback, tasks are handed to the
+  pool a few at a time (two per thread), so one that raises (to cancel) finds
+  at most that many started: the running ones finish their tile, which is
+  small, the others never start, and the exception reaches the caller.
+  Without one, nobody can cancel, and all tasks are handed over at once.
 """
 from __future__ import annotations
 
 import numbers
 import os
 import threading
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from typing import Callable, Iterable, Sequence, TypeVar
 
 from ._progress import Progress, report
@@ -183,39 +184,50 @@ def parallel_map(
             report(progress, (i + 1) / n)
         return results
     pool = _get_pool(size)
-    # At most two tasks per thread are handed over at a time; the caller tops
-    # the queue up as tasks finish. Threads stay busy, and however late the
-    # caller gets to run, no more than this window of tasks has started by
-    # the time it reports, so a cancel drops everything else.
-    window = 2 * size
     futures: list = []
+    try:
+        if progress is None:
+            # Nobody can cancel: hand everything over at once, and wake once,
+            # at the end or at the first failure.
+            futures = [pool.submit(_run_task, func, item) for item in items]
+            done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+            for future in done:
+                future.result()  # a task's exception reaches the caller now
+        else:
+            _feed(pool, func, items, futures, 2 * size, progress)
+    except BaseException:
+        for future in futures:
+            future.cancel()
+        wait(futures)  # running tiles end before the caller's arrays go away
+        raise
+    return [f.result() for f in futures]
+
+
+def _feed(pool, func, items, futures: list, window: int, progress: Progress) -> None:
+    """Run ``items`` on ``pool`` with at most ``window`` handed over at a time,
+    topped up as they finish, reporting to ``progress`` as they do.
+
+    Threads stay busy, and however late the caller gets to run, no more than
+    the window has started by the time it reports: a cancel drops the rest.
+    Appends every future it makes to ``futures``.
+    """
+    n = len(items)
     pending: set = set()
     finished = 0
-
-    def top_up() -> None:
+    while True:
         while len(futures) < n and len(pending) < window:
             future = pool.submit(_run_task, func, items[len(futures)])
             futures.append(future)
             pending.add(future)
-
-    try:
-        top_up()
-        while pending:
-            # With a listener, wake at least every 0.1 s even while long tiles
-            # run, so its cancel check is heard and nothing more is queued.
-            done, pending = wait(pending, timeout=0.1 if progress is not None else None,
-                                 return_when=FIRST_COMPLETED)
-            for future in done:
-                future.result()  # a task's exception reaches the caller now
-            finished += len(done)
-            report(progress, finished / n)
-            top_up()
-    except BaseException:
-        for future in pending:
-            future.cancel()
-        wait(pending)  # running tiles end before the caller's arrays go away
-        raise
-    return [f.result() for f in futures]
+        if not pending:
+            return
+        # Wake at least every 0.1 s even while long tiles run, so the
+        # listener's cancel check is heard and nothing more is queued.
+        done, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+        for future in done:
+            future.result()  # a task's exception reaches the caller now
+        finished += len(done)
+        report(progress, finished / n)
 
 
 def split(n: int, parts: int | None = None, *, minimum: int = 1) -> list[tuple[int, int]]:
