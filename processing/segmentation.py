@@ -167,16 +167,32 @@ def _blend(color: np.ndarray, paint: np.ndarray, where: np.ndarray, opacity: flo
     return out
 
 
-def _mean_colors(color: np.ndarray, labels: np.ndarray, n: int) -> np.ndarray:
-    """Mean colour of each label 0..n, float32 ``(n + 1, C)`` (or ``(n + 1,)`` for gray)."""
-    flat = labels.ravel()
-    count = np.maximum(np.bincount(flat, minlength=n + 1), 1)
-    if color.ndim == 2:
-        return (np.bincount(flat, weights=color.ravel(), minlength=n + 1) / count).astype(np.float32)
-    means = np.empty((n + 1, color.shape[2]), np.float32)
-    for c in range(color.shape[2]):
-        means[:, c] = np.bincount(flat, weights=color[..., c].ravel(), minlength=n + 1) / count
-    return means
+def _mean_colors(color: np.ndarray, labels: np.ndarray, n: int, progress: Progress | None = None) -> np.ndarray:
+    """Mean colour of each label 0..n, float32 ``(n + 1, C)`` (or ``(n + 1,)`` for gray).
+
+    Counts and sums per band of rows on the thread pool, added up in band
+    order (the bands do not depend on the thread count, so neither does the
+    result).
+    """
+    h, w = labels.shape
+    planes = [color] if color.ndim == 2 else [color[..., c] for c in range(color.shape[2])]
+    parts: dict[int, np.ndarray] = {}
+
+    def run(y0, y1):
+        flat = labels[y0:y1].ravel()
+        part = np.empty((1 + len(planes), n + 1))
+        part[0] = np.bincount(flat, minlength=n + 1)
+        for c, plane in enumerate(planes):
+            part[1 + c] = np.bincount(flat, weights=plane[y0:y1].ravel(), minlength=n + 1)
+        parts[y0] = part
+
+    _in_bands(h, w, run, progress)
+    total = parts[0].copy()
+    for y0 in sorted(parts)[1:]:
+        total += parts[y0]
+    count = np.maximum(total[0], 1)
+    means = (total[1:] / count).T.astype(np.float32)
+    return means[:, 0] if color.ndim == 2 else means
 
 
 def label_overlay(image: np.ndarray, labels: np.ndarray, mode: str = "mean", opacity: float = 1.0, *,
@@ -223,12 +239,12 @@ def label_overlay(image: np.ndarray, labels: np.ndarray, mode: str = "mean", opa
     opacity = check_range("opacity", opacity, 0, 1)
     n = int(labels.max()) if labels.size else 0
     if mode == "mean":
-        table = _mean_colors(color, labels, n)
+        table = _mean_colors(color, labels, n, phase(progress, 0.0, 0.4))
     else:
         color = _to_rgb(color)
         table = np.zeros((n + 1, 3), np.float32)
         table[1:] = PALETTE[np.arange(n) % len(PALETTE)]
-    report(progress, 0.2)
+    report(progress, 0.4)
     h, w = labels.shape
     out = np.empty(color.shape, np.float32)
 
@@ -236,7 +252,7 @@ def label_overlay(image: np.ndarray, labels: np.ndarray, mode: str = "mean", opa
         band = labels[y0:y1]
         out[y0:y1] = _blend(color[y0:y1], table[band], band > 0, opacity)
 
-    _in_bands(h, w, run, phase(progress, 0.2, 1.0))
+    _in_bands(h, w, run, phase(progress, 0.4, 1.0))
     return merge_alpha(out, alpha)
 
 
@@ -929,7 +945,7 @@ def _column_distance(mask: np.ndarray) -> np.ndarray:
     return dist * dist
 
 
-def _lower_envelope(f: np.ndarray) -> np.ndarray:
+def _lower_envelope(f: np.ndarray, progress: Progress | None = None) -> np.ndarray:
     """``min_q ((p - q)^2 + f[:, q])`` along each row: the squared distance
     transform's second pass (Felzenszwalb & Huttenlocher 2012, lower envelope
     of parabolas), run for all rows at once while looping over columns."""
@@ -946,6 +962,8 @@ def _lower_envelope(f: np.ndarray) -> np.ndarray:
     top_f = ft[0].copy()  # f[v[k]] + v[k]^2
     top_z = np.full(rows, -np.inf)  # z[k]
     for q in range(1, n):
+        if q % 32 == 0:
+            report(progress, q / n)
         fq = ft[q] + q * q
         s = (fq - top_f) / (2.0 * (q - top_v))
         active = np.flatnonzero(s <= top_z)
@@ -979,7 +997,7 @@ def _lower_envelope(f: np.ndarray) -> np.ndarray:
     return (p[None, :] - apex) ** 2 + np.take_along_axis(f, apex, axis=1)
 
 
-def distance_transform(mask: np.ndarray) -> np.ndarray:
+def distance_transform(mask: np.ndarray, *, progress: Progress | None = None) -> np.ndarray:
     """Exact Euclidean distance from each foreground pixel to the nearest background pixel.
 
     Parameters
@@ -987,6 +1005,9 @@ def distance_transform(mask: np.ndarray) -> np.ndarray:
     mask : ndarray
         bool ``(H, W)`` mask (True is foreground), or a float32 image
         thresholded at 0.5 on its luma.
+    progress : callable, optional
+        Called with the fraction done (0 to 1) every few dozen columns; it
+        may raise to stop the work.
 
     Returns
     -------
@@ -1011,13 +1032,16 @@ def distance_transform(mask: np.ndarray) -> np.ndarray:
     """
     mask = _as_mask(mask)
     if mask.all():
+        report(progress, 1.0)
         return np.full(mask.shape, np.inf, np.float32)
     # Loop over the shorter side.
     flip = mask.shape[0] < mask.shape[1]
     m = mask.T if flip else mask
-    d2 = _lower_envelope(_column_distance(m))
+    d2 = _lower_envelope(_column_distance(m), phase(progress, 0.1, 0.95))
     out = np.sqrt(d2).astype(np.float32)
-    return np.ascontiguousarray(out.T) if flip else out
+    out = np.ascontiguousarray(out.T) if flip else out
+    report(progress, 1.0)
+    return out
 
 
 def _neighbour_offsets(width: int, connectivity: int) -> np.ndarray:
@@ -1238,12 +1262,11 @@ def split_objects_labels(image: np.ndarray, threshold: float = 0.5, min_distance
     if not fg.any() or fg.all():
         report(progress, 1.0)
         return label_components(fg, connectivity)
-    dist = distance_transform(fg)
-    report(progress, 0.2)
-    peaks = fg & (dist >= dilate(dist, "square", min_distance, progress=phase(progress, 0.2, 0.4)))
+    dist = distance_transform(fg, progress=phase(progress, 0.05, 0.3))
+    peaks = fg & (dist >= dilate(dist, "square", min_distance, progress=phase(progress, 0.3, 0.45)))
     markers = label_components(peaks, connectivity)
     return watershed_from_markers(-dist, markers, fg, connectivity=connectivity,
-                                  progress=phase(progress, 0.4, 1.0))
+                                  progress=phase(progress, 0.45, 1.0))
 
 
 def split_objects(image: np.ndarray, threshold: float = 0.5, min_distance: int = 10,
