@@ -680,12 +680,15 @@ def threads_section(inputs: Inputs, catalog, quick: bool, errors: list[str], log
         f"One call on the whole picture ({w}x{h}) with the processing pool on 1 thread and on all {cores} "
         "cores (`processing._parallel.set_workers`); runs alternate between the two settings and the "
         "fastest of each is kept, as other processes may share the machine. "
-        f"Speed-up = 1 thread / {cores} threads (ideal {cores}x).", "",
+        f"Speed-up = 1 thread / {cores} threads (ideal {cores}x). *CPU* = the process's CPU time on {cores} "
+        "threads / on 1 (medians): near 1 means splitting the work added little of its own, so a speed-up "
+        "below the ideal comes from serial parts, memory bandwidth or cores taken by others.", "",
     ]
     if cores < 2:
         return lines + ["This machine lets the process use one core: nothing to compare.", ""]
-    lines += [f"| op | 1 thread | {cores} threads | speed-up |", "|---|---|---|---|"]
+    lines += [f"| op | 1 thread | {cores} threads | speed-up | CPU |", "|---|---|---|---|---|"]
     slow: list[tuple[str, float, str]] = []
+    others = OtherLoad()
     for key in THREAD_CASES:
         if wanted and not any(s in key for s in wanted):
             continue
@@ -696,20 +699,23 @@ def threads_section(inputs: Inputs, catalog, quick: bool, errors: list[str], log
             continue
         image = ours_input(inputs, case.input)
         times: dict[int, list[float]] = {1: [], cores: []}
+        cpu: dict[int, list[float]] = {1: [], cores: []}
+
+        def timed(n):
+            set_workers(n)
+            t0, c0 = time.perf_counter(), time.process_time()
+            resolved.call(image, resolved.params)
+            times[n].append(time.perf_counter() - t0)
+            cpu[n].append(time.process_time() - c0)
+
         try:
             for n in (1, cores):  # warm-up, and the first estimate of the cost
-                set_workers(n)
-                t0 = time.perf_counter()
-                resolved.call(image, resolved.params)
-                times[n].append(time.perf_counter() - t0)
+                timed(n)
             first = times[1][0]
             runs = 1 if first > 6 else 2 if first > 2 or quick else 4
             for _ in range(runs):
                 for n in (1, cores):
-                    set_workers(n)
-                    t0 = time.perf_counter()
-                    resolved.call(image, resolved.params)
-                    times[n].append(time.perf_counter() - t0)
+                    timed(n)
         except Exception as exc:  # noqa: BLE001 - reported, the table goes on
             errors.append(f"threads {key}: {type(exc).__name__}: {exc}")
             continue
@@ -718,16 +724,28 @@ def threads_section(inputs: Inputs, catalog, quick: bool, errors: list[str], log
         one, many = min(times[1]), min(times[cores])
         speedup = one / many
         mark = f"{speedup:.2f}x" if speedup >= SCALES * cores else f"**{speedup:.2f}x**"
-        lines.append(f"| {resolved.label} | {fmt_time(one)} | {fmt_time(many)} | {mark} |")
+        cpu_ratio = statistics.median(cpu[cores]) / max(1e-9, statistics.median(cpu[1]))
+        lines.append(f"| {resolved.label} | {fmt_time(one)} | {fmt_time(many)} | {mark} | {cpu_ratio:.2f} |")
         log(f"threads: {resolved.label}: {fmt_time(one)} on 1, {fmt_time(many)} on {cores}: {speedup:.2f}x")
         if speedup < SCALES * cores:
             slow.append((resolved.label, speedup, THREAD_REASONS.get(key, "")))
     lines.append("")
+    share = others.share()
+    busy = share is not None and share > 0.25
+    if share is not None:
+        lines.append(
+            f"Other processes used {share:.0%} of the machine's CPU time while this table was measured"
+            + (f" ({datetime.datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z')}, load average "
+               f"{os.getloadavg()[0]:.1f}): **the cores were shared**, so a second thread of ours mostly waited "
+               "for a core and the speed-ups understate what an idle machine gives." if busy else ".")
+        )
+        lines.append("")
     if slow:
         lines.append(f"Bold: below {SCALES * cores:.1f}x ({SCALES:.0%} of the ideal). Why these gain less:")
         lines.append("")
-        lines += [f"- {label} ({speedup:.2f}x): {reason or 'no known serial part; probably noise'}"
-                  for label, speedup, reason in slow]
+        unknown = ("no serial part; its tiles run on every thread, so here the cores were not free"
+                   if busy else "no known serial part; probably noise")
+        lines += [f"- {label} ({speedup:.2f}x): {reason or unknown}" for label, speedup, reason in slow]
         lines.append("")
     return lines
 
@@ -796,11 +814,6 @@ def main(argv=None) -> int:
     if args.threads_only:
         errors: list[str] = []
         lines = threads_section(inputs, CATALOG, args.quick, errors, log, wanted)
-        share = others.share()
-        if share is not None:
-            lines.append(f"Other processes used {share:.0%} of the machine's CPU time during this table "
-                         f"({datetime.datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z')}).")
-            lines.append("")
         lines += [f"- error: {e}" for e in errors]
         print("\n".join(lines))
         if args.output is not None:
