@@ -221,6 +221,7 @@ class Document:
         factor: int = 1,
         steps: Iterable[Step] | None = None,
         cancel: Callable[[], bool] | None = None,
+        progress: Callable[[float], None] | None = None,
     ) -> np.ndarray:
         """The image after the first ``upto`` steps (all by default).
 
@@ -234,13 +235,19 @@ class Document:
             Render these instead of the document's steps (a preview of an
             edit not yet committed); cached prefixes are still reused.
         cancel : callable, optional
-            Polled between steps; raises RenderCancelled when true.
+            Polled between steps and inside long operations (between their
+            tiles, rows or iterations); raises RenderCancelled when true.
+            Nothing half-made is cached.
+        progress : callable, optional
+            Called with the fraction (0 to 1) of the remaining work done,
+            from the rendering thread; ends with 1.0.
         """
         chosen = tuple(steps) if steps is not None else self._steps
         if upto is not None:
             chosen = chosen[:upto]
         return render_steps(
-            self._source, self._source_key, chosen, self.catalog, self.cache, factor=factor, cancel=cancel
+            self._source, self._source_key, chosen, self.catalog, self.cache,
+            factor=factor, cancel=cancel, progress=progress,
         )
 
     def render_region(
@@ -249,12 +256,15 @@ class Document:
         *,
         steps: Iterable[Step] | None = None,
         cancel: Callable[[], bool] | None = None,
+        progress: Callable[[float], None] | None = None,
     ) -> np.ndarray | None:
         """Exact full-resolution pixels of ``rect`` (x, y, w, h) after the
         steps, computed on that region only; None when a step needs the
-        whole image. Used for 1:1 previews while a slider moves."""
+        whole image. Used for 1:1 previews while a slider moves. ``cancel``
+        and ``progress`` work as in :meth:`render`."""
         chosen = tuple(steps) if steps is not None else self._steps
-        return render_region(self._source, self._source_key, chosen, self.catalog, self.cache, rect, cancel=cancel)
+        return render_region(self._source, self._source_key, chosen, self.catalog, self.cache, rect,
+                             cancel=cancel, progress=progress)
 
     def can_render_region(self, steps: Iterable[Step] | None = None) -> bool:
         """Whether :meth:`render_region` can serve these steps right now."""

@@ -5,10 +5,12 @@ import copy
 import dataclasses
 import inspect
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 import numpy as np
+
+from processing._progress import Progress
 
 from .errors import ParamError
 from .params import FROM_FUNCTION, Param
@@ -34,6 +36,19 @@ def plain_text(text: str) -> str:
     text = _ROLE.sub(r"\1", text)
     text = text.replace("``", "").replace("`", "")
     return " ".join(text.split())
+
+
+def _takes_progress(function: Callable[..., Any]) -> bool:
+    """Whether ``function`` accepts a ``progress`` keyword (the processing
+    library's cancel-and-progress callback)."""
+    try:
+        parameters = inspect.signature(function).parameters
+    except (TypeError, ValueError):  # some builtins have no signature
+        return False
+    spec = parameters.get("progress")
+    if spec is not None:
+        return spec.kind in (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
 
 
 @dataclass(frozen=True)
@@ -71,6 +86,10 @@ class Operation:
     canvas_rect : tuple of four str, optional
         Names of the x, y, width and height parameters that a rectangle
         dragged on the canvas sets (crop).
+    takes_progress : bool
+        Whether the function accepts the ``progress`` callback (found from
+        its signature when the operation is made); :meth:`apply` passes it
+        on only then.
 
     Examples
     --------
@@ -92,8 +111,11 @@ class Operation:
     description: str = ""
     margin: int | Callable[[Mapping[str, Any]], int] | None = None
     canvas_rect: tuple[str, str, str, str] | None = None
+    # Decided once, here, rather than on every call.
+    takes_progress: bool = field(init=False, repr=False, compare=False, default=False)
 
     def __post_init__(self):
+        object.__setattr__(self, "takes_progress", _takes_progress(self.function))
         if not self.description:
             doc = inspect.getdoc(self.function) or ""
             object.__setattr__(self, "description", plain_text(doc.split("\n\n")[0]))
@@ -215,9 +237,18 @@ class Operation:
             return dict(values)
         return {p.name: p.scale(values[p.name], scale) for p in self.params if p.name in values}
 
-    def apply(self, image: np.ndarray, values: Mapping[str, Any], *, scale: float = 1.0) -> np.ndarray:
-        """Run the function on ``image`` with validated, proxy-scaled parameters."""
-        return self.function(image, **self.scaled(values, scale))
+    def apply(self, image: np.ndarray, values: Mapping[str, Any], *, scale: float = 1.0,
+              progress: Progress | None = None) -> np.ndarray:
+        """Run the function on ``image`` with validated, proxy-scaled parameters.
+
+        ``progress`` (called with the fraction done, 0 to 1; it may raise to
+        stop the work) reaches functions that accept it; the others run to
+        the end without reporting.
+        """
+        params = self.scaled(values, scale)
+        if progress is not None and self.takes_progress:
+            return self.function(image, **params, progress=progress)
+        return self.function(image, **params)
 
     def summary(self, values: Mapping[str, Any]) -> str:
         """Short text for the history list: "Gaussian blur, radius 4.00"."""

@@ -7,6 +7,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from processing._progress import Progress
 from processing.pyramid import reduce
 
 from .catalog import Catalog
@@ -14,7 +15,7 @@ from .errors import RenderCancelled
 from .render_cache import RenderCache
 from .steps import Step
 
-__all__ = ["proxy_factor", "render_steps", "render_region", "apply_step"]
+__all__ = ["proxy_factor", "render_steps", "render_region", "apply_step", "step_callbacks"]
 
 
 def proxy_factor(image_shape: tuple[int, ...], view_width: int, view_height: int) -> int:
@@ -37,10 +38,14 @@ def _chain(previous: str, step: Step) -> str:
     return hashlib.blake2b((previous + repr(step.key)).encode(), digest_size=16).hexdigest()
 
 
-def apply_step(image: np.ndarray, step: Step, catalog: Catalog, *, scale: float = 1.0) -> np.ndarray:
-    """Apply one step (with its mask, if any) to ``image`` at proxy ``scale``."""
+def apply_step(image: np.ndarray, step: Step, catalog: Catalog, *, scale: float = 1.0,
+               progress: Progress | None = None) -> np.ndarray:
+    """Apply one step (with its mask, if any) to ``image`` at proxy ``scale``.
+
+    ``progress`` reaches the operation's function when it accepts one.
+    """
     op = catalog.get(step.op_id)
-    result = op.apply(image, step.params, scale=scale)
+    result = op.apply(image, step.params, scale=scale, progress=progress)
     if step.mask is None:
         return result
     if result.shape != image.shape:
@@ -84,6 +89,44 @@ def blend_masked(image: np.ndarray, result: np.ndarray, mask: np.ndarray) -> np.
     return np.where(where, result, image).astype(np.float32, copy=False)
 
 
+def step_callbacks(
+    count: int,
+    cancel: Callable[[], bool] | None,
+    progress: Progress | None,
+) -> list[Progress | None]:
+    """One callback per step still to compute, for the step's function.
+
+    Each first polls ``cancel`` and raises :class:`RenderCancelled` when it
+    returns True, so a long operation stops between its tiles, not only
+    between steps; then it tells ``progress`` the overall fraction: the steps
+    share the range equally, step ``i`` covering ``i / count`` to
+    ``(i + 1) / count``. None for every step when there is nothing to poll
+    or tell.
+
+    Examples
+    --------
+    >>> seen = []
+    >>> first, second = step_callbacks(2, None, seen.append)
+    >>> first(0.5); second(0.5); seen
+    [0.25, 0.75]
+    >>> step_callbacks(2, None, None)
+    [None, None]
+    """
+    if cancel is None and progress is None:
+        return [None] * count
+
+    def make(index: int) -> Progress:
+        def callback(fraction: float) -> None:
+            if cancel is not None and cancel():
+                raise RenderCancelled("render cancelled")
+            if progress is not None:
+                progress(min(1.0, (index + min(1.0, max(0.0, fraction))) / count))
+
+        return callback
+
+    return [make(i) for i in range(count)]
+
+
 def _cached_prefix(source_key: str, steps: Sequence[Step], cache: RenderCache, factor: int):
     """(index, image, keys): the longest prefix of ``steps`` whose result is
     cached at ``factor`` (image None if not even the source is)."""
@@ -124,6 +167,7 @@ def render_steps(
     *,
     factor: int = 1,
     cancel: Callable[[], bool] | None = None,
+    progress: Progress | None = None,
 ) -> np.ndarray:
     """The image after ``steps``, computed from the longest cached prefix.
 
@@ -143,8 +187,12 @@ def render_steps(
         Proxy reduction: 1 renders at full size, 4 at a quarter of the width
         and height, with length parameters scaled to match.
     cancel : callable, optional
-        Polled between steps; when it returns True, RenderCancelled is raised
-        and nothing half-made is cached.
+        Polled between steps and, inside operations that report progress,
+        between their tiles, rows or iterations; when it returns True,
+        RenderCancelled is raised and nothing half-made is cached.
+    progress : callable, optional
+        Called with the fraction (0 to 1) of the steps still to compute that
+        is done, each step an equal share; ends with 1.0.
 
     Returns
     -------
@@ -160,15 +208,16 @@ def render_steps(
             t0 = time.perf_counter()
             image = _reduced_source(source, source_key, cache, factor)
             cache.put(keys[0], image, time.perf_counter() - t0)
-    for index in range(start, len(steps)):
-        step = steps[index]
-        if not step.enabled:
-            continue
+    todo = [index for index in range(start, len(steps)) if steps[index].enabled]
+    for index, callback in zip(todo, step_callbacks(len(todo), cancel, progress)):
         if cancel is not None and cancel():
             raise RenderCancelled("render cancelled")
         t0 = time.perf_counter()
-        image = apply_step(image, step, catalog, scale=scale)
+        image = apply_step(image, steps[index], catalog, scale=scale, progress=callback)
+        # Only a finished step's result is cached: a cancelled one raised above.
         cache.put(keys[index + 1], image, time.perf_counter() - t0)
+    if progress is not None:
+        progress(1.0)
     if image is source:
         return source
     if image.flags.writeable:
@@ -185,6 +234,7 @@ def render_region(
     rect: tuple[int, int, int, int],
     *,
     cancel: Callable[[], bool] | None = None,
+    progress: Progress | None = None,
 ) -> np.ndarray | None:
     """Full-resolution pixels of ``rect`` after ``steps``, computed on that
     region only, plus the margin the remaining steps need.
@@ -199,6 +249,8 @@ def render_region(
     rect : (x, y, width, height)
         The region, in full-resolution pixels of the input (it is clipped to
         the image).
+    cancel, progress : callable, optional
+        As for :func:`render_steps`.
 
     Returns
     -------
@@ -221,16 +273,18 @@ def render_region(
     total = sum(margins)
     cx0, cy0, cx1, cy1 = max(0, x0 - total), max(0, y0 - total), min(w, x1 + total), min(h, y1 + total)
     region = image[cy0:cy1, cx0:cx1]
-    for step in remaining:
+    for step, callback in zip(remaining, step_callbacks(len(remaining), cancel, progress)):
         if cancel is not None and cancel():
             raise RenderCancelled("render cancelled")
-        result = catalog.get(step.op_id).apply(region, step.params)
+        result = catalog.get(step.op_id).apply(region, step.params, progress=callback)
         if step.mask is not None:
             result = blend_masked(region, result, step.mask[cy0:cy1, cx0:cx1])
         region = result
     out = region[y0 - cy0 : y1 - cy0, x0 - cx0 : x1 - cx0]
     out = np.ascontiguousarray(out)
     out.flags.writeable = False
+    if progress is not None:
+        progress(1.0)
     return out
 
 

@@ -13,15 +13,18 @@ package; nobody else in ``processing/`` creates threads.
   more threads to work than the pool has (no oversubscription).
 - Progress and cancel: :func:`parallel_map` reports the fraction of tasks
   done to the caller's progress callback, from the calling thread only, so a
-  callback need not be thread-safe. A callback that raises (to cancel) stops
-  tasks that have not started; the running ones finish their tile, which is
-  small, and the exception reaches the caller.
+  callback need not be thread-safe. With a callback, tasks are handed to the
+  pool a few at a time (two per thread), so one that raises (to cancel) finds
+  at most that many started: the running ones finish their tile, which is
+  small, the others never start, and the exception reaches the caller.
+  Without one, nobody can cancel, and all tasks are handed over at once.
 """
 from __future__ import annotations
 
+import numbers
 import os
 import threading
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from typing import Callable, Iterable, Sequence, TypeVar
 
 from ._progress import Progress, report
@@ -37,6 +40,9 @@ __all__ = [
 ]
 
 ENV_VAR = "IMAGE_EDITOR_THREADS"
+# Default number of pieces for split(): enough for 16 threads to get four
+# each; fixed, so that results never depend on the thread count.
+PIECES = 64
 
 _T = TypeVar("_T")
 _R = TypeVar("_R")
@@ -103,6 +109,8 @@ def set_workers(n: int | None) -> None:
     """
     global _requested
     if n is not None:
+        if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+            raise ValueError(f"the number of threads must be a whole number, got {n!r}")
         n = int(n)
         if n < 1:
             raise ValueError(f"the number of threads must be >= 1, got {n}")
@@ -129,6 +137,12 @@ def _get_pool(size: int) -> ThreadPoolExecutor:
             if old is not None:
                 old.shutdown(wait=False)
         return _pool
+
+
+def _run_task(func: Callable[[_T], _R], item: _T) -> _R:
+    """Every task of :func:`parallel_map` goes through here, on the pool or
+    inline: one place where a test can count the tasks that ran."""
+    return func(item)
 
 
 def parallel_map(
@@ -166,25 +180,54 @@ def parallel_map(
     if n < 2 or size < 2 or in_pool():
         results = []
         for i, item in enumerate(items):
-            results.append(func(item))
+            results.append(_run_task(func, item))
             report(progress, (i + 1) / n)
         return results
     pool = _get_pool(size)
-    futures = [pool.submit(func, item) for item in items]
-    pending = set(futures)
+    futures: list = []
     try:
-        while pending:
-            done, pending = wait(pending, timeout=0.1 if progress is not None else None,
-                                 return_when=FIRST_COMPLETED)
+        if progress is None:
+            # Nobody can cancel: hand everything over at once, and wake once,
+            # at the end or at the first failure.
+            futures = [pool.submit(_run_task, func, item) for item in items]
+            done, _ = wait(futures, return_when=FIRST_EXCEPTION)
             for future in done:
                 future.result()  # a task's exception reaches the caller now
-            report(progress, (n - len(pending)) / n)
+        else:
+            _feed(pool, func, items, futures, 2 * size, progress)
     except BaseException:
         for future in futures:
             future.cancel()
         wait(futures)  # running tiles end before the caller's arrays go away
         raise
     return [f.result() for f in futures]
+
+
+def _feed(pool, func, items, futures: list, window: int, progress: Progress) -> None:
+    """Run ``items`` on ``pool`` with at most ``window`` handed over at a time,
+    topped up as they finish, reporting to ``progress`` as they do.
+
+    Threads stay busy, and however late the caller gets to run, no more than
+    the window has started by the time it reports: a cancel drops the rest.
+    Appends every future it makes to ``futures``.
+    """
+    n = len(items)
+    pending: set = set()
+    finished = 0
+    while True:
+        while len(futures) < n and len(pending) < window:
+            future = pool.submit(_run_task, func, items[len(futures)])
+            futures.append(future)
+            pending.add(future)
+        if not pending:
+            return
+        # Wake at least every 0.1 s even while long tiles run, so the
+        # listener's cancel check is heard and nothing more is queued.
+        done, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+        for future in done:
+            future.result()  # a task's exception reaches the caller now
+        finished += len(done)
+        report(progress, finished / n)
 
 
 def split(n: int, parts: int | None = None, *, minimum: int = 1) -> list[tuple[int, int]]:
@@ -195,8 +238,11 @@ def split(n: int, parts: int | None = None, *, minimum: int = 1) -> list[tuple[i
     n : int
         Length to cut (rows, usually).
     parts : int, optional
-        How many pieces; by default a few per thread, so a slow piece does
-        not leave the others idle and progress moves in small steps.
+        How many pieces; by default 64 (fewer when ``n`` is small): several
+        per thread on most machines, so a slow piece does not leave the
+        others idle and progress moves in small steps. The default does not
+        depend on the number of threads, so neither does any result computed
+        piece by piece (a running sum restarted at each piece, say).
     minimum : int
         Smallest piece length.
 
@@ -210,7 +256,7 @@ def split(n: int, parts: int | None = None, *, minimum: int = 1) -> list[tuple[i
     if n <= 0:
         return []
     if parts is None:
-        parts = 4 * workers()
+        parts = PIECES
     parts = max(1, min(int(parts), n // max(1, minimum)))
     edges = [round(i * n / parts) for i in range(parts + 1)]
     return [(a, b) for a, b in zip(edges[:-1], edges[1:]) if b > a]

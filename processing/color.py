@@ -8,8 +8,8 @@ Conventions of this module:
   alpha untouched, and gray ``(H, W)`` stays gray. What a colour operation
   does to a gray image is said in its docstring: either the part of it that
   makes sense for gray, or a clear ``ValueError``.
-- Point operations stream the image in cache-sized row bands on two threads
-  (see :mod:`processing.tone`).
+- Point operations stream the image in cache-sized row bands on the thread pool
+  (see :mod:`processing._bands`).
 """
 from __future__ import annotations
 
@@ -17,8 +17,9 @@ import math
 
 import numpy as np
 
+from ._bands import for_bands as _for_bands
+from ._bands import map_bands as _map_bands
 from ._image import as_image, check_range
-from .tone import _for_bands, _map_bands
 
 __all__ = [
     "REC709_LUMA",

@@ -15,7 +15,11 @@ from itertools import product
 import numpy as np
 
 from ._image import as_image, check_range, merge_alpha, split_alpha
-from .filters import _parallel, _reflect_block, _split, gaussian_blur
+from ._progress import Progress, phase, report
+from ._tiles import reflect_block as _reflect_block
+from ._tiles import split as _split
+from ._tiles import tile_map as _parallel
+from .filters import gaussian_blur
 
 __all__ = ["sobel", "prewitt", "scharr", "laplacian", "canny"]
 
@@ -53,7 +57,7 @@ def _banded(color: np.ndarray, func, out: np.ndarray, halo: int = 1) -> None:
     ``padded`` is the band with ``halo`` reflected rows above and below and
     ``halo`` reflected pixels left and right, as a 2-D ``(rows, (W+2h)*C)``
     array; ``dst`` is the matching ``(rows, W*C)`` slice of ``out``. Bands
-    small enough to stay in cache, shared across two threads.
+    small enough to stay in cache, shared across the thread pool.
     """
     h, w = color.shape[:2]
     c = 1 if color.ndim == 2 else color.shape[2]
@@ -287,7 +291,7 @@ def _suppress(p: np.ndarray, gx: np.ndarray, gy: np.ndarray) -> np.ndarray:
                     np.where(vertical, peak(p[:-2, 1:-1], p[2:, 1:-1]), diagonal))
 
 
-def _components(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _components(mask: np.ndarray, progress: Progress | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Label the 8-connected components of ``mask``.
 
     Returns the flat indices of the mask's pixels and, for each, a component
@@ -313,7 +317,12 @@ def _components(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     u = np.concatenate(us)
     v = np.concatenate(vs)
     parent = np.arange(n)
+    rounds = 0
     while u.size:
+        # The number of rounds is not known in advance: each reports half of
+        # what is left, so the fraction rises and never reaches 1 early.
+        rounds += 1
+        report(progress, 1.0 - 0.5**rounds)
         pu, pv = parent[u], parent[v]
         low = np.minimum(pu, pv)
         before = parent.copy()
@@ -329,10 +338,12 @@ def _components(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         # Edges inside one component are done; keep only those still joining two.
         live = parent[u] != parent[v]
         u, v = u[live], v[live]
+    report(progress, 1.0)
     return flat, parent
 
 
-def canny(image: np.ndarray, sigma: float = 2.0, low: float = 0.1, high: float = 0.2) -> np.ndarray:
+def canny(image: np.ndarray, sigma: float = 2.0, low: float = 0.1, high: float = 0.2, *,
+          progress: Progress | None = None) -> np.ndarray:
     """Thin, connected edges by Canny's detector, as a binary image.
 
     Parameters
@@ -348,6 +359,9 @@ def canny(image: np.ndarray, sigma: float = 2.0, low: float = 0.1, high: float =
         Pixels above ``high`` start edges, which then extend through pixels
         above ``low``. The magnitude is scaled so that a sharp step from 0 to 1
         gives 1 (before smoothing).
+    progress : callable, optional
+        Called with the fraction done (0 to 1) between bands of rows and
+        rounds of the grouping; it may raise to stop the work.
 
     Returns
     -------
@@ -388,7 +402,7 @@ def canny(image: np.ndarray, sigma: float = 2.0, low: float = 0.1, high: float =
     color, _ = split_alpha(image)
     gray = _luminance(color)
     if sigma > 0:
-        gray = gaussian_blur(gray, sigma)
+        gray = gaussian_blur(gray, sigma, progress=phase(progress, 0.0, 0.3))
     h, w = gray.shape
     gx, gy, magnitude = (np.empty((h, w), np.float32) for _ in range(3))
     candidates = np.empty((h, w), bool)
@@ -409,9 +423,9 @@ def canny(image: np.ndarray, sigma: float = 2.0, low: float = 0.1, high: float =
             keep = _suppress(_reflect_block(magnitude, y0 - 1, y1 + 1, -1, w + 1), gx[y0:y1], gy[y0:y1])
             np.logical_and(keep, magnitude[y0:y1] >= np.float32(low), out=candidates[y0:y1])
 
-    _parallel(gradients, spans, gray.size * 8)
-    _parallel(suppress, spans, gray.size * 8)
-    flat, label = _components(candidates)
+    _parallel(gradients, spans, gray.size * 8, progress=phase(progress, 0.3, 0.5))
+    _parallel(suppress, spans, gray.size * 8, progress=phase(progress, 0.5, 0.7))
+    flat, label = _components(candidates, phase(progress, 0.7, 1.0))
     strong_roots = np.zeros(flat.size, bool)
     strong_roots[label[magnitude.ravel()[flat] >= np.float32(high)]] = True
     out = np.zeros(h * w, np.float32)

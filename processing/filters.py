@@ -7,12 +7,15 @@ edge, repeating the edge pixel (``d c b a | a b c d``); this is
 from __future__ import annotations
 
 import functools
-import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 from ._image import as_image, check_int, check_range, merge_alpha, split_alpha
+from ._progress import Progress, phase, report
+from ._tiles import reflect_block as _reflect_block
+from ._tiles import reflect_index as _reflect_index
+from ._tiles import split as _split
+from ._tiles import tile_map as _parallel
 
 __all__ = [
     "gaussian_kernel1d",
@@ -26,87 +29,20 @@ __all__ = [
 ]
 
 # ---------------------------------------------------------------------------
-# Shared machinery: reflect indices, a two-thread pool, and a layout in which
-# every 1-D pass runs along axis 0 (whole contiguous rows per NumPy call).
+# Shared machinery: the pool and reflected borders live in processing._tiles
+# (edges uses them too); here, a layout in which every 1-D pass runs along
+# axis 0 (whole contiguous rows per NumPy call).
 # ---------------------------------------------------------------------------
-
-_WORKERS = 2
-_POOL: ThreadPoolExecutor | None = None
-_POOL_LOCK = threading.Lock()
-_THREAD_PREFIX = "processing-filters"
-# Below this many elements the pool costs more than it saves.
-_PARALLEL_MIN = 1 << 16
-
-
-def _pool() -> ThreadPoolExecutor:
-    global _POOL
-    with _POOL_LOCK:
-        if _POOL is None:
-            _POOL = ThreadPoolExecutor(_WORKERS, thread_name_prefix=_THREAD_PREFIX)
-        return _POOL
-
-
-def _parallel(func, chunks, size: int) -> list:
-    """Run ``func(chunk)`` for each chunk, on the pool when the work is big.
-
-    Runs inline when already on a pool thread, so nested calls cannot deadlock.
-    """
-    chunks = list(chunks)
-    if (
-        len(chunks) < 2
-        or size < _PARALLEL_MIN
-        or threading.current_thread().name.startswith(_THREAD_PREFIX)
-    ):
-        return [func(c) for c in chunks]
-    return list(_pool().map(func, chunks))
-
-
-def _split(n: int, parts: int = _WORKERS) -> list[tuple[int, int]]:
-    """``[start, stop)`` ranges cutting ``range(n)`` into ``parts`` near-equal pieces."""
-    parts = max(1, min(parts, n))
-    edges = np.linspace(0, n, parts + 1).round().astype(int)
-    return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:]) if b > a]
-
-
-def _reflect_index(start: int, stop: int, n: int) -> np.ndarray:
-    """Source index of positions ``start..stop-1`` of a signal of length ``n``
-    extended by mirror reflection with the edge sample repeated
-    (``d c b a | a b c d | d c b a``), however far the positions reach."""
-    i = np.arange(start, stop) % (2 * n)
-    return np.where(i < n, i, 2 * n - 1 - i)
-
-
-def _reflect_block(a: np.ndarray, y0: int, y1: int, x0: int, x1: int) -> np.ndarray:
-    """``a`` at rows ``y0..y1-1`` and columns ``x0..x1-1``, positions outside
-    the image reflected (edge pixel repeated) however far they reach.
-
-    A new contiguous array. The part inside the image is copied with plain
-    slices; only the few reflected columns go through fancy indexing (fancy
-    indexing along the columns of an RGB image is several times slower).
-    """
-    h, w = a.shape[:2]
-    src = a[y0:y1] if 0 <= y0 and y1 <= h else a[_reflect_index(y0, y1, h)]
-    out = np.empty((y1 - y0, x1 - x0) + a.shape[2:], a.dtype)
-    n = x1 - x0
-    left = min(max(-x0, 0), n)  # positions left of column 0
-    right = min(max(w - x0, left), n)  # first position right of column w-1
-    if right > left:
-        out[:, left:right] = src[:, x0 + left : x0 + right]
-    if left > 0 or right < n:
-        cols = _reflect_index(x0, x1, w)
-        out[:, :left] = src[:, cols[:left]]
-        out[:, right:] = src[:, cols[right:]]
-    return out
 
 
 _TILE = 256
 
 
-def _transpose(a: np.ndarray) -> np.ndarray:
+def _transpose(a: np.ndarray, progress: Progress | None = None) -> np.ndarray:
     """Contiguous transpose of a 2-D array.
 
     Copied in cache-sized square tiles (a plain ``a.T.copy()`` strides through
-    memory and is 2-4x slower on large images), bands of tiles on two threads.
+    memory and is 2-4x slower on large images), bands of tiles on the pool.
     """
     h, w = a.shape
     out = np.empty((w, h), a.dtype)
@@ -118,33 +54,35 @@ def _transpose(a: np.ndarray) -> np.ndarray:
 
     tiles = -(-h // _TILE)
     spans = [(a0 * _TILE, min(h, b0 * _TILE)) for a0, b0 in _split(tiles)]
-    _parallel(band, spans, a.size)
+    _parallel(band, spans, a.size, progress=progress)
     return out
 
 
-def _to_columns(color: np.ndarray) -> np.ndarray:
+def _to_columns(color: np.ndarray, progress: Progress | None = None) -> np.ndarray:
     """``(H, W[, C])`` -> ``(W, C*H)``: image column ``x`` becomes row ``x``.
 
     A 1-D pass along image rows then runs along axis 0, like a vertical pass.
     """
     h, w = color.shape[:2]
     c = 1 if color.ndim == 2 else color.shape[2]
-    return _transpose(np.ascontiguousarray(color).reshape(h, w * c)).reshape(w, c * h)
+    return _transpose(np.ascontiguousarray(color).reshape(h, w * c), progress).reshape(w, c * h)
 
 
-def _from_columns(cols: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+def _from_columns(cols: np.ndarray, shape: tuple[int, ...], progress: Progress | None = None) -> np.ndarray:
     """Inverse of :func:`_to_columns`."""
     h, w = shape[:2]
     c = 1 if len(shape) == 2 else shape[2]
-    return _transpose(cols.reshape(w * c, h)).reshape(shape)
+    return _transpose(cols.reshape(w * c, h), progress).reshape(shape)
 
 
-def _box_mean_axis0(src: np.ndarray, radius: int) -> np.ndarray:
+def _box_mean_axis0(src: np.ndarray, radius: int, progress: Progress | None = None) -> np.ndarray:
     """Mean over ``2*radius+1`` rows centred on each row, reflect border.
 
     ``src`` is 2-D float32 ``(L, M)``. A running sum in float64 slides down the
     rows: one add and one subtract of a whole row per output row, so the cost
-    does not depend on the radius. Rows are split across the thread pool.
+    does not depend on the radius. Rows are split across the thread pool,
+    in pieces at least four windows long so that starting a piece's sum costs
+    little beside running it.
     """
     n = src.shape[0]
     size = 2 * radius + 1
@@ -167,7 +105,7 @@ def _box_mean_axis0(src: np.ndarray, radius: int) -> np.ndarray:
             acc -= src[idx[k - 1]]
             np.multiply(acc, scale, out=out[y], casting="unsafe")
 
-    _parallel(run, _split(n), src.size)
+    _parallel(run, _split(n, minimum=4 * size), src.size, progress=progress)
     return out
 
 
@@ -277,19 +215,21 @@ def _fft_axis0(src: np.ndarray, weights: np.ndarray, out: np.ndarray, start: int
         out[:, c0:c1] = full[:, 2 * radius : 2 * radius + n].T
 
 
-def _correlate_axis0(src: np.ndarray, weights: np.ndarray) -> np.ndarray:
+def _correlate_axis0(src: np.ndarray, weights: np.ndarray, progress: Progress | None = None) -> np.ndarray:
     """Correlate a 2-D float32 array with symmetric ``weights`` along axis 0,
-    reflect border; direct for short kernels, FFT for long ones, on two threads."""
+    reflect border; direct for short kernels, FFT for long ones, on the pool."""
     out = np.empty(src.shape, np.float32)
     if len(weights) == 1:
         np.multiply(src, np.float32(weights[0]), out=out)
+        report(progress, 1.0)
         return out
     if len(weights) < _FFT_MIN_TAPS:
         spans = _split(-(-src.shape[0] // _STRIP_ROWS))
         spans = [(a * _STRIP_ROWS, min(src.shape[0], b * _STRIP_ROWS)) for a, b in spans]
-        _parallel(lambda s: _direct_axis0(src, weights, out, *s), spans, src.size)
+        _parallel(lambda s: _direct_axis0(src, weights, out, *s), spans, src.size, progress=progress)
     else:
-        _parallel(lambda s: _fft_axis0(src, weights, out, *s), _split(src.shape[1]), src.size)
+        spans = _split(src.shape[1], minimum=_FFT_BLOCK)
+        _parallel(lambda s: _fft_axis0(src, weights, out, *s), spans, src.size, progress=progress)
     return out
 
 
@@ -310,7 +250,8 @@ def _symmetric_taps(acc: np.ndarray, tmp: np.ndarray, src: np.ndarray, weights, 
         acc += tmp
 
 
-def _separable_direct(color: np.ndarray, weights_y: np.ndarray, weights_x: np.ndarray) -> np.ndarray:
+def _separable_direct(color: np.ndarray, weights_y: np.ndarray, weights_x: np.ndarray,
+                      progress: Progress | None = None) -> np.ndarray:
     """Correlate with ``outer(weights_y, weights_x)`` (short symmetric kernels):
     both passes on each band of rows while it is in cache, no transposes.
 
@@ -335,11 +276,12 @@ def _separable_direct(color: np.ndarray, weights_y: np.ndarray, weights_x: np.nd
             _symmetric_taps(out[y0:y1], tmp_h[:m], vertical[:m], weights_x, c, 1)
 
     spans = [(a * band, min(h, b * band)) for a, b in _split(-(-h // band))]
-    _parallel(run, spans, color.size * (len(weights_y) + len(weights_x)))
+    _parallel(run, spans, color.size * (len(weights_y) + len(weights_x)), progress=progress)
     return out.reshape(color.shape)
 
 
-def _separable(color: np.ndarray, weights_y: np.ndarray, weights_x: np.ndarray) -> np.ndarray:
+def _separable(color: np.ndarray, weights_y: np.ndarray, weights_x: np.ndarray,
+               progress: Progress | None = None) -> np.ndarray:
     """Correlate a gray or multi-channel image with ``outer(weights_y, weights_x)``.
 
     Short kernels: both passes per band of rows (:func:`_separable_direct`).
@@ -347,13 +289,16 @@ def _separable(color: np.ndarray, weights_y: np.ndarray, weights_x: np.ndarray) 
     array (the horizontal one on a transposed copy).
     """
     if len(weights_y) < _FFT_MIN_TAPS and len(weights_x) < _FFT_MIN_TAPS:
-        return _separable_direct(color, weights_y, weights_x)
+        return _separable_direct(color, weights_y, weights_x, progress)
     rows = np.ascontiguousarray(color).reshape(color.shape[0], -1)
-    vertical = _correlate_axis0(rows, weights_y).reshape(color.shape)
-    return _from_columns(_correlate_axis0(_to_columns(vertical), weights_x), color.shape)
+    vertical = _correlate_axis0(rows, weights_y, phase(progress, 0.0, 0.4)).reshape(color.shape)
+    columns = _to_columns(vertical, phase(progress, 0.4, 0.5))
+    horizontal = _correlate_axis0(columns, weights_x, phase(progress, 0.5, 0.9))
+    return _from_columns(horizontal, color.shape, phase(progress, 0.9, 1.0))
 
 
-def gaussian_blur(image: np.ndarray, sigma: float = 2.0, *, truncate: float = 4.0) -> np.ndarray:
+def gaussian_blur(image: np.ndarray, sigma: float = 2.0, *, truncate: float = 4.0,
+                  progress: Progress | None = None) -> np.ndarray:
     """Blur with a Gaussian of standard deviation ``sigma`` pixels.
 
     Parameters
@@ -365,6 +310,9 @@ def gaussian_blur(image: np.ndarray, sigma: float = 2.0, *, truncate: float = 4.
         Standard deviation in pixels; 0 returns a copy.
     truncate : float
         Kernel half-width in standard deviations.
+    progress : callable, optional
+        Called with the fraction done (0 to 1) between bands of rows; it may
+        raise to stop the work.
 
     Returns
     -------
@@ -383,7 +331,7 @@ def gaussian_blur(image: np.ndarray, sigma: float = 2.0, *, truncate: float = 4.
     cache-sized strips; longer ones go through a float64 FFT of the
     reflect-padded signal, long enough that nothing wraps around, so the cost
     per pixel grows only with the logarithm of the image side and a sigma of 50
-    costs about what a sigma of 8 does. Work is split across two threads.
+    costs about what a sigma of 8 does. Work is split across the thread pool.
 
     Examples
     --------
@@ -399,12 +347,12 @@ def gaussian_blur(image: np.ndarray, sigma: float = 2.0, *, truncate: float = 4.
     if sigma == 0:
         return image.copy()
     weights = gaussian_kernel1d(sigma, truncate)
-    blurred = _separable(color, weights, weights)
+    blurred = _separable(color, weights, weights, progress)
     np.clip(blurred, 0.0, 1.0, out=blurred)
     return merge_alpha(blurred, alpha)
 
 
-def box_blur(image: np.ndarray, radius: int = 2) -> np.ndarray:
+def box_blur(image: np.ndarray, radius: int = 2, *, progress: Progress | None = None) -> np.ndarray:
     """Replace each pixel by the mean of the ``(2*radius+1)`` square around it.
 
     Parameters
@@ -414,6 +362,9 @@ def box_blur(image: np.ndarray, radius: int = 2) -> np.ndarray:
         through unchanged.
     radius : int
         Half-width of the square window in pixels, >= 0; 0 returns a copy.
+    progress : callable, optional
+        Called with the fraction done (0 to 1) between bands of rows; it may
+        raise to stop the work.
 
     Returns
     -------
@@ -429,7 +380,7 @@ def box_blur(image: np.ndarray, radius: int = 2) -> np.ndarray:
     subtract per pixel), so the cost is the same for every radius and the
     precision does not degrade on large images. The horizontal pass runs on
     a transposed copy so that both passes work on whole contiguous rows; rows
-    are shared between two threads.
+    are shared across the thread pool.
 
     Examples
     --------
@@ -443,9 +394,11 @@ def box_blur(image: np.ndarray, radius: int = 2) -> np.ndarray:
     if radius == 0:
         return image.copy()
     color, alpha = split_alpha(image)
-    vertical = _box_mean_axis0(np.ascontiguousarray(color).reshape(color.shape[0], -1), radius)
-    columns = _to_columns(vertical.reshape(color.shape))
-    blurred = _from_columns(_box_mean_axis0(columns, radius), color.shape)
+    rows = np.ascontiguousarray(color).reshape(color.shape[0], -1)
+    vertical = _box_mean_axis0(rows, radius, phase(progress, 0.0, 0.4))
+    columns = _to_columns(vertical.reshape(color.shape), phase(progress, 0.4, 0.5))
+    horizontal = _box_mean_axis0(columns, radius, phase(progress, 0.5, 0.9))
+    blurred = _from_columns(horizontal, color.shape, phase(progress, 0.9, 1.0))
     np.clip(blurred, 0.0, 1.0, out=blurred)
     return merge_alpha(blurred, alpha)
 
@@ -642,7 +595,7 @@ def _median3x3(p: np.ndarray) -> np.ndarray:
     return np.maximum(np.minimum(lo, mid), np.minimum(np.maximum(lo, mid), hi))
 
 
-def median_filter(image: np.ndarray, radius: int = 1) -> np.ndarray:
+def median_filter(image: np.ndarray, radius: int = 1, *, progress: Progress | None = None) -> np.ndarray:
     """Replace each pixel by the median of the ``(2*radius+1)`` square around it.
 
     Parameters
@@ -710,7 +663,7 @@ def median_filter(image: np.ndarray, radius: int = 1) -> np.ndarray:
             else:
                 planes_out[c][y0:y1] = _median_band(padded, radius, tile)[: y1 - y0, :w]
 
-    _parallel(run, _split(len(jobs)), color.size * k)
+    _parallel(run, _split(len(jobs)), color.size * k, progress=progress)
     return merge_alpha(out, alpha)
 
 
@@ -720,7 +673,8 @@ def median_filter(image: np.ndarray, radius: int = 1) -> np.ndarray:
 
 
 def unsharp_mask(
-    image: np.ndarray, radius: float = 2.0, amount: float = 1.0, threshold: float = 0.0
+    image: np.ndarray, radius: float = 2.0, amount: float = 1.0, threshold: float = 0.0, *,
+    progress: Progress | None = None,
 ) -> np.ndarray:
     """Sharpen by adding back the difference between the image and its blur.
 
@@ -737,6 +691,9 @@ def unsharp_mask(
     threshold : float
         Minimum absolute detail in [0, 1] to sharpen, per channel: smaller
         differences (noise, smooth gradients) are left alone.
+    progress : callable, optional
+        Called with the fraction done (0 to 1) between bands of rows; it may
+        raise to stop the work.
 
     Returns
     -------
@@ -764,7 +721,7 @@ def unsharp_mask(
         return image.copy()
     color, alpha = split_alpha(image)
     weights = gaussian_kernel1d(radius)
-    detail = _separable(color, weights, weights)
+    detail = _separable(color, weights, weights, progress)
     np.subtract(color, detail, out=detail)
     if threshold > 0:
         detail[np.abs(detail) < np.float32(threshold)] = 0
@@ -800,11 +757,11 @@ def _check_kernel(kernel) -> np.ndarray:
     return k
 
 
-def _correlate2d(color: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+def _correlate2d(color: np.ndarray, kernel: np.ndarray, progress: Progress | None = None) -> np.ndarray:
     """Correlate every channel with a small 2-D kernel, reflect border.
 
     Sums one shifted copy per non-zero weight, in bands of rows small enough
-    to stay in cache, bands shared across two threads.
+    to stay in cache, bands shared across the thread pool.
     """
     h, w = color.shape[:2]
     c = 1 if color.ndim == 2 else color.shape[2]
@@ -835,7 +792,7 @@ def _correlate2d(color: np.ndarray, kernel: np.ndarray) -> np.ndarray:
                     acc += t
 
     spans = [(a * band, min(h, b * band)) for a, b in _split(-(-h // band))]
-    _parallel(run, spans, color.size * len(taps))
+    _parallel(run, spans, color.size * len(taps), progress=progress)
     return out.reshape(color.shape)
 
 
@@ -843,6 +800,8 @@ def convolve(
     image: np.ndarray,
     kernel=KERNEL_PRESETS["identity"],
     normalize: bool = False,
+    *,
+    progress: Progress | None = None,
 ) -> np.ndarray:
     """Convolve each colour channel with a small user-given square kernel.
 
@@ -857,6 +816,9 @@ def convolve(
     normalize : bool
         Divide the kernel by the sum of its weights first (when that sum is
         not zero), so that flat areas keep their brightness.
+    progress : callable, optional
+        Called with the fraction done (0 to 1) between bands of rows; it may
+        raise to stop the work.
 
     Returns
     -------
@@ -891,12 +853,13 @@ def convolve(
         if abs(total) > 1e-12:
             k = k / total
     color, alpha = split_alpha(image)
-    out = _correlate2d(color, k[::-1, ::-1])
+    out = _correlate2d(color, k[::-1, ::-1], progress)
     np.clip(out, 0.0, 1.0, out=out)
     return merge_alpha(out, alpha)
 
 
-def bilateral_filter(image: np.ndarray, sigma_spatial: float = 3.0, sigma_range: float = 0.1) -> np.ndarray:
+def bilateral_filter(image: np.ndarray, sigma_spatial: float = 3.0, sigma_range: float = 0.1, *,
+                     progress: Progress | None = None) -> np.ndarray:
     """Smooth while keeping edges: average neighbours that are near and similar.
 
     Parameters
@@ -911,6 +874,9 @@ def bilateral_filter(image: np.ndarray, sigma_spatial: float = 3.0, sigma_range:
         Standard deviation of the range Gaussian in intensity units (0-1), >= 0:
         neighbours whose colour differs by much more than this barely count.
         0 returns a copy.
+    progress : callable, optional
+        Called with the fraction done (0 to 1) between bands of rows; it may
+        raise to stop the work.
 
     Returns
     -------
@@ -1002,6 +968,6 @@ def bilateral_filter(image: np.ndarray, sigma_spatial: float = 3.0, sigma_range:
                     out[y0:y1, :, c] = acc
 
     spans = [(a * band, min(h, b * band)) for a, b in _split(-(-h // band))]
-    _parallel(run, spans, color.size * len(offsets))
+    _parallel(run, spans, color.size * len(offsets), progress=progress)
     np.clip(out, 0.0, 1.0, out=out)
     return merge_alpha(out, alpha)

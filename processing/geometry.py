@@ -20,7 +20,7 @@ interpolate there: ``nearest``, ``bilinear`` (2 x 2 taps) or ``bicubic``
 outside the input are new area: transparent (alpha 0) for RGBA images,
 otherwise the ``fill`` colour (a gray level, or an RGB triple that gray images
 see as its Rec. 709 luma). The work is done in 128 x 128 tiles of the output
-on two threads: a tile's footprint in the input stays compact at any angle,
+on the package's thread pool: a tile's footprint in the input stays compact at any angle,
 so the gathers hit the cache; besides one padded, planar copy of the input,
 only tile-sized temporaries are made. Fractional :func:`translate` uses the same kernels
 with weights that are constant over the image, as shifted slices.
@@ -28,7 +28,7 @@ with weights that are constant over the image, as shifted slices.
 :func:`resize` is separable: one 1-D resampling pass per axis with weights
 precomputed for each output row and column, applied as small banded matrix
 products: small enough that BLAS computes each on the calling thread, spread
-over two threads of our own (OpenBLAS's own thread pool spins, and slows
+over the package's own thread pool (OpenBLAS's own thread pool spins, and slows
 down many times over when other work shares the cores). When shrinking, the kernel is widened by the reduction factor
 (as Pillow does, and OpenCV's ``INTER_AREA``), so it low-passes before it
 decimates and does not alias. Its borders reflect (edge pixel repeated).
@@ -40,11 +40,12 @@ pixels do not bleed their (invisible) colour into the edges of what is kept;
 from __future__ import annotations
 
 import math
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 from ._image import as_image, check_int, check_range, split_alpha
+from ._parallel import parallel_map, split
+from ._progress import Progress, phase
 
 __all__ = [
     "WARP_INTERPOLATIONS",
@@ -67,13 +68,12 @@ RESIZE_INTERPOLATIONS = ("nearest", "bilinear", "bicubic", "lanczos", "area")
 # size or scale would exhaust memory instead of failing with a message.
 MAX_OUTPUT_PIXELS = 1 << 29
 
-_WORKERS = 2
 _TILE = 128  # side of a warp tile in output pixels: temporaries stay in cache
 _BAND = 8  # output rows (columns) per banded matrix: more would multiply zeros
 # OpenBLAS runs a matrix product of m * n * k <= 4 * 65536 on the calling
 # thread; larger ones go to its own thread pool, which spins and collapses
 # when the cores are shared. Resize keeps its products below the limit and
-# spreads them over its own two threads instead.
+# spreads them over the package's pool instead.
 _SERIAL_PRODUCT = 1 << 18
 _SHIFT_TILE_VALUES = 1 << 18  # floats per row band of a fractional translate (~1 MB)
 _PAD = 4  # border of fill around the input for warps (bicubic reaches 2 beyond)
@@ -112,19 +112,25 @@ def _check_output_size(height: int, width: int) -> None:
         )
 
 
-def _run_tiles(height: int, width: int, tile_h: int, tile_w: int, work) -> None:
-    """Call ``work(i0, i1, j0, j1)`` over a ``height x width`` grid in tiles on two threads."""
+def _run_tiles(height: int, width: int, tile_h: int, tile_w: int, work,
+               progress: Progress | None = None) -> None:
+    """Call ``work(i0, i1, j0, j1)`` over a ``height x width`` grid in tiles on the thread pool.
+
+    Runs of consecutive tiles go to the pool together (a fixed number of
+    runs, several per thread), so handing over costs little however small
+    the tiles, and ``progress`` hears after each run.
+    """
     tiles = [
         (i, min(i + tile_h, height), j, min(j + tile_w, width))
         for i in range(0, height, tile_h)
         for j in range(0, width, tile_w)
     ]
-    if len(tiles) == 1:
-        work(*tiles[0])
-        return
-    with ThreadPoolExecutor(_WORKERS) as pool:
-        for _ in pool.map(lambda t: work(*t), tiles):
-            pass
+
+    def run(span):
+        for t in tiles[span[0] : span[1]]:
+            work(*t)
+
+    parallel_map(run, split(len(tiles)), progress=progress)
 
 
 # -- exact rearrangements -----------------------------------------------------
@@ -326,12 +332,13 @@ def _band_matrix(index: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, in
     return matrix.astype(np.float32), j0, j1
 
 
-def _in_bands(n_out: int, work) -> None:
-    """Call ``work(start, stop)`` for bands of ``_BAND`` outputs on two threads."""
-    _run_tiles(n_out, 1, _BAND, 1, lambda s, e, _j0, _j1: work(s, e))
+def _in_bands(n_out: int, work, progress: Progress | None = None) -> None:
+    """Call ``work(start, stop)`` for bands of ``_BAND`` outputs on the thread pool."""
+    _run_tiles(n_out, 1, _BAND, 1, lambda s, e, _j0, _j1: work(s, e), progress)
 
 
-def _resample_rows(data: np.ndarray, index: np.ndarray, weights: np.ndarray) -> np.ndarray:
+def _resample_rows(data: np.ndarray, index: np.ndarray, weights: np.ndarray,
+                   progress: Progress | None = None) -> np.ndarray:
     """Resample axis 0 of ``data`` (n_in, M) to (n_out, M): banded matrix products."""
     n_out, size = index.shape[0], data.shape[1]
     out = np.empty((n_out, size), np.float32)
@@ -342,11 +349,12 @@ def _resample_rows(data: np.ndarray, index: np.ndarray, weights: np.ndarray) -> 
         for c in range(0, size, step):
             np.matmul(matrix, data[j0:j1, c : c + step], out=out[s:e, c : c + step])
 
-    _in_bands(n_out, work)
+    _in_bands(n_out, work, progress)
     return out
 
 
-def _resample_columns(data: np.ndarray, index: np.ndarray, weights: np.ndarray, channels: int) -> np.ndarray:
+def _resample_columns(data: np.ndarray, index: np.ndarray, weights: np.ndarray, channels: int,
+                      progress: Progress | None = None) -> np.ndarray:
     """Resample axis 1 of ``data`` (H, W * C), channels interleaved, to (H, n_out * C)."""
     n_out, n_rows = index.shape[0], data.shape[0]
     out = np.empty((n_rows, n_out * channels), np.float32)
@@ -361,7 +369,7 @@ def _resample_columns(data: np.ndarray, index: np.ndarray, weights: np.ndarray, 
         for r in range(0, n_rows, step):
             np.matmul(src[r : r + step], kron, out=dst[r : r + step])
 
-    _in_bands(n_out, work)
+    _in_bands(n_out, work, progress)
     return out
 
 
@@ -391,6 +399,7 @@ def resize(
     *,
     mode: str = "scale",
     interpolation: str = "bicubic",
+    progress: Progress | None = None,
 ) -> np.ndarray:
     """Resize by a factor or to a size, antialiased when shrinking.
 
@@ -409,6 +418,9 @@ def resize(
         The resampling kernel: nearest neighbour (no filtering), triangle,
         Keys cubic (``a = -0.5``), Lanczos-3, or area averaging (the exact
         overlap of each output pixel's footprint with the input pixels).
+    progress : callable, optional
+        Called with the fraction done (0 to 1) between tiles of the output; it
+        may raise to stop the work.
 
     Returns
     -------
@@ -473,22 +485,24 @@ def resize(
     rows = _resize_weights(h, out_h, interpolation) if out_h != h else None
     cols = _resize_weights(w, out_w, interpolation) if out_w != w else None
 
-    def along_rows(data, n_cols):
+    def along_rows(data, n_cols, progress):
         if rows is None:
             return data
-        return _resample_rows(data.reshape(data.shape[0], -1), *rows).reshape((out_h, n_cols) + work.shape[2:])
+        flat = data.reshape(data.shape[0], -1)
+        return _resample_rows(flat, *rows, progress).reshape((out_h, n_cols) + work.shape[2:])
 
-    def along_columns(data):
+    def along_columns(data, progress):
         if cols is None:
             return data
         n_rows = data.shape[0]
         flat = np.ascontiguousarray(data).reshape(n_rows, -1)
-        return _resample_columns(flat, *cols, channels).reshape((n_rows, out_w) + work.shape[2:])
+        return _resample_columns(flat, *cols, channels, progress).reshape((n_rows, out_w) + work.shape[2:])
 
+    first, second = phase(progress, 0.0, 0.5), phase(progress, 0.5, 1.0)
     if out_h / h <= out_w / w:  # shrink (or grow least) first: less work in the second pass
-        out = along_columns(along_rows(work, w))
+        out = along_columns(along_rows(work, w, first), second)
     else:
-        out = along_rows(along_columns(work), out_w)
+        out = along_rows(along_columns(work, first), out_w, second)
     out = np.ascontiguousarray(out, dtype=np.float32)
     if premultiplied:
         return _unpremultiply(out, (0.0, 0.0, 0.0))
@@ -515,6 +529,7 @@ def _warp(
     out_w: int,
     interpolation: str,
     fill,
+    progress: Progress | None = None,
 ) -> np.ndarray:
     """Resample ``image`` on an ``out_h x out_w`` grid through a 3x3 inverse map.
 
@@ -630,7 +645,7 @@ def _warp(
 
     # Square-ish tiles: their footprint in the input stays compact whatever
     # the angle, so the gathers hit the cache.
-    _run_tiles(out_h, out_w, _TILE, _TILE, work)
+    _run_tiles(out_h, out_w, _TILE, _TILE, work, progress)
     return out
 
 
@@ -645,6 +660,7 @@ def rotate(
     expand: bool = False,
     interpolation: str = "bilinear",
     fill=(0.0, 0.0, 0.0),
+    progress: Progress | None = None,
 ) -> np.ndarray:
     """Rotate counter-clockwise by ``angle_deg`` degrees about the image centre.
 
@@ -662,6 +678,9 @@ def rotate(
     fill : float or (r, g, b)
         Colour of the new areas uncovered by the rotation; RGBA images get
         transparent pixels there instead.
+    progress : callable, optional
+        Called with the fraction done (0 to 1) between tiles of the output; it
+        may raise to stop the work.
 
     Returns
     -------
@@ -712,7 +731,7 @@ def rotate(
         cos, -sin, cx - cos * ox + sin * oy,
         sin, cos, cy - sin * ox - cos * oy,
     )
-    return _warp(image, inverse, out_h, out_w, interpolation, fill)
+    return _warp(image, inverse, out_h, out_w, interpolation, fill, progress)
 
 
 def translate(
@@ -722,6 +741,7 @@ def translate(
     *,
     interpolation: str = "bilinear",
     fill=(0.0, 0.0, 0.0),
+    progress: Progress | None = None,
 ) -> np.ndarray:
     """Shift the picture by ``(dx, dy)`` pixels inside a frame of the same size.
 
@@ -735,6 +755,9 @@ def translate(
         How fractional shifts are read between pixels.
     fill : float or (r, g, b)
         Colour of the uncovered border; transparent for RGBA images.
+    progress : callable, optional
+        Called with the fraction done (0 to 1) between tiles of the output; it
+        may raise to stop the work.
 
     Returns
     -------
@@ -766,7 +789,7 @@ def translate(
     if interpolation == "nearest":  # the pixel whose centre is nearest: a whole-pixel shift
         dx, dy = float(-math.floor(0.5 - dx)), float(-math.floor(0.5 - dy))
     if not (dx.is_integer() and dy.is_integer()):
-        return _shift_subpixel(image, dx, dy, interpolation, fill_color)
+        return _shift_subpixel(image, dx, dy, interpolation, fill_color, progress)
     out = np.empty(image.shape, np.float32)
     if image.ndim == 2:
         out[...] = fill_color[0]
@@ -782,7 +805,8 @@ def translate(
     return out
 
 
-def _shift_subpixel(image: np.ndarray, dx: float, dy: float, interpolation: str, fill_color) -> np.ndarray:
+def _shift_subpixel(image: np.ndarray, dx: float, dy: float, interpolation: str, fill_color,
+                    progress: Progress | None = None) -> np.ndarray:
     """``translate`` by a fraction of a pixel: the same taps and weights as the
     warp, but constant over the image, so each tap is a shifted slice."""
     h, w = image.shape[:2]
@@ -836,7 +860,7 @@ def _shift_subpixel(image: np.ndarray, dx: float, dy: float, interpolation: str,
         np.clip(tile, 0.0, 1.0, out=out[i0:i1])
 
     row_size = w * (image.shape[2] if image.ndim == 3 else 1)
-    _run_tiles(h, w, max(1, _SHIFT_TILE_VALUES // row_size), w, work)
+    _run_tiles(h, w, max(1, _SHIFT_TILE_VALUES // row_size), w, work, progress)
     return out
 
 
@@ -846,6 +870,7 @@ def affine(
     *,
     interpolation: str = "bilinear",
     fill=(0.0, 0.0, 0.0),
+    progress: Progress | None = None,
 ) -> np.ndarray:
     """Apply a 2x3 affine transform that maps input positions to output positions.
 
@@ -861,6 +886,9 @@ def affine(
         How pixels between input samples are read.
     fill : float or (r, g, b)
         Colour of output places no input maps to; transparent for RGBA images.
+    progress : callable, optional
+        Called with the fraction done (0 to 1) between tiles of the output; it
+        may raise to stop the work.
 
     Returns
     -------
@@ -897,7 +925,7 @@ def affine(
         raise ValueError(f"matrix is not invertible (determinant {det:g})")
     full = np.vstack([forward, [0.0, 0.0, 1.0]])
     h, w = image.shape[:2]
-    return _warp(image, np.linalg.inv(full), h, w, interpolation, fill)
+    return _warp(image, np.linalg.inv(full), h, w, interpolation, fill, progress)
 
 
 def homography(source, destination) -> np.ndarray:
@@ -963,6 +991,7 @@ def perspective(
     *,
     interpolation: str = "bilinear",
     fill=(0.0, 0.0, 0.0),
+    progress: Progress | None = None,
 ) -> np.ndarray:
     """Map a quadrilateral of the input onto an upright rectangle (keystone correction).
 
@@ -982,6 +1011,9 @@ def perspective(
         How pixels between input samples are read.
     fill : float or (r, g, b)
         Colour where the rectangle sees outside the input; transparent for RGBA.
+    progress : callable, optional
+        Called with the fraction done (0 to 1) between tiles of the output; it
+        may raise to stop the work.
 
     Returns
     -------
@@ -1027,4 +1059,4 @@ def perspective(
     out_w = width or max(1, round(max(side(0, 1), side(3, 2))))
     out_h = height or max(1, round(max(side(0, 3), side(1, 2))))
     corners = [(0, 0), (out_w, 0), (out_w, out_h), (0, out_h)]
-    return _warp(image, homography(corners, points), out_h, out_w, interpolation, fill)
+    return _warp(image, homography(corners, points), out_h, out_w, interpolation, fill, progress)

@@ -10,63 +10,25 @@ Colour images are equalised on their luminance, Rec. 709 luma
 and the colour is then scaled by ``Y' / Y`` so every pixel keeps its hue
 (see :func:`equalize_histogram`). Alpha is passed through and not counted.
 
-The work is split into blocks of rows run on two threads (NumPy releases the
-GIL in its loops).
+The work is split into blocks of rows run on the package's thread pool (NumPy
+releases the GIL in its loops).
 """
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Callable, Sequence, TypeVar
 
 import numpy as np
 
+from ._counts import LUMA_WEIGHTS
+from ._counts import block_map as _parallel
+from ._counts import count as _count
+from ._counts import count_index as _count_index
+from ._counts import luminance as _luminance
+from ._counts import row_blocks as _row_blocks
 from ._image import as_image, check_int, check_range, merge_alpha, split_alpha
+from ._progress import Progress, phase
 
 __all__ = ["Histogram", "histogram", "equalize_histogram", "clahe"]
-
-#: Rec. 709 luma weights (R, G, B); they sum to 1.
-LUMA_WEIGHTS = np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
-
-_BLOCK_PIXELS = 1 << 18  # pixels per block of rows: a few MB of temporaries
-_T = TypeVar("_T")
-
-
-# ---------------------------------------------------------------------------
-# Shared helpers (also used by processing.threshold)
-
-
-def _row_blocks(height: int, width: int, start: int = 0) -> list[tuple[int, int]]:
-    """Split rows ``start:height`` into blocks of about ``_BLOCK_PIXELS`` pixels."""
-    rows = max(1, _BLOCK_PIXELS // max(width, 1))
-    return [(y, min(y + rows, height)) for y in range(start, height, rows)]
-
-
-def _parallel(fn: Callable[[tuple[int, int]], _T], blocks: Sequence[tuple[int, int]]) -> list[_T]:
-    """``[fn(b) for b in blocks]``, on two threads when there is more than one block."""
-    if len(blocks) < 2:
-        return [fn(b) for b in blocks]
-    with ThreadPoolExecutor(2) as pool:
-        return list(pool.map(fn, blocks))
-
-
-def _luminance(color: np.ndarray) -> np.ndarray:
-    """Rec. 709 luma of an RGB ``(H, W, 3)`` image; a gray image is returned as is.
-
-    The result of a gray input is the input itself: callers must not write to it.
-    """
-    if color.ndim == 2:
-        return color
-    h, w = color.shape[:2]
-    out = np.empty((h, w), np.float32)
-
-    def block(rows):
-        y0, y1 = rows
-        np.matmul(color[y0:y1], LUMA_WEIGHTS, out=out[y0:y1])
-
-    _parallel(block, _row_blocks(h, w))
-    return out
-
 
 def _bin_index(values: np.ndarray, bins: int) -> tuple[np.ndarray, np.ndarray]:
     """Bin of each value and its position inside the bin.
@@ -86,30 +48,8 @@ def _bin_index(values: np.ndarray, bins: int) -> tuple[np.ndarray, np.ndarray]:
     return floor.astype(np.intp), scaled
 
 
-def _count_index(values: np.ndarray, bins: int) -> np.ndarray:
-    """Bin of each value as int32, for counting: ``floor(x * bins)`` clamped to the bins.
-
-    Clamping the product to just below ``bins`` before truncating puts 1.0
-    (and anything above) in the last bin in one pass.
-    """
-    dtype = np.float32 if bins & (bins - 1) == 0 else np.float64
-    scaled = np.multiply(values, dtype(bins), dtype=dtype)
-    np.clip(scaled, 0, np.nextafter(dtype(bins), dtype(0)), out=scaled)
-    return scaled.astype(np.int32)
-
-
-def _count(values: np.ndarray, bins: int) -> np.ndarray:
-    """Histogram (int64, ``bins``) of a gray ``(H, W)`` array, on two threads."""
-    h, w = values.shape
-
-    def block(rows):
-        k = _count_index(values[rows[0] : rows[1]], bins)
-        return np.bincount(k.ravel(), minlength=bins)
-
-    return np.sum(_parallel(block, _row_blocks(h, w)), axis=0, dtype=np.int64)
-
-
-def _count_channels(color: np.ndarray, bins: int, with_luma: bool) -> tuple[np.ndarray, np.ndarray | None]:
+def _count_channels(color: np.ndarray, bins: int, with_luma: bool,
+                    progress: Progress | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     """Histograms of R, G and B (int64 ``(3, bins)``) and, if asked, of the luma.
 
     The three channels are counted by one ``bincount`` of ``k + c * bins``.
@@ -132,7 +72,7 @@ def _count_channels(color: np.ndarray, bins: int, with_luma: bool) -> tuple[np.n
         luma_k = _count_index(np.matmul(part, LUMA_WEIGHTS), bins)
         return per_channel, np.bincount(luma_k.ravel(), minlength=bins)
 
-    parts = _parallel(block, blocks)
+    parts = _parallel(block, blocks, progress=progress)
     counts = np.sum([p[0] for p in parts], axis=0, dtype=np.int64).reshape(3, bins)
     luma = np.sum([p[1] for p in parts], axis=0, dtype=np.int64) if with_luma else None
     return counts, luma
@@ -166,7 +106,8 @@ def _segment_lut(knots: np.ndarray) -> np.ndarray:
     return lut.view(np.complex64)[..., 0]
 
 
-def _apply_knots(values: np.ndarray, knots: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+def _apply_knots(values: np.ndarray, knots: np.ndarray, out: np.ndarray | None = None,
+                 progress: Progress | None = None) -> np.ndarray:
     """Evaluate the piecewise-linear map through ``(edges, knots)`` at ``values``."""
     bins = knots.shape[-1] - 1
     lut = _segment_lut(knots)
@@ -182,11 +123,12 @@ def _apply_knots(values: np.ndarray, knots: np.ndarray, out: np.ndarray | None =
         np.multiply(frac, seg.imag, out=res, casting="unsafe")
         res += seg.real
 
-    _parallel(block, _row_blocks(h, w))
+    _parallel(block, _row_blocks(h, w), progress=progress)
     return out
 
 
-def _rescale_to_luma(color: np.ndarray, luma: np.ndarray, new_luma: np.ndarray) -> np.ndarray:
+def _rescale_to_luma(color: np.ndarray, luma: np.ndarray, new_luma: np.ndarray,
+                     progress: Progress | None = None) -> np.ndarray:
     """Scale RGB so its luma becomes ``new_luma`` while keeping its hue.
 
     Each pixel is multiplied by ``r = Y' / Y``. Where that pushes a channel
@@ -217,7 +159,7 @@ def _rescale_to_luma(color: np.ndarray, luma: np.ndarray, new_luma: np.ndarray) 
         res += offset[..., None]
         np.clip(res, 0.0, 1.0, out=res)
 
-    _parallel(block, _row_blocks(h, w))
+    _parallel(block, _row_blocks(h, w), progress=progress)
     return out
 
 
@@ -325,7 +267,8 @@ def histogram(image: np.ndarray, bins: int = 256, *, stride: int = 1) -> Histogr
 _EQUALIZE_MODES = ("luminance", "per_channel")
 
 
-def equalize_histogram(image: np.ndarray, mode: str = "luminance", *, bins: int = 256) -> np.ndarray:
+def equalize_histogram(image: np.ndarray, mode: str = "luminance", *, bins: int = 256,
+                       progress: Progress | None = None) -> np.ndarray:
     """Spread the values so that their histogram becomes flat.
 
     Parameters
@@ -340,6 +283,9 @@ def equalize_histogram(image: np.ndarray, mode: str = "luminance", *, bins: int 
         are the same on a gray image.
     bins : int
         Number of histogram bins over [0, 1].
+    progress : callable, optional
+        Called with the fraction done (0 to 1) between blocks of rows; it may
+        raise to stop the work.
 
     Returns
     -------
@@ -376,10 +322,12 @@ def equalize_histogram(image: np.ndarray, mode: str = "luminance", *, bins: int 
     bins = _check_bins(bins)
     color, alpha = split_alpha(image)
     if color.ndim == 2:
-        return _apply_knots(color, _cdf_knots(_count(color, bins)))
+        counts = _count(color, bins, phase(progress, 0.0, 0.3))
+        return _apply_knots(color, _cdf_knots(counts), progress=phase(progress, 0.3, 1.0))
     if mode == "per_channel":
         # The three channel maps side by side: channel c uses bins c*bins...
-        lut = _segment_lut(_cdf_knots(_count_channels(color, bins, with_luma=False)[0])).ravel()
+        counts = _count_channels(color, bins, False, phase(progress, 0.0, 0.4))[0]
+        lut = _segment_lut(_cdf_knots(counts)).ravel()
         offsets = np.arange(3, dtype=np.intp) * bins
         out = np.empty(color.shape, np.float32)
 
@@ -392,11 +340,12 @@ def equalize_histogram(image: np.ndarray, mode: str = "luminance", *, bins: int 
             np.multiply(frac, seg.imag, out=res, casting="unsafe")
             res += seg.real
 
-        _parallel(block, _row_blocks(*color.shape[:2]))
+        _parallel(block, _row_blocks(*color.shape[:2]), progress=phase(progress, 0.4, 1.0))
         return merge_alpha(out, alpha)
-    luma = _luminance(color)
-    new_luma = _apply_knots(luma, _cdf_knots(_count(luma, bins)))
-    return merge_alpha(_rescale_to_luma(color, luma, new_luma), alpha)
+    luma = _luminance(color, phase(progress, 0.0, 0.15))
+    counts = _count(luma, bins, phase(progress, 0.15, 0.3))
+    new_luma = _apply_knots(luma, _cdf_knots(counts), progress=phase(progress, 0.3, 0.6))
+    return merge_alpha(_rescale_to_luma(color, luma, new_luma, phase(progress, 0.6, 1.0)), alpha)
 
 
 # ---------------------------------------------------------------------------
@@ -460,6 +409,7 @@ def clahe(
     tiles: int | tuple[int, int] = 8,
     *,
     bins: int = 256,
+    progress: Progress | None = None,
 ) -> np.ndarray:
     """Contrast-limited adaptive histogram equalisation (CLAHE).
 
@@ -480,6 +430,9 @@ def clahe(
         tiles than pixels along an axis are reduced to one tile per pixel.
     bins : int
         Histogram bins per tile.
+    progress : callable, optional
+        Called with the fraction done (0 to 1) between bands of rows; it may
+        raise to stop the work.
 
     Returns
     -------
@@ -520,7 +473,7 @@ def clahe(
         tiles_y = tiles_x = check_int("tiles", tiles, 1)
     bins = _check_bins(bins)
     color, alpha = split_alpha(image)
-    values = _luminance(color)
+    values = _luminance(color, phase(progress, 0.0, 0.1))
     h, w = values.shape
     tiles_y, tiles_x = min(tiles_y, h), min(tiles_x, w)
     row_edges, col_edges = _tile_edges(h, tiles_y), _tile_edges(w, tiles_x)
@@ -534,11 +487,7 @@ def clahe(
         k += col_tile
         return np.bincount(k.ravel(), minlength=tiles_x * bins).reshape(tiles_x, bins)
 
-    if tiles_y > 1:
-        with ThreadPoolExecutor(2) as pool:
-            counts = np.stack(list(pool.map(band_counts, range(tiles_y))))
-    else:
-        counts = band_counts(0)[None]
+    counts = np.stack(_parallel(band_counts, range(tiles_y), progress=phase(progress, 0.1, 0.4)))
     pixels = np.outer(np.diff(row_edges), np.diff(col_edges)).astype(np.float64)
     clipped = _clip_histograms(counts, clip_limit * pixels / bins)
     lut = _segment_lut(_cdf_knots(clipped)).reshape(tiles_y, tiles_x * bins)
@@ -579,7 +528,8 @@ def clahe(
         bottom += top
         np.clip(bottom, 0.0, 1.0, out=mapped[y0:y1])
 
-    _parallel(block, blocks)
     if color.ndim == 2:
+        _parallel(block, blocks, progress=phase(progress, 0.4, 1.0))
         return mapped
-    return merge_alpha(_rescale_to_luma(color, values, mapped), alpha)
+    _parallel(block, blocks, progress=phase(progress, 0.4, 0.75))
+    return merge_alpha(_rescale_to_luma(color, values, mapped, phase(progress, 0.75, 1.0)), alpha)

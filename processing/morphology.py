@@ -35,12 +35,17 @@ threads; NumPy releases the GIL in these loops.
 from __future__ import annotations
 
 import math
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 from ._image import as_image, check_int, merge_alpha, split_alpha
-from .segmentation import _as_mask, _check_connectivity, _mask_runs, _paint_mask, _run_roots
+from ._labels import as_mask as _as_mask
+from ._labels import check_connectivity as _check_connectivity
+from ._labels import mask_runs as _mask_runs
+from ._labels import paint_mask as _paint_mask
+from ._labels import run_roots as _run_roots
+from ._parallel import parallel_map, split
+from ._progress import Progress, phase, report
 
 __all__ = [
     "SHAPES",
@@ -60,7 +65,6 @@ __all__ = [
 SHAPES = ("square", "disk", "cross", "diamond")
 """Names of the structuring elements, for :func:`structuring_element`."""
 
-_THREADS = 2
 _MIN_BAND_PIXELS = 1 << 18  # below this, one thread does it all
 
 
@@ -204,30 +208,33 @@ def _filter_padded(p: np.ndarray, shape: str, r: int, op) -> np.ndarray:
 
 
 def _row_bands(h: int, w: int, r: int) -> list[tuple[int, int]]:
-    if h * w < _MIN_BAND_PIXELS or h < 2 * _THREADS:
+    # Each band reads 2r rows beyond its own: bands at least 8r rows tall
+    # keep that overlap small.
+    if h * w < _MIN_BAND_PIXELS:
         return [(0, h)]
-    edges = np.linspace(0, h, _THREADS + 1).round().astype(int)
-    return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:])]
+    return split(h, minimum=max(8, 8 * r))
 
 
-def _rank_filter(data: np.ndarray, shape: str, r: int, op) -> np.ndarray:
+def _rank_filter(data: np.ndarray, shape: str, r: int, op, progress: Progress | None = None) -> np.ndarray:
     """Min or max over the element on an unpadded ``(H, W[, C])`` array."""
     if r == 0:
+        report(progress, 1.0)
         return data.copy()
     pad = [(r, r), (r, r)] + [(0, 0)] * (data.ndim - 2)
     p = np.pad(data, pad, mode="symmetric")
     h, w = data.shape[:2]
     bands = _row_bands(h, w, r)
     if len(bands) == 1:
-        return _filter_padded(p, shape, r, op)
+        out = _filter_padded(p, shape, r, op)
+        report(progress, 1.0)
+        return out
     out = np.empty(data.shape, data.dtype)
 
     def run(band):
         y0, y1 = band
         out[y0:y1] = _filter_padded(p[y0 : y1 + 2 * r], shape, r, op)
 
-    with ThreadPoolExecutor(_THREADS) as pool:
-        list(pool.map(run, bands))
+    parallel_map(run, bands, progress=progress)
     return out
 
 
@@ -251,12 +258,12 @@ def _finish(result, alpha, is_mask):
     return result if is_mask else merge_alpha(result, alpha)
 
 
-def _erode(data, shape, r):
-    return _rank_filter(data, shape, r, np.minimum)
+def _erode(data, shape, r, progress=None):
+    return _rank_filter(data, shape, r, np.minimum, progress)
 
 
-def _dilate(data, shape, r):
-    return _rank_filter(data, shape, r, np.maximum)
+def _dilate(data, shape, r, progress=None):
+    return _rank_filter(data, shape, r, np.maximum, progress)
 
 
 def _difference(a, b, is_mask):
@@ -267,7 +274,8 @@ def _difference(a, b, is_mask):
     return a
 
 
-def erode(image: np.ndarray, shape: str = "disk", radius: int = 1) -> np.ndarray:
+def erode(image: np.ndarray, shape: str = "disk", radius: int = 1, *,
+          progress: Progress | None = None) -> np.ndarray:
     """Grey-level erosion: the minimum over the structuring element.
 
     Parameters
@@ -279,6 +287,9 @@ def erode(image: np.ndarray, shape: str = "disk", radius: int = 1) -> np.ndarray
         Structuring element, see :func:`structuring_element`.
     radius : int
         Element half-size in pixels, >= 0; 0 returns a copy.
+    progress : callable, optional
+        Called with the fraction done (0 to 1) between bands of rows; it may
+        raise to stop the work.
 
     Returns
     -------
@@ -298,10 +309,11 @@ def erode(image: np.ndarray, shape: str = "disk", radius: int = 1) -> np.ndarray
     [[1, 1, 1, 1, 1], [1, 1, 0, 1, 1], [1, 0, 0, 0, 1], [1, 1, 0, 1, 1], [1, 1, 1, 1, 1]]
     """
     data, alpha, is_mask, shape, radius = _prepare(image, shape, radius)
-    return _finish(_erode(data, shape, radius), alpha, is_mask)
+    return _finish(_erode(data, shape, radius, progress), alpha, is_mask)
 
 
-def dilate(image: np.ndarray, shape: str = "disk", radius: int = 1) -> np.ndarray:
+def dilate(image: np.ndarray, shape: str = "disk", radius: int = 1, *,
+           progress: Progress | None = None) -> np.ndarray:
     """Grey-level dilation: the maximum over the structuring element.
 
     Parameters
@@ -313,6 +325,9 @@ def dilate(image: np.ndarray, shape: str = "disk", radius: int = 1) -> np.ndarra
         Structuring element, see :func:`structuring_element`.
     radius : int
         Element half-size in pixels, >= 0; 0 returns a copy.
+    progress : callable, optional
+        Called with the fraction done (0 to 1) between bands of rows; it may
+        raise to stop the work.
 
     Returns
     -------
@@ -331,10 +346,11 @@ def dilate(image: np.ndarray, shape: str = "disk", radius: int = 1) -> np.ndarra
     [[0, 1, 1, 1, 0], [0, 1, 1, 1, 0], [0, 1, 1, 1, 0]]
     """
     data, alpha, is_mask, shape, radius = _prepare(image, shape, radius)
-    return _finish(_dilate(data, shape, radius), alpha, is_mask)
+    return _finish(_dilate(data, shape, radius, progress), alpha, is_mask)
 
 
-def opening(image: np.ndarray, shape: str = "disk", radius: int = 1) -> np.ndarray:
+def opening(image: np.ndarray, shape: str = "disk", radius: int = 1, *,
+            progress: Progress | None = None) -> np.ndarray:
     """Opening: erosion then dilation; removes bright details smaller than the element.
 
     Parameters
@@ -345,6 +361,9 @@ def opening(image: np.ndarray, shape: str = "disk", radius: int = 1) -> np.ndarr
         Structuring element.
     radius : int
         Element half-size in pixels, >= 0.
+    progress : callable, optional
+        Called with the fraction done (0 to 1) between bands of rows; it may
+        raise to stop the work.
 
     Returns
     -------
@@ -362,10 +381,12 @@ def opening(image: np.ndarray, shape: str = "disk", radius: int = 1) -> np.ndarr
     0.0
     """
     data, alpha, is_mask, shape, radius = _prepare(image, shape, radius)
-    return _finish(_dilate(_erode(data, shape, radius), shape, radius), alpha, is_mask)
+    eroded = _erode(data, shape, radius, phase(progress, 0.0, 0.5))
+    return _finish(_dilate(eroded, shape, radius, phase(progress, 0.5, 1.0)), alpha, is_mask)
 
 
-def closing(image: np.ndarray, shape: str = "disk", radius: int = 1) -> np.ndarray:
+def closing(image: np.ndarray, shape: str = "disk", radius: int = 1, *,
+            progress: Progress | None = None) -> np.ndarray:
     """Closing: dilation then erosion; fills dark details smaller than the element.
 
     Parameters
@@ -376,6 +397,9 @@ def closing(image: np.ndarray, shape: str = "disk", radius: int = 1) -> np.ndarr
         Structuring element.
     radius : int
         Element half-size in pixels, >= 0.
+    progress : callable, optional
+        Called with the fraction done (0 to 1) between bands of rows; it may
+        raise to stop the work.
 
     Returns
     -------
@@ -393,10 +417,12 @@ def closing(image: np.ndarray, shape: str = "disk", radius: int = 1) -> np.ndarr
     1.0
     """
     data, alpha, is_mask, shape, radius = _prepare(image, shape, radius)
-    return _finish(_erode(_dilate(data, shape, radius), shape, radius), alpha, is_mask)
+    dilated = _dilate(data, shape, radius, phase(progress, 0.0, 0.5))
+    return _finish(_erode(dilated, shape, radius, phase(progress, 0.5, 1.0)), alpha, is_mask)
 
 
-def gradient(image: np.ndarray, shape: str = "disk", radius: int = 1) -> np.ndarray:
+def gradient(image: np.ndarray, shape: str = "disk", radius: int = 1, *,
+             progress: Progress | None = None) -> np.ndarray:
     """Morphological gradient: dilation minus erosion (an edge strength).
 
     Parameters
@@ -407,6 +433,9 @@ def gradient(image: np.ndarray, shape: str = "disk", radius: int = 1) -> np.ndar
         Structuring element.
     radius : int
         Element half-size in pixels, >= 0.
+    progress : callable, optional
+        Called with the fraction done (0 to 1) between bands of rows; it may
+        raise to stop the work.
 
     Returns
     -------
@@ -425,11 +454,13 @@ def gradient(image: np.ndarray, shape: str = "disk", radius: int = 1) -> np.ndar
     [[0.0, 0.0, 1.0, 1.0, 0.0, 0.0]]
     """
     data, alpha, is_mask, shape, radius = _prepare(image, shape, radius)
-    result = _difference(_dilate(data, shape, radius), _erode(data, shape, radius), is_mask)
+    dilated = _dilate(data, shape, radius, phase(progress, 0.0, 0.5))
+    result = _difference(dilated, _erode(data, shape, radius, phase(progress, 0.5, 1.0)), is_mask)
     return _finish(result, alpha, is_mask)
 
 
-def top_hat(image: np.ndarray, shape: str = "disk", radius: int = 1) -> np.ndarray:
+def top_hat(image: np.ndarray, shape: str = "disk", radius: int = 1, *,
+            progress: Progress | None = None) -> np.ndarray:
     """White top-hat: the image minus its opening (bright details smaller than the element).
 
     Parameters
@@ -440,6 +471,9 @@ def top_hat(image: np.ndarray, shape: str = "disk", radius: int = 1) -> np.ndarr
         Structuring element.
     radius : int
         Element half-size in pixels, >= 0.
+    progress : callable, optional
+        Called with the fraction done (0 to 1) between bands of rows; it may
+        raise to stop the work.
 
     Returns
     -------
@@ -458,7 +492,7 @@ def top_hat(image: np.ndarray, shape: str = "disk", radius: int = 1) -> np.ndarr
     [[0.0, 0.0, 0.0], [0.0, 0.5, 0.0], [0.0, 0.0, 0.0]]
     """
     data, alpha, is_mask, shape, radius = _prepare(image, shape, radius)
-    opened = _dilate(_erode(data, shape, radius), shape, radius)
+    opened = _dilate(_erode(data, shape, radius, phase(progress, 0.0, 0.5)), shape, radius, phase(progress, 0.5, 1.0))
     if is_mask:
         result = data & ~opened
     else:
@@ -466,7 +500,8 @@ def top_hat(image: np.ndarray, shape: str = "disk", radius: int = 1) -> np.ndarr
     return _finish(result, alpha, is_mask)
 
 
-def black_hat(image: np.ndarray, shape: str = "disk", radius: int = 1) -> np.ndarray:
+def black_hat(image: np.ndarray, shape: str = "disk", radius: int = 1, *,
+              progress: Progress | None = None) -> np.ndarray:
     """Black top-hat: the closing minus the image (dark details smaller than the element).
 
     Parameters
@@ -477,6 +512,9 @@ def black_hat(image: np.ndarray, shape: str = "disk", radius: int = 1) -> np.nda
         Structuring element.
     radius : int
         Element half-size in pixels, >= 0.
+    progress : callable, optional
+        Called with the fraction done (0 to 1) between bands of rows; it may
+        raise to stop the work.
 
     Returns
     -------
@@ -494,7 +532,7 @@ def black_hat(image: np.ndarray, shape: str = "disk", radius: int = 1) -> np.nda
     [0.0, 0.0, 0.5, 0.0, 0.0]
     """
     data, alpha, is_mask, shape, radius = _prepare(image, shape, radius)
-    closed = _erode(_dilate(data, shape, radius), shape, radius)
+    closed = _erode(_dilate(data, shape, radius, phase(progress, 0.0, 0.5)), shape, radius, phase(progress, 0.5, 1.0))
     return _finish(_difference(closed, data, is_mask), alpha, is_mask)
 
 
@@ -619,7 +657,7 @@ def _zhang_suen_tables() -> np.ndarray:
 _ZS_TABLES = _zhang_suen_tables()
 
 
-def skeletonize(image: np.ndarray) -> np.ndarray:
+def skeletonize(image: np.ndarray, *, progress: Progress | None = None) -> np.ndarray:
     """Thin a binary image to one-pixel-wide lines (Zhang-Suen thinning).
 
     Parameters
@@ -627,6 +665,10 @@ def skeletonize(image: np.ndarray) -> np.ndarray:
     image : ndarray
         bool ``(H, W)`` mask, or a float32 image thresholded at 0.5 on its
         luma (see :func:`fill_holes`).
+    progress : callable, optional
+        Called after each sub-iteration with a fraction that rises towards 1
+        (the number of iterations is not known in advance); it may raise to
+        stop the work.
 
     Returns
     -------
@@ -673,8 +715,12 @@ def skeletonize(image: np.ndarray) -> np.ndarray:
     candidates = (yy + 1) * k + xx + 1
     listed = np.zeros(flat.size, np.bool_)  # membership of `candidates`
     listed[candidates] = True
-    sub, idle = 0, 0
+    sub, idle, rounds = 0, 0, 0
     while idle < 2 and candidates.size:
+        # Each sub-iteration thins by about a pixel; most shapes are done in
+        # a few dozen, so the fraction climbs by a tenth of what is left.
+        rounds += 1
+        report(progress, 1.0 - 0.9**rounds)
         code = np.zeros(candidates.size, np.uint8)
         for bit, o in enumerate(offsets):
             code |= flat[candidates + o] << np.uint8(bit)
@@ -692,4 +738,5 @@ def skeletonize(image: np.ndarray) -> np.ndarray:
         else:
             idle += 1
         sub ^= 1
+    report(progress, 1.0)
     return restore(grid[1:-1, 1:-1].astype(np.bool_))

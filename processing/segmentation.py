@@ -28,11 +28,22 @@ never a Python loop per pixel.
 from __future__ import annotations
 
 import math
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 from ._image import as_image, check_int, check_range, merge_alpha, split_alpha
+from ._labels import as_mask as _as_mask
+from ._labels import check_connectivity as _check_connectivity
+from ._labels import consecutive as _consecutive
+from ._labels import luma as _luma
+from ._labels import mask_runs as _mask_runs
+from ._labels import paint_mask as _paint_mask
+from ._labels import paint_runs as _paint_runs
+from ._labels import run_roots as _run_roots
+from ._labels import value_runs as _value_runs
+from ._parallel import parallel_map, split
+from ._progress import Progress, phase, report
+from .morphology import dilate, fill_holes
 
 __all__ = [
     "PALETTE",
@@ -50,171 +61,6 @@ __all__ = [
     "split_objects_labels",
     "split_objects",
 ]
-
-
-# ---------------------------------------------------------------------------
-# Runs and union-find: the labelling core (also used by processing.morphology)
-# ---------------------------------------------------------------------------
-
-class _Runs:
-    """Maximal horizontal runs of a 2-D image, in raster order.
-
-    ``row``, ``start`` and ``end`` (exclusive) are int64 arrays; ``value`` is
-    the value of each run (None for the runs of a boolean mask's True pixels).
-    """
-
-    __slots__ = ("shape", "row", "start", "end", "value")
-
-    def __init__(self, shape, row, start, end, value=None):
-        self.shape = shape
-        self.row = row
-        self.start = start
-        self.end = end
-        self.value = value
-
-    def __len__(self):
-        return len(self.row)
-
-    @property
-    def length(self) -> np.ndarray:
-        return self.end - self.start
-
-
-def _mask_runs(mask: np.ndarray) -> _Runs:
-    """Runs of True pixels of a 2-D bool mask."""
-    h, w = mask.shape
-    k = w + 2  # a False column either side: every run starts and ends in its row
-    padded = np.zeros((h, k), np.bool_)
-    padded[:, 1:-1] = mask
-    flat = padded.ravel()
-    change = np.flatnonzero(flat[1:] != flat[:-1]) + 1
-    starts, ends = change[0::2], change[1::2]
-    row = starts // k
-    base = row * k + 1
-    return _Runs((h, w), row, starts - base, ends - base)
-
-
-def _value_runs(values: np.ndarray) -> _Runs:
-    """Runs of equal values of a 2-D array; every pixel is in one run."""
-    h, w = values.shape
-    cut = np.ones((h, w), np.bool_)
-    cut[:, 1:] = values[:, 1:] != values[:, :-1]
-    starts = np.flatnonzero(cut)
-    ends = np.empty_like(starts)
-    ends[:-1] = starts[1:]
-    ends[-1] = h * w
-    row = starts // w
-    # A run never crosses a row: the next start is at most the next row's first pixel.
-    ends = np.minimum(ends, (row + 1) * w)
-    return _Runs((h, w), row, starts - row * w, ends - row * w, values.ravel()[starts])
-
-
-def _run_edges(runs: _Runs, connectivity: int) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs ``(a, b)`` of runs in consecutive rows that touch (and, for value
-    runs, hold the same value); ``a < b`` always."""
-    n = len(runs)
-    if n == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    h, w = runs.shape
-    k = w + 2
-    d = 1 if connectivity == 8 else 0
-    key_start = runs.row * k + runs.start
-    key_end = runs.row * k + runs.end
-    next_row = (runs.row + 1) * k
-    # Runs b of the next row touch run a iff start_b < end_a + d and end_b > start_a - d.
-    lo = np.searchsorted(key_end, next_row + runs.start - d, side="right")
-    hi = np.searchsorted(key_start, next_row + runs.end + d, side="left")
-    count = np.maximum(hi - lo, 0)
-    total = int(count.sum())
-    a = np.repeat(np.arange(n, dtype=np.int64), count)
-    # b = lo[a] + (0, 1, ..., count[a] - 1), built without a loop.
-    first = np.cumsum(count) - count
-    b = np.arange(total, dtype=np.int64) - np.repeat(first - lo, count)
-    if runs.value is not None and total:
-        same = runs.value[a] == runs.value[b]
-        a, b = a[same], b[same]
-    return a, b
-
-
-def _union_find(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Root of every node of a graph with ``n`` nodes and edges ``(a, b)``.
-
-    The root of a component is its smallest node. Each round hooks every root
-    under the smallest root it shares an edge with, then jumps pointers until
-    every node points at its root; edges inside one tree are dropped.
-    """
-    parent = np.arange(n, dtype=np.int64)
-    while a.size:
-        ra, rb = parent[a], parent[b]
-        apart = ra != rb
-        if not apart.any():
-            break
-        a, b, ra, rb = a[apart], b[apart], ra[apart], rb[apart]
-        np.minimum.at(parent, np.maximum(ra, rb), np.minimum(ra, rb))
-        while True:
-            grand = parent[parent]
-            if np.array_equal(grand, parent):
-                break
-            parent = grand
-    return parent
-
-
-def _run_roots(runs: _Runs, connectivity: int) -> np.ndarray:
-    a, b = _run_edges(runs, connectivity)
-    return _union_find(len(runs), a, b)
-
-
-def _paint_runs(runs: _Runs, values: np.ndarray, dtype=np.int32) -> np.ndarray:
-    """Image of ``runs.shape`` with each run filled with its value, 0 elsewhere."""
-    h, w = runs.shape
-    diff = np.zeros(h * w + 1, dtype)
-    flat_start = runs.row * w + runs.start
-    diff[flat_start] = values
-    diff[runs.row * w + runs.end] -= values  # run ends are distinct from each other
-    return np.cumsum(diff[:-1], dtype=dtype).reshape(h, w)
-
-
-def _paint_mask(runs: _Runs, selected: np.ndarray) -> np.ndarray:
-    """Bool mask of the pixels of the selected runs."""
-    sub = _Runs(runs.shape, runs.row[selected], runs.start[selected], runs.end[selected])
-    return _paint_runs(sub, np.ones(len(sub), np.int8), np.int8).view(np.bool_)
-
-
-def _consecutive(roots: np.ndarray) -> np.ndarray:
-    """Map each run's root to 1..n in order of the roots (raster order)."""
-    is_root = roots == np.arange(len(roots))
-    number = np.cumsum(is_root, dtype=np.int32)
-    return number[roots]
-
-
-def _check_connectivity(connectivity) -> int:
-    connectivity = check_int("connectivity", connectivity)
-    if connectivity not in (4, 8):
-        raise ValueError(f"connectivity must be 4 or 8, got {connectivity!r}")
-    return connectivity
-
-
-def _luma(color: np.ndarray) -> np.ndarray:
-    """Rec. 709 luma of an RGB image (its only channel for gray)."""
-    if color.ndim == 2:
-        return color
-    out = color[..., 0] * np.float32(0.2126)
-    out += color[..., 1] * np.float32(0.7152)
-    out += color[..., 2] * np.float32(0.0722)
-    return out
-
-
-def _as_mask(mask, name: str = "mask") -> np.ndarray:
-    """A bool mask as is; a float image thresholded at 0.5 (on its luma)."""
-    if isinstance(mask, np.ndarray) and mask.dtype == np.bool_:
-        if mask.ndim != 2:
-            raise ValueError(f"{name} must be 2-D, got shape {mask.shape}")
-        if mask.size == 0:
-            raise ValueError(f"{name} is empty: shape {mask.shape}")
-        return mask
-    image = as_image(mask, name)
-    color, _ = split_alpha(image)
-    return _luma(color) >= np.float32(0.5)
 
 
 def label_components(mask: np.ndarray, connectivity: int = 8) -> np.ndarray:
@@ -321,19 +167,36 @@ def _blend(color: np.ndarray, paint: np.ndarray, where: np.ndarray, opacity: flo
     return out
 
 
-def _mean_colors(color: np.ndarray, labels: np.ndarray, n: int) -> np.ndarray:
-    """Mean colour of each label 0..n, float32 ``(n + 1, C)`` (or ``(n + 1,)`` for gray)."""
-    flat = labels.ravel()
-    count = np.maximum(np.bincount(flat, minlength=n + 1), 1)
-    if color.ndim == 2:
-        return (np.bincount(flat, weights=color.ravel(), minlength=n + 1) / count).astype(np.float32)
-    means = np.empty((n + 1, color.shape[2]), np.float32)
-    for c in range(color.shape[2]):
-        means[:, c] = np.bincount(flat, weights=color[..., c].ravel(), minlength=n + 1) / count
-    return means
+def _mean_colors(color: np.ndarray, labels: np.ndarray, n: int, progress: Progress | None = None) -> np.ndarray:
+    """Mean colour of each label 0..n, float32 ``(n + 1, C)`` (or ``(n + 1,)`` for gray).
+
+    Counts and sums per band of rows on the thread pool, added up in band
+    order (the bands do not depend on the thread count, so neither does the
+    result).
+    """
+    h, w = labels.shape
+    planes = [color] if color.ndim == 2 else [color[..., c] for c in range(color.shape[2])]
+    parts: dict[int, np.ndarray] = {}
+
+    def run(y0, y1):
+        flat = labels[y0:y1].ravel()
+        part = np.empty((1 + len(planes), n + 1))
+        part[0] = np.bincount(flat, minlength=n + 1)
+        for c, plane in enumerate(planes):
+            part[1 + c] = np.bincount(flat, weights=plane[y0:y1].ravel(), minlength=n + 1)
+        parts[y0] = part
+
+    _in_bands(h, w, run, progress)
+    total = parts[0].copy()
+    for y0 in sorted(parts)[1:]:
+        total += parts[y0]
+    count = np.maximum(total[0], 1)
+    means = (total[1:] / count).T.astype(np.float32)
+    return means[:, 0] if color.ndim == 2 else means
 
 
-def label_overlay(image: np.ndarray, labels: np.ndarray, mode: str = "mean", opacity: float = 1.0) -> np.ndarray:
+def label_overlay(image: np.ndarray, labels: np.ndarray, mode: str = "mean", opacity: float = 1.0, *,
+                  progress: Progress | None = None) -> np.ndarray:
     """Show a label image over the picture, in mean colours or a fixed palette.
 
     Parameters
@@ -347,6 +210,9 @@ def label_overlay(image: np.ndarray, labels: np.ndarray, mode: str = "mean", opa
         ``palette`` with a fixed colour per label (:data:`PALETTE`).
     opacity : float
         In [0, 1]: how much the paint covers the picture.
+    progress : callable, optional
+        Called with the fraction done (0 to 1) between bands of rows; it may
+        raise to stop the work.
 
     Returns
     -------
@@ -373,17 +239,25 @@ def label_overlay(image: np.ndarray, labels: np.ndarray, mode: str = "mean", opa
     opacity = check_range("opacity", opacity, 0, 1)
     n = int(labels.max()) if labels.size else 0
     if mode == "mean":
-        table = _mean_colors(color, labels, n)
+        table = _mean_colors(color, labels, n, phase(progress, 0.0, 0.4))
     else:
         color = _to_rgb(color)
         table = np.zeros((n + 1, 3), np.float32)
         table[1:] = PALETTE[np.arange(n) % len(PALETTE)]
-    paint = table[labels]
-    return merge_alpha(_blend(color, paint, labels > 0, opacity), alpha)
+    report(progress, 0.4)
+    h, w = labels.shape
+    out = np.empty(color.shape, np.float32)
+
+    def run(y0, y1):
+        band = labels[y0:y1]
+        out[y0:y1] = _blend(color[y0:y1], table[band], band > 0, opacity)
+
+    _in_bands(h, w, run, phase(progress, 0.4, 1.0))
+    return merge_alpha(out, alpha)
 
 
 def components_overlay(image: np.ndarray, connectivity: int = 8, mode: str = "palette",
-                       opacity: float = 0.6) -> np.ndarray:
+                       opacity: float = 0.6, *, progress: Progress | None = None) -> np.ndarray:
     """Connected components of the thresholded image, shown as a label overlay.
 
     Parameters
@@ -396,6 +270,8 @@ def components_overlay(image: np.ndarray, connectivity: int = 8, mode: str = "pa
         How the components are painted, see :func:`label_overlay`.
     opacity : float
         Paint opacity in [0, 1].
+    progress : callable, optional
+        Called with the fraction done (0 to 1); it may raise to stop the work.
 
     Returns
     -------
@@ -408,7 +284,9 @@ def components_overlay(image: np.ndarray, connectivity: int = 8, mode: str = "pa
     >>> components_overlay(img, mode="mean", opacity=1.0).tolist()
     [[1.0, 0.0, 1.0]]
     """
-    return label_overlay(image, label_components(image, connectivity), mode, opacity)
+    labels = label_components(image, connectivity)
+    report(progress, 0.3)
+    return label_overlay(image, labels, mode, opacity, progress=phase(progress, 0.3, 1.0))
 
 
 # ---------------------------------------------------------------------------
@@ -418,20 +296,10 @@ def components_overlay(image: np.ndarray, connectivity: int = 8, mode: str = "pa
 _GROW_MODES = ("connected", "global")
 
 
-def _row_bands(h: int, w: int) -> list[tuple[int, int]]:
-    if h * w < (1 << 18) or h < 4:
-        return [(0, h)]
-    return [(0, h // 2), (h // 2, h)]
-
-
-def _in_bands(h: int, w: int, fn) -> None:
-    """Call ``fn(y0, y1)`` over two bands of rows on two threads (one for small images)."""
-    bands = _row_bands(h, w)
-    if len(bands) == 1:
-        fn(*bands[0])
-        return
-    with ThreadPoolExecutor(2) as pool:
-        list(pool.map(lambda band: fn(*band), bands))
+def _in_bands(h: int, w: int, fn, progress: Progress | None = None) -> None:
+    """Call ``fn(y0, y1)`` over bands of rows on the thread pool (one band for small images)."""
+    bands = [(0, h)] if h * w < (1 << 18) else split(h)
+    parallel_map(lambda band: fn(*band), bands, progress=progress)
 
 
 def _seed_pixel(seed_xy, shape) -> tuple[int, int]:
@@ -445,8 +313,9 @@ def _seed_pixel(seed_xy, shape) -> tuple[int, int]:
     return int(x), int(y)
 
 
-def _within_tolerance(color: np.ndarray, seed_value: np.ndarray, tolerance: float) -> np.ndarray:
-    """``max_c |color_c - seed_c| <= tolerance``, in two bands of rows."""
+def _within_tolerance(color: np.ndarray, seed_value: np.ndarray, tolerance: float,
+                      progress: Progress | None = None) -> np.ndarray:
+    """``max_c |color_c - seed_c| <= tolerance``, in bands of rows."""
     h, w = color.shape[:2]
     out = np.empty((h, w), np.bool_)
     tol = np.float32(tolerance)
@@ -462,12 +331,12 @@ def _within_tolerance(color: np.ndarray, seed_value: np.ndarray, tolerance: floa
             np.abs(diff, out=diff)
             ok &= diff <= tol
 
-    _in_bands(h, w, run)
+    _in_bands(h, w, run, progress)
     return out
 
 
 def region_grow(image: np.ndarray, seed_xy, tolerance: float = 0.1, connectivity: int = 8,
-                mode: str = "connected") -> np.ndarray:
+                mode: str = "connected", *, progress: Progress | None = None) -> np.ndarray:
     """The magic wand: the region around a seed pixel whose colour is close to the seed's.
 
     Parameters
@@ -484,6 +353,8 @@ def region_grow(image: np.ndarray, seed_xy, tolerance: float = 0.1, connectivity
     mode : {"connected", "global"}
         ``connected``: the matching pixels connected to the seed (flood
         fill); ``global``: every matching pixel in the image.
+    progress : callable, optional
+        Called with the fraction done (0 to 1); it may raise to stop the work.
 
     Returns
     -------
@@ -513,17 +384,21 @@ def region_grow(image: np.ndarray, seed_xy, tolerance: float = 0.1, connectivity
     connectivity = _check_connectivity(connectivity)
     if mode not in _GROW_MODES:
         raise ValueError(f"mode must be one of connected, global; got {mode!r}")
-    match = _within_tolerance(color, color[y, x], tolerance)
+    match = _within_tolerance(color, color[y, x], tolerance, phase(progress, 0.0, 0.5))
     if mode == "global":
         return match
     runs = _mask_runs(match)
     roots = _run_roots(runs, connectivity)
+    report(progress, 0.8)
     in_row = np.flatnonzero((runs.row == y) & (runs.start <= x) & (runs.end > x))
-    return _paint_mask(runs, roots == roots[in_row[0]])
+    region = _paint_mask(runs, roots == roots[in_row[0]])
+    report(progress, 1.0)
+    return region
 
 
 def region_highlight(image: np.ndarray, seed_xy, tolerance: float = 0.1, connectivity: int = 8,
-                     mode: str = "connected", color=(1.0, 0.25, 0.1), opacity: float = 0.5) -> np.ndarray:
+                     mode: str = "connected", color=(1.0, 0.25, 0.1), opacity: float = 0.5, *,
+                     progress: Progress | None = None) -> np.ndarray:
     """The image with the magic-wand region of :func:`region_grow` tinted.
 
     Parameters
@@ -536,6 +411,8 @@ def region_highlight(image: np.ndarray, seed_xy, tolerance: float = 0.1, connect
         RGB tint in [0, 1].
     opacity : float
         Tint opacity in [0, 1].
+    progress : callable, optional
+        As for :func:`region_grow`.
 
     Returns
     -------
@@ -548,7 +425,7 @@ def region_highlight(image: np.ndarray, seed_xy, tolerance: float = 0.1, connect
     >>> region_highlight(img, (0, 0), 0.1, color=(1, 0, 0), opacity=1.0)[0, :, 0].tolist()
     [1.0, 1.0, 1.0]
     """
-    region = region_grow(image, seed_xy, tolerance, connectivity, mode)
+    region = region_grow(image, seed_xy, tolerance, connectivity, mode, progress=phase(progress, 0.0, 0.5))
     rgb_tint = np.array(color, np.float32)
     if rgb_tint.shape != (3,) or not ((rgb_tint >= 0) & (rgb_tint <= 1)).all():
         raise ValueError(f"color must be three numbers in [0, 1], got {color!r}")
@@ -556,7 +433,9 @@ def region_highlight(image: np.ndarray, seed_xy, tolerance: float = 0.1, connect
     base, alpha = split_alpha(as_image(image))
     base = _to_rgb(base)
     paint = np.broadcast_to(rgb_tint, base.shape)
-    return merge_alpha(_blend(base, paint, region, opacity), alpha)
+    out = merge_alpha(_blend(base, paint, region, opacity), alpha)
+    report(progress, 1.0)
+    return out
 
 
 # ---------------------------------------------------------------------------
@@ -611,8 +490,8 @@ def _lloyd(samples: np.ndarray, centres: np.ndarray, iterations: int) -> np.ndar
     return centres
 
 
-def _assign_all(data: np.ndarray, centres: np.ndarray) -> np.ndarray:
-    """Nearest centre for every row of ``data``, in chunks on two threads."""
+def _assign_all(data: np.ndarray, centres: np.ndarray, progress: Progress | None = None) -> np.ndarray:
+    """Nearest centre for every row of ``data``, in chunks on the thread pool."""
     n = len(data)
     out = np.empty(n, np.int32)
     chunk = 1 << 17
@@ -621,16 +500,12 @@ def _assign_all(data: np.ndarray, centres: np.ndarray) -> np.ndarray:
     def run(s):
         out[s : s + chunk] = _nearest_centre(data[s : s + chunk], centres)
 
-    if n <= chunk:
-        run(0)
-    else:
-        with ThreadPoolExecutor(2) as pool:
-            list(pool.map(run, starts))
+    parallel_map(run, starts, progress=progress)
     return out
 
 
 def kmeans_labels(image: np.ndarray, k: int = 8, seed: int = 0, iterations: int = 20, *,
-                  sample_size: int = 100_000) -> np.ndarray:
+                  sample_size: int = 100_000, progress: Progress | None = None) -> np.ndarray:
     """Cluster the colours of an image with k-means; return the label image.
 
     Parameters
@@ -648,6 +523,9 @@ def kmeans_labels(image: np.ndarray, k: int = 8, seed: int = 0, iterations: int 
     sample_size : int
         Pixels drawn (uniformly, with replacement) to fit the centres; an
         image with no more pixels than this uses all of them.
+    progress : callable, optional
+        Called with the fraction done (0 to 1) while pixels are assigned to
+        their clusters; it may raise to stop the work.
 
     Returns
     -------
@@ -685,13 +563,14 @@ def kmeans_labels(image: np.ndarray, k: int = 8, seed: int = 0, iterations: int 
     weights = np.array([0.2126, 0.7152, 0.0722]) if data.shape[1] == 3 else np.ones(1)
     order = np.argsort(centres @ weights, kind="stable")
     centres = centres[order]
-    labels = _assign_all(data, centres)
+    labels = _assign_all(data, centres, progress)
     labels += 1
     return labels.reshape(h, w)
 
 
 def kmeans_colors(image: np.ndarray, k: int = 8, seed: int = 0, iterations: int = 20, *,
-                  mode: str = "mean", opacity: float = 1.0, sample_size: int = 100_000) -> np.ndarray:
+                  mode: str = "mean", opacity: float = 1.0, sample_size: int = 100_000,
+                  progress: Progress | None = None) -> np.ndarray:
     """Posterise by colour clustering: each pixel painted with its cluster's mean colour.
 
     Parameters
@@ -705,6 +584,8 @@ def kmeans_colors(image: np.ndarray, k: int = 8, seed: int = 0, iterations: int 
         the fixed palette, see :func:`label_overlay`.
     opacity : float
         In [0, 1]; 1 replaces the picture by the cluster colours.
+    progress : callable, optional
+        As for :func:`kmeans_labels`.
 
     Returns
     -------
@@ -721,8 +602,9 @@ def kmeans_colors(image: np.ndarray, k: int = 8, seed: int = 0, iterations: int 
     >>> kmeans_colors(img, 2)
     array([[0.15, 0.15, 0.95, 0.95]], dtype=float32)
     """
-    labels = kmeans_labels(image, k, seed, iterations, sample_size=sample_size)
-    return label_overlay(image, labels, mode, opacity)
+    labels = kmeans_labels(image, k, seed, iterations, sample_size=sample_size,
+                           progress=phase(progress, 0.0, 0.8))
+    return label_overlay(image, labels, mode, opacity, progress=phase(progress, 0.8, 1.0))
 
 
 # ---------------------------------------------------------------------------
@@ -743,7 +625,7 @@ def _lab_f(t: np.ndarray) -> np.ndarray:
     return out
 
 
-def _to_lab(color: np.ndarray) -> np.ndarray:
+def _to_lab(color: np.ndarray, progress: Progress | None = None) -> np.ndarray:
     """CIE L*a*b* (D65) of sRGB values, float32 ``(H, W, 3)``; for a gray
     image only L*, as ``(H, W, 1)``."""
     h, w = color.shape[:2]
@@ -762,7 +644,7 @@ def _to_lab(color: np.ndarray) -> np.ndarray:
         out[y0:y1, :, 1] = 500 * (fx - fy)
         out[y0:y1, :, 2] = 200 * (fy - fz)
 
-    _in_bands(h, w, run)
+    _in_bands(h, w, run, progress)
     return out
 
 
@@ -808,7 +690,7 @@ class _SlicGrid:
         self.cx = cx.astype(np.float64)
         self.cf = feats[cy, cx].astype(np.float64)
 
-    def assign(self, with_sums: bool = False):
+    def assign(self, with_sums: bool = False, progress: Progress | None = None):
         """Label (centre index, row-major over the grid) of every pixel,
         ``(H, W)`` int32; with ``with_sums``, also the per-centre pixel
         count and sums of y, x and the features, ``(gh * gw, 3 + C)``, which
@@ -883,12 +765,12 @@ class _SlicGrid:
             for k in range(self.channels):
                 acc[:, 3 + k] = np.bincount(flat, weights=fv[..., k].ravel(), minlength=span)
 
-        if gh == 1 or h * w < (1 << 18):
+        if h * w < (1 << 18):
             for i in range(gh):
                 band(i)
+            report(progress, 1.0)
         else:
-            with ThreadPoolExecutor(2) as pool:
-                list(pool.map(band, range(gh)))
+            parallel_map(band, range(gh), progress=progress)
         labels = out.reshape(gh * ch, gw * cw)[:h, :w]
         return (labels, sums.sum(axis=0)) if with_sums else labels
 
@@ -928,7 +810,7 @@ def _merge_fragments(labels: np.ndarray, min_size: int) -> np.ndarray:
 
 
 def slic_labels(image: np.ndarray, n_segments: int = 400, compactness: float = 10.0, *,
-                iterations: int = 10) -> np.ndarray:
+                iterations: int = 10, progress: Progress | None = None) -> np.ndarray:
     """SLIC superpixels: compact regions of similar colour, as a label image.
 
     Parameters
@@ -942,6 +824,9 @@ def slic_labels(image: np.ndarray, n_segments: int = 400, compactness: float = 1
         squarer superpixels that follow colour edges less.
     iterations : int
         Assignment passes, >= 1.
+    progress : callable, optional
+        Called with the fraction done (0 to 1) between bands of grid cells
+        in every pass; it may raise to stop the work.
 
     Returns
     -------
@@ -972,13 +857,16 @@ def slic_labels(image: np.ndarray, n_segments: int = 400, compactness: float = 1
     compactness = check_range("compactness", compactness, 0)
     iterations = check_int("iterations", iterations, 1)
     h, w = color.shape[:2]
-    feats = _to_lab(color)
+    feats = _to_lab(color, phase(progress, 0.0, 0.05))
     grid = _SlicGrid(feats, min(n_segments, h * w), compactness)
-    for _ in range(iterations - 1):
-        _, sums = grid.assign(with_sums=True)
+    share = 0.9 / iterations
+    for i in range(iterations - 1):
+        _, sums = grid.assign(with_sums=True, progress=phase(progress, 0.05 + i * share, 0.05 + (i + 1) * share))
         grid.update(sums)
-    labels = grid.assign()
-    return _merge_fragments(labels, max(1, int(grid.ch * grid.cw / 4)))
+    labels = grid.assign(progress=phase(progress, 0.95 - share, 0.95))
+    labels = _merge_fragments(labels, max(1, int(grid.ch * grid.cw / 4)))
+    report(progress, 1.0)
+    return labels
 
 
 def _boundaries(labels: np.ndarray) -> np.ndarray:
@@ -991,14 +879,15 @@ def _boundaries(labels: np.ndarray) -> np.ndarray:
 
 def slic_superpixels(image: np.ndarray, n_segments: int = 400, compactness: float = 10.0,
                      boundaries: bool = True, *, mode: str = "mean", opacity: float = 1.0,
-                     boundary_color=(1.0, 1.0, 0.0), iterations: int = 10) -> np.ndarray:
+                     boundary_color=(1.0, 1.0, 0.0), iterations: int = 10,
+                     progress: Progress | None = None) -> np.ndarray:
     """SLIC superpixels shown as their mean colour, with optional boundaries.
 
     Parameters
     ----------
     image : ndarray
         float32 gray, RGB or RGBA image; alpha is passed through.
-    n_segments, compactness, iterations
+    n_segments, compactness, iterations, progress
         As for :func:`slic_labels`.
     boundaries : bool
         Draw a one-pixel line where superpixels meet.
@@ -1027,8 +916,9 @@ def slic_superpixels(image: np.ndarray, n_segments: int = 400, compactness: floa
         raise ValueError(f"boundary_color must be three numbers in [0, 1], got {boundary_color!r}")
     if not isinstance(boundaries, (bool, np.bool_)):
         raise ValueError(f"boundaries must be true or false, got {boundaries!r}")
-    labels = slic_labels(image, n_segments, compactness, iterations=iterations)
-    out = label_overlay(image, labels, mode, opacity)
+    labels = slic_labels(image, n_segments, compactness, iterations=iterations,
+                         progress=phase(progress, 0.0, 0.85))
+    out = label_overlay(image, labels, mode, opacity, progress=phase(progress, 0.85, 1.0))
     if not boundaries:
         return out
     color, alpha = split_alpha(out)
@@ -1055,7 +945,7 @@ def _column_distance(mask: np.ndarray) -> np.ndarray:
     return dist * dist
 
 
-def _lower_envelope(f: np.ndarray) -> np.ndarray:
+def _lower_envelope(f: np.ndarray, progress: Progress | None = None) -> np.ndarray:
     """``min_q ((p - q)^2 + f[:, q])`` along each row: the squared distance
     transform's second pass (Felzenszwalb & Huttenlocher 2012, lower envelope
     of parabolas), run for all rows at once while looping over columns."""
@@ -1072,6 +962,8 @@ def _lower_envelope(f: np.ndarray) -> np.ndarray:
     top_f = ft[0].copy()  # f[v[k]] + v[k]^2
     top_z = np.full(rows, -np.inf)  # z[k]
     for q in range(1, n):
+        if q % 32 == 0:
+            report(progress, q / n)
         fq = ft[q] + q * q
         s = (fq - top_f) / (2.0 * (q - top_v))
         active = np.flatnonzero(s <= top_z)
@@ -1105,7 +997,7 @@ def _lower_envelope(f: np.ndarray) -> np.ndarray:
     return (p[None, :] - apex) ** 2 + np.take_along_axis(f, apex, axis=1)
 
 
-def distance_transform(mask: np.ndarray) -> np.ndarray:
+def distance_transform(mask: np.ndarray, *, progress: Progress | None = None) -> np.ndarray:
     """Exact Euclidean distance from each foreground pixel to the nearest background pixel.
 
     Parameters
@@ -1113,6 +1005,9 @@ def distance_transform(mask: np.ndarray) -> np.ndarray:
     mask : ndarray
         bool ``(H, W)`` mask (True is foreground), or a float32 image
         thresholded at 0.5 on its luma.
+    progress : callable, optional
+        Called with the fraction done (0 to 1) every few dozen columns; it
+        may raise to stop the work.
 
     Returns
     -------
@@ -1137,13 +1032,16 @@ def distance_transform(mask: np.ndarray) -> np.ndarray:
     """
     mask = _as_mask(mask)
     if mask.all():
+        report(progress, 1.0)
         return np.full(mask.shape, np.inf, np.float32)
     # Loop over the shorter side.
     flip = mask.shape[0] < mask.shape[1]
     m = mask.T if flip else mask
-    d2 = _lower_envelope(_column_distance(m))
+    d2 = _lower_envelope(_column_distance(m), phase(progress, 0.1, 0.95))
     out = np.sqrt(d2).astype(np.float32)
-    return np.ascontiguousarray(out.T) if flip else out
+    out = np.ascontiguousarray(out.T) if flip else out
+    report(progress, 1.0)
+    return out
 
 
 def _neighbour_offsets(width: int, connectivity: int) -> np.ndarray:
@@ -1162,7 +1060,8 @@ def _quantise(elevation: np.ndarray, levels: int) -> np.ndarray:
 
 
 def watershed_from_markers(elevation: np.ndarray, markers: np.ndarray, mask: np.ndarray | None = None, *,
-                           connectivity: int = 8, levels: int = 256) -> np.ndarray:
+                           connectivity: int = 8, levels: int = 256,
+                           progress: Progress | None = None) -> np.ndarray:
     """Marker-controlled watershed: flood a relief from labelled markers.
 
     Parameters
@@ -1179,6 +1078,9 @@ def watershed_from_markers(elevation: np.ndarray, markers: np.ndarray, mask: np.
         Neighbourhood through which regions grow.
     levels : int
         Number of grey levels, 2..65536.
+    progress : callable, optional
+        Called with the fraction of grey levels flooded (0 to 1); it may
+        raise to stop the work.
 
     Returns
     -------
@@ -1261,6 +1163,7 @@ def watershed_from_markers(elevation: np.ndarray, markers: np.ndarray, mask: np.
 
     spread(np.flatnonzero(lab > 0), 0)
     for current in range(1, levels):
+        report(progress, current / levels)
         if not buckets[current]:
             continue
         idx, labs, src = (np.concatenate(part) for part in zip(*buckets[current]))
@@ -1270,6 +1173,7 @@ def watershed_from_markers(elevation: np.ndarray, markers: np.ndarray, mask: np.
             spread(claim(idx[free], labs[free], src[free]), current)
     out = label[1:-1, 1:-1]
     out[out < 0] = 0
+    report(progress, 1.0)
     return np.ascontiguousarray(out)
 
 
@@ -1294,7 +1198,7 @@ _FOREGROUNDS = ("bright", "dark")
 
 def split_objects_labels(image: np.ndarray, threshold: float = 0.5, min_distance: int = 10, *,
                          auto_threshold: bool = True, foreground: str = "bright",
-                         connectivity: int = 8) -> np.ndarray:
+                         connectivity: int = 8, progress: Progress | None = None) -> np.ndarray:
     """Label the objects of an image, splitting touching ones (coins on a table).
 
     Parameters
@@ -1313,6 +1217,8 @@ def split_objects_labels(image: np.ndarray, threshold: float = 0.5, min_distance
         than the background.
     connectivity : {4, 8}
         Connectivity of markers and of the flooding.
+    progress : callable, optional
+        Called with the fraction done (0 to 1); it may raise to stop the work.
 
     Returns
     -------
@@ -1338,7 +1244,6 @@ def split_objects_labels(image: np.ndarray, threshold: float = 0.5, min_distance
     >>> int(labels.max()), int(labels[10, 10]), int(labels[10, 23])
     (2, 1, 2)
     """
-    from .morphology import dilate, fill_holes  # morphology imports this module
 
     image = as_image(image)
     color, _ = split_alpha(image)
@@ -1355,16 +1260,19 @@ def split_objects_labels(image: np.ndarray, threshold: float = 0.5, min_distance
     fg = luma >= np.float32(threshold) if foreground == "bright" else luma < np.float32(threshold)
     fg = fill_holes(fg)
     if not fg.any() or fg.all():
+        report(progress, 1.0)
         return label_components(fg, connectivity)
-    dist = distance_transform(fg)
-    peaks = fg & (dist >= dilate(dist, "square", min_distance))
+    dist = distance_transform(fg, progress=phase(progress, 0.05, 0.3))
+    peaks = fg & (dist >= dilate(dist, "square", min_distance, progress=phase(progress, 0.3, 0.45)))
     markers = label_components(peaks, connectivity)
-    return watershed_from_markers(-dist, markers, fg, connectivity=connectivity)
+    return watershed_from_markers(-dist, markers, fg, connectivity=connectivity,
+                                  progress=phase(progress, 0.45, 1.0))
 
 
 def split_objects(image: np.ndarray, threshold: float = 0.5, min_distance: int = 10,
                   auto_threshold: bool = True, foreground: str = "bright", mode: str = "palette",
-                  opacity: float = 0.6, *, connectivity: int = 8) -> np.ndarray:
+                  opacity: float = 0.6, *, connectivity: int = 8,
+                  progress: Progress | None = None) -> np.ndarray:
     """Objects split by the distance watershed, shown as a label overlay.
 
     Parameters
@@ -1377,6 +1285,8 @@ def split_objects(image: np.ndarray, threshold: float = 0.5, min_distance: int =
         How objects are painted, see :func:`label_overlay`.
     opacity : float
         Paint opacity in [0, 1].
+    progress : callable, optional
+        As for :func:`split_objects_labels`.
 
     Returns
     -------
@@ -1390,5 +1300,6 @@ def split_objects(image: np.ndarray, threshold: float = 0.5, min_distance: int =
     True
     """
     labels = split_objects_labels(image, threshold, min_distance, auto_threshold=auto_threshold,
-                                  foreground=foreground, connectivity=connectivity)
-    return label_overlay(image, labels, mode, opacity)
+                                  foreground=foreground, connectivity=connectivity,
+                                  progress=phase(progress, 0.0, 0.85))
+    return label_overlay(image, labels, mode, opacity, progress=phase(progress, 0.85, 1.0))

@@ -16,8 +16,13 @@ from __future__ import annotations
 import numpy as np
 
 from . import filters
+from ._counts import block_map as _parallel
+from ._counts import count as _count
+from ._counts import count_index as _count_index
+from ._counts import luminance as _luminance
+from ._counts import row_blocks as _row_blocks
 from ._image import as_image, check_int, check_range, split_alpha
-from .histogram import _count, _count_index, _luminance, _parallel, _row_blocks
+from ._progress import Progress, phase
 
 __all__ = [
     "threshold_global",
@@ -39,7 +44,7 @@ def _luma_of(image: np.ndarray) -> np.ndarray:
     return _luminance(color)
 
 
-def _binarize(luma: np.ndarray, level) -> np.ndarray:
+def _binarize(luma: np.ndarray, level, progress: Progress | None = None) -> np.ndarray:
     """``1.0`` where ``luma >= level`` else ``0.0``; ``level`` a scalar or an array like ``luma``."""
     h, w = luma.shape
     out = np.empty((h, w), np.float32)
@@ -51,7 +56,7 @@ def _binarize(luma: np.ndarray, level) -> np.ndarray:
         y0, y1 = rows
         np.greater_equal(luma[y0:y1], level if scalar else level[y0:y1], out=out[y0:y1], casting="unsafe")
 
-    _parallel(block, _row_blocks(h, w))
+    _parallel(block, _row_blocks(h, w), progress=progress)
     return out
 
 
@@ -319,7 +324,8 @@ def threshold_multi_otsu(image: np.ndarray, classes: int = 3) -> np.ndarray:
 
 
 def threshold_adaptive(
-    image: np.ndarray, block_size: int = 31, offset: float = 0.02, method: str = "mean"
+    image: np.ndarray, block_size: int = 31, offset: float = 0.02, method: str = "mean", *,
+    progress: Progress | None = None,
 ) -> np.ndarray:
     """White where the luminance is at least its neighbourhood's mean minus ``offset``.
 
@@ -340,6 +346,9 @@ def threshold_adaptive(
         weighted mean with ``sigma = (block_size - 1) / 6``
         (:func:`processing.filters.gaussian_blur`), as scikit-image's
         ``threshold_local``.
+    progress : callable, optional
+        Called with the fraction done (0 to 1) between bands of rows; it may
+        raise to stop the work.
 
     Returns
     -------
@@ -367,11 +376,11 @@ def threshold_adaptive(
     if method not in _ADAPTIVE_METHODS:
         raise ValueError(f"method must be one of {', '.join(_ADAPTIVE_METHODS)}; got {method!r}")
     if method == "mean":
-        local = filters.box_blur(luma, block_size // 2)
+        local = filters.box_blur(luma, block_size // 2, progress=phase(progress, 0.0, 0.9))
     else:
-        local = filters.gaussian_blur(luma, (block_size - 1) / 6.0)
+        local = filters.gaussian_blur(luma, (block_size - 1) / 6.0, progress=phase(progress, 0.0, 0.9))
     local -= np.float32(offset)
-    return _binarize(luma, local)
+    return _binarize(luma, local, phase(progress, 0.9, 1.0))
 
 
 # ---------------------------------------------------------------------------

@@ -13,12 +13,10 @@ on the whole image would instead cost one trip through main memory per call.
 from __future__ import annotations
 
 import math
-import threading
-from concurrent.futures import ThreadPoolExecutor
-from typing import Callable
 
 import numpy as np
 
+from ._bands import map_bands as _map_bands
 from ._image import as_image, check_int, check_range
 
 __all__ = [
@@ -32,83 +30,6 @@ __all__ = [
     "solarize",
     "pchip_slopes",
 ]
-
-# ---------------------------------------------------------------------------
-# Streaming machinery shared with processing.color: cache-sized row bands,
-# two threads. Private to the package.
-# ---------------------------------------------------------------------------
-
-# Elements per band: src, dst and a few temporaries of this size fit in L2.
-_BAND_ELEMENTS = 1 << 17
-# Below this many elements a second thread costs more than it saves.
-_PARALLEL_MIN = 1 << 19
-_THREAD_PREFIX = "processing-bands"
-_POOL: ThreadPoolExecutor | None = None
-_POOL_LOCK = threading.Lock()
-
-
-def _pool() -> ThreadPoolExecutor:
-    global _POOL
-    with _POOL_LOCK:
-        if _POOL is None:
-            # One worker plus the calling thread: two cores busy.
-            _POOL = ThreadPoolExecutor(1, thread_name_prefix=_THREAD_PREFIX)
-        return _POOL
-
-
-def _for_bands(func: Callable[[int, int], None], n_rows: int, row_elements: int,
-               band_elements: int | None = None) -> None:
-    """Call ``func(start, stop)`` over consecutive row ranges covering ``n_rows``.
-
-    Each range holds about ``band_elements`` elements (at least one row). Big
-    jobs split in two halves: the second runs on the pool's worker while the
-    caller runs the first. Calls from the worker itself run inline, so nesting
-    cannot deadlock.
-    """
-    step = max(1, (band_elements or _BAND_ELEMENTS) // max(1, row_elements))
-
-    def run(lo: int, hi: int) -> None:
-        for start in range(lo, hi, step):
-            func(start, min(start + step, hi))
-
-    if (
-        n_rows * row_elements < _PARALLEL_MIN
-        or n_rows < 2 * step
-        or threading.current_thread().name.startswith(_THREAD_PREFIX)
-    ):
-        run(0, n_rows)
-        return
-    mid = n_rows // 2
-    future = _pool().submit(run, mid, n_rows)
-    try:
-        run(0, mid)
-    finally:
-        future.result()
-
-
-def _map_bands(image: np.ndarray, kernel: Callable[[np.ndarray, np.ndarray], None],
-               *, shape: tuple[int, ...] | None = None, keep_alpha: bool = True,
-               band_elements: int | None = None) -> np.ndarray:
-    """A new image made by ``kernel(src_band, dst_band)`` over cache-sized row bands.
-
-    ``kernel`` must fill every element of ``dst_band`` (it may use it as
-    scratch) and must not write ``src_band``. The output has ``shape``
-    (default: the image's; its first axis must be the image's rows). With
-    ``keep_alpha`` the alpha plane of an RGBA image is copied back over
-    whatever the kernel wrote, so kernels can treat all channels alike.
-    """
-    out = np.empty(image.shape if shape is None else shape, dtype=np.float32)
-    restore = keep_alpha and image.ndim == 3 and image.shape[2] == 4 and out.shape == image.shape
-
-    def band(start: int, stop: int) -> None:
-        src, dst = image[start:stop], out[start:stop]
-        kernel(src, dst)
-        if restore:
-            dst[..., 3] = src[..., 3]
-
-    _for_bands(band, image.shape[0], image[0].size, band_elements)
-    return out
-
 
 def _affine_kernel(scale: float, offset: float):
     """Kernel for ``clip(x * scale + offset, 0, 1)``."""

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from editor.image_file import default_max_pixels
 from editor.render_cache import default_budget_bytes
+from editor.threads import set_thread_count
 
 __all__ = ["SETTINGS_ENV", "settings", "Preferences", "PreferencesDialog"]
 
@@ -57,9 +58,13 @@ class Preferences:
 
     MAX_MEGAPIXELS = "preferences/max_megapixels"
     CACHE_MB = "preferences/cache_budget_mb"
+    THREADS = "preferences/threads"
+    MAX_THREADS = 1024
 
     def __init__(self, store: QSettings | None = None):
         self.store = store if store is not None else settings()
+        # The thread count is process-wide: reading the preferences applies it.
+        self.apply_threads()
 
     @staticmethod
     def default_max_megapixels() -> float:
@@ -97,9 +102,26 @@ class Preferences:
     def cache_budget_bytes(self) -> int:
         return self.cache_budget_mb * _MiB
 
+    @property
+    def threads(self) -> int:
+        """Threads to compute on; 0 (the default) means all cores."""
+        try:
+            value = int(self.store.value(self.THREADS, 0))
+        except (TypeError, ValueError):
+            return 0
+        return value if 0 <= value <= self.MAX_THREADS else 0
+
+    @threads.setter
+    def threads(self, value: int) -> None:
+        self.store.setValue(self.THREADS, int(value))
+
+    def apply_threads(self) -> int:
+        """Make processing use :attr:`threads`; returns the number in use."""
+        return set_thread_count(self.threads)
+
 
 class PreferencesDialog(QDialog):
-    """Maximum image size and render cache budget; saved when accepted.
+    """Maximum image size, render cache budget and threads; saved when accepted.
 
     Parameters
     ----------
@@ -132,9 +154,19 @@ class PreferencesDialog(QDialog):
             f"Default {Preferences.default_cache_mb()} MB (a quarter of the memory, at most 4 GB)."
         )
 
+        self.threads = QSpinBox()
+        self.threads.setRange(0, Preferences.MAX_THREADS)
+        self.threads.setSpecialValueText("All cores")
+        self.threads.setValue(preferences.threads)
+        self.threads.setToolTip(
+            "How many processor cores filters and other operations use at once. "
+            "Fewer leaves the computer more responsive for other work while an image renders."
+        )
+
         form = QFormLayout()
         form.addRow("Maximum image size:", self.max_megapixels)
         form.addRow("Render cache:", self.cache_mb)
+        form.addRow("Threads:", self.threads)
         note = QLabel("The image size limit applies to the next image opened.")
         note.setWordWrap(True)
         buttons = QDialogButtonBox(
@@ -153,9 +185,12 @@ class PreferencesDialog(QDialog):
     def restore_defaults(self) -> None:
         self.max_megapixels.setValue(Preferences.default_max_megapixels())
         self.cache_mb.setValue(Preferences.default_cache_mb())
+        self.threads.setValue(0)
 
     def accept(self) -> None:
         self.preferences.max_megapixels = self.max_megapixels.value()
         self.preferences.cache_budget_mb = self.cache_mb.value()
+        self.preferences.threads = self.threads.value()
+        self.preferences.apply_threads()
         self.preferences.store.sync()
         super().accept()

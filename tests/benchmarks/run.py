@@ -5,6 +5,8 @@ Run with ``make bench`` (or ``python tests/benchmarks/run.py``)::
     python tests/benchmarks/run.py            # 12 MP (24 MP for a subset), ~10 min
     python tests/benchmarks/run.py --quick    # 2 MP smoke run, no RESULTS.md
     python tests/benchmarks/run.py --only blur,erode --no-editor
+    python tests/benchmarks/run.py --threads-only   # just the 1-thread vs all-cores table
+    python tests/benchmarks/run.py --threads-only --output tests/benchmarks/RESULTS.md  # ... and put it there
 
 Each of our catalog operations is called through ``Operation.apply`` with the
 parameters of its case below (``CASES``) on a camera-size picture made by
@@ -191,6 +193,38 @@ SCALING_24MP = [
     "threshold.adaptive", "morphology.erode", "geometry.rotate", "segmentation.label_components",
     "segmentation.region_grow",
 ]
+
+
+# Timed on 1 thread and on all cores (the "Threads" table).
+THREAD_CASES = [
+    "filter.gaussian_blur", "filter.box_blur", "filter.median_filter", "filter.bilateral_filter",
+    "filter.unsharp_mask", "edges.sobel", "edges.canny", "histogram.clahe", "histogram.equalize",
+    "geometry.rotate", "geometry.resize", "morphology.erode", "segmentation.kmeans", "segmentation.slic",
+    "tone.brightness_contrast", "color.grayscale",
+]
+# A speed-up below this share of the ideal (the number of cores) counts as "does not scale".
+SCALES = 0.65
+# Why an operation gains less than the others from more threads.
+THREAD_REASONS = {
+    "tone.brightness_contrast": "a point operation reads and writes each value once, so the memory bus, "
+                                "shared by all cores, is the limit, not arithmetic",
+    "color.grayscale": "a point operation: memory-bound like brightness/contrast",
+    "histogram.equalize": "a few memory passes (count, look up, rescale) with little arithmetic: memory-bound",
+    "histogram.clahe": "the per-tile lookup tables are built serially between the tiled counting and "
+                       "interpolation passes, which are themselves light on arithmetic",
+    "edges.canny": "the hysteresis step groups edge pixels into chains with a whole-image union-find, "
+                   "which is serial",
+    "segmentation.kmeans": "the centres are fitted serially on a 100k-pixel sample (k-means++, Lloyd) "
+                           "before the parallel assignment of every pixel",
+    "segmentation.slic": "the passes are tiled by rows of grid cells, a few dozen pieces, and merging "
+                         "small fragments (run labelling, union-find) is serial",
+    "geometry.resize": "each pass is a set of small banded matrix products; shrinking by half leaves "
+                       "little work per band, so memory traffic dominates",
+    "morphology.erode": "a small square element costs a few min passes per pixel: memory-bound",
+    "edges.sobel": "a few shifted adds per pixel: memory-bound",
+    "filter.box_blur": "running sums, one add and one subtract per pixel: memory-bound, and the two "
+                       "transposes are pure memory traffic",
+}
 
 
 def _radius_series() -> list[tuple[str, list[Case]]]:
@@ -630,6 +664,106 @@ class OtherLoad:
         return max(0.0, others) / (wall * (os.cpu_count() or 1))
 
 
+# -- threads ------------------------------------------------------------------------------------------
+def threads_section(inputs: Inputs, catalog, quick: bool, errors: list[str], log,
+                    wanted: list[str] | None = None) -> list[str]:
+    """The "Threads" table: each of ``THREAD_CASES`` on 1 thread and on all
+    cores, interleaved runs, the minimum of each (the least disturbed by
+    other processes sharing the machine), and the speed-up."""
+    from processing._parallel import default_workers, set_workers
+
+    cores = default_workers()
+    h, w = inputs.shape
+    by_key = {c.key: c for c in CASES}
+    lines = [
+        "## Threads", "",
+        f"One call on the whole picture ({w}x{h}) with the processing pool on 1 thread and on all {cores} "
+        "cores (`processing._parallel.set_workers`); runs alternate between the two settings and the "
+        "fastest of each is kept, as other processes may share the machine. "
+        f"Speed-up = 1 thread / {cores} threads (ideal {cores}x). *CPU* = the process's CPU time on {cores} "
+        "threads / on 1 (medians): near 1 means splitting the work added little of its own, so a speed-up "
+        "below the ideal comes from serial parts, memory bandwidth or cores taken by others.", "",
+    ]
+    if cores < 2:
+        return lines + ["This machine lets the process use one core: nothing to compare.", ""]
+    lines += [f"| op | 1 thread | {cores} threads | speed-up | CPU |", "|---|---|---|---|---|"]
+    slow: list[tuple[str, float, str]] = []
+    others = OtherLoad()
+    for key in THREAD_CASES:
+        if wanted and not any(s in key for s in wanted):
+            continue
+        case = by_key[key]
+        resolved = resolve(case, catalog, h, w)
+        if resolved.call is None:
+            log(f"threads: {key}: {resolved.missing}")
+            continue
+        image = ours_input(inputs, case.input)
+        times: dict[int, list[float]] = {1: [], cores: []}
+        cpu: dict[int, list[float]] = {1: [], cores: []}
+
+        def timed(n):
+            set_workers(n)
+            t0, c0 = time.perf_counter(), time.process_time()
+            resolved.call(image, resolved.params)
+            times[n].append(time.perf_counter() - t0)
+            cpu[n].append(time.process_time() - c0)
+
+        try:
+            for n in (1, cores):  # warm-up, and the first estimate of the cost
+                timed(n)
+            first = times[1][0]
+            runs = 1 if first > 6 else 2 if first > 2 or quick else 4
+            for _ in range(runs):
+                for n in (1, cores):
+                    timed(n)
+        except Exception as exc:  # noqa: BLE001 - reported, the table goes on
+            errors.append(f"threads {key}: {type(exc).__name__}: {exc}")
+            continue
+        finally:
+            set_workers(None)
+        one, many = min(times[1]), min(times[cores])
+        speedup = one / many
+        mark = f"{speedup:.2f}x" if speedup >= SCALES * cores else f"**{speedup:.2f}x**"
+        cpu_ratio = statistics.median(cpu[cores]) / max(1e-9, statistics.median(cpu[1]))
+        lines.append(f"| {resolved.label} | {fmt_time(one)} | {fmt_time(many)} | {mark} | {cpu_ratio:.2f} |")
+        log(f"threads: {resolved.label}: {fmt_time(one)} on 1, {fmt_time(many)} on {cores}: {speedup:.2f}x")
+        if speedup < SCALES * cores:
+            slow.append((resolved.label, speedup, THREAD_REASONS.get(key, "")))
+    lines.append("")
+    share = others.share()
+    busy = share is not None and share > 0.25
+    if share is not None:
+        lines.append(
+            f"Other processes used {share:.0%} of the machine's CPU time while this table was measured"
+            + (f" ({datetime.datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z')}, load average "
+               f"{os.getloadavg()[0]:.1f}): **the cores were shared**, so a second thread of ours mostly waited "
+               "for a core and the speed-ups understate what an idle machine gives." if busy else ".")
+        )
+        lines.append("")
+    if slow:
+        lines.append(f"Bold: below {SCALES * cores:.1f}x ({SCALES:.0%} of the ideal). Why these gain less:")
+        lines.append("")
+        unknown = ("no serial part; its tiles run on every thread, so here the cores were not free"
+                   if busy else "no known serial part; probably noise")
+        lines += [f"- {label} ({speedup:.2f}x): {reason or unknown}" for label, speedup, reason in slow]
+        lines.append("")
+    return lines
+
+
+def replace_section(path: Path, title: str, lines: list[str]) -> None:
+    """Put ``lines`` (a section starting with ``title``) into the Markdown file
+    at ``path``, in place of an existing section of that title, else at the end."""
+    text = path.read_text() if path.exists() else ""
+    parts = text.split("\n")
+    start = next((i for i, line in enumerate(parts) if line.strip() == title), None)
+    if start is None:
+        new = text.rstrip("\n") + "\n\n" + "\n".join(lines)
+    else:
+        end = next((i for i in range(start + 1, len(parts)) if parts[i].startswith("## ")), len(parts))
+        new = "\n".join(parts[:start] + lines + parts[end:])
+    path.write_text(new.rstrip("\n") + "\n")
+
+
 # -- main --------------------------------------------------------------------------------------------------
 DEFAULT_CV_THREADS = 1
 
@@ -645,6 +779,10 @@ def main(argv=None) -> int:
     parser.add_argument("--output", type=Path, default=None,
                         help=f"Markdown file to write (default {RESULTS.relative_to(ROOT)} for a full run, none for --quick)")
     parser.add_argument("--budget", type=float, default=480.0, help="seconds after which calls are timed once")
+    parser.add_argument("--no-threads", action="store_true", help="skip the 1-thread vs all-cores table")
+    parser.add_argument("--threads-only", action="store_true",
+                        help="run only the 1-thread vs all-cores table (12 MP, or 2 MP with --quick); with "
+                             "--output, put it in that file in place of its Threads section")
     args = parser.parse_args(argv)
 
     os.chdir(ROOT)
@@ -673,6 +811,15 @@ def main(argv=None) -> int:
     inputs = make_picture(mp)
     h, w = inputs.shape
     log(f"picture {w}x{h} ({w * h / 1e6:.1f} MP)")
+    if args.threads_only:
+        errors: list[str] = []
+        lines = threads_section(inputs, CATALOG, args.quick, errors, log, wanted)
+        lines += [f"- error: {e}" for e in errors]
+        print("\n".join(lines))
+        if args.output is not None:
+            replace_section(args.output, "## Threads", lines)
+            log(f"wrote the Threads section of {args.output}")
+        return 1 if errors else 0
     copies = {kind: copy_time(timer, ours_input(inputs, kind)) for kind in ("rgb", "gray", "binary")}
     bandwidth = 2 * inputs.rgb.nbytes / copies["rgb"] / 1e9
     log(f"numpy copy of the RGB float32 picture: {fmt_time(copies['rgb'])} = {bandwidth:.1f} GB/s (read + write)")
@@ -751,6 +898,8 @@ def main(argv=None) -> int:
             log(f"{title}: {cells}")
         scaling_lines.append("")
 
+    thread_lines = [] if args.no_threads else threads_section(inputs, CATALOG, args.quick, errors, log, wanted)
+
     load_after = os.getloadavg()
     elapsed = time.perf_counter() - t_start
 
@@ -799,6 +948,7 @@ def main(argv=None) -> int:
         md += ["Results:", "", *described, ""]
     if scaling_lines:
         md += ["## Scaling", "", *scaling_lines]
+    md += thread_lines
     if agree:
         md += ["## Do the peers compute the same thing?", "",
                "Max |ours - peer| on a 144x96 crop, float32 peers with the same output shape (0 = identical; "

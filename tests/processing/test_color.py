@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from processing import _bands
 from processing import color as color_module
-from processing import tone
 from processing.color import (
     REC709_LUMA,
     channel_mixer,
@@ -219,8 +219,8 @@ def test_channel_percentiles_fall_back_when_the_sample_misleads(monkeypatch):
 
 
 def test_channel_percentiles_on_the_threaded_path(monkeypatch):
-    monkeypatch.setattr(tone, "_PARALLEL_MIN", 0)
-    monkeypatch.setattr(tone, "_BAND_ELEMENTS", 100)
+    monkeypatch.setattr(_bands, "PARALLEL_MIN", 0)
+    monkeypatch.setattr(_bands, "BAND_ELEMENTS", 100)
     monkeypatch.setattr(color_module, "_SAMPLE_PIXELS", 50)
     image = make_image((45, 38, 4), seed=8)
     np.testing.assert_allclose(channel_percentiles(image, [2, 50, 98]), reference_percentiles(image, [2, 50, 98]),
@@ -441,8 +441,8 @@ def test_banded_threaded_path_equals_whole_image_path(monkeypatch, func, kwargs)
     base = make_image((37, 50, 4), seed=9)
     view = base[:, ::2]  # non-contiguous
     whole = func(np.ascontiguousarray(view), **kwargs)
-    monkeypatch.setattr(tone, "_PARALLEL_MIN", 0)
-    monkeypatch.setattr(tone, "_BAND_ELEMENTS", 64)
+    monkeypatch.setattr(_bands, "PARALLEL_MIN", 0)
+    monkeypatch.setattr(_bands, "BAND_ELEMENTS", 64)
     monkeypatch.setattr(color_module, "_HSL_BAND", 64)
     banded = func(view, **kwargs)
     np.testing.assert_allclose(banded, whole, rtol=0, atol=1e-7)

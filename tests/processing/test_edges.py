@@ -122,8 +122,8 @@ def test_laplacian_matches_direct(any_image, signed):
 
 
 def test_edges_on_the_thread_pool(monkeypatch):
-    from processing import filters
-    monkeypatch.setattr(filters, "_PARALLEL_MIN", 0)
+    from processing import _tiles, filters
+    monkeypatch.setattr(_tiles, "PARALLEL_MIN", 0)
     image = make_image((60, 9, 3), seed=6)  # several bands of rows
     k = KERNELS["sobel"]
     for got, plane in zip(planes(sobel(image)), planes(image)):

@@ -48,9 +48,9 @@ def test_gaussian_fft_path_matches_direct_convolution(any_image, sigma):
 @pytest.mark.parametrize("fft_min_taps", [3, 10**6])
 def test_gaussian_both_paths_agree(monkeypatch, fft_min_taps):
     # Force every kernel through one path (FFT, then direct), on the thread pool.
-    from processing import filters
+    from processing import _tiles, filters
     monkeypatch.setattr(filters, "_FFT_MIN_TAPS", fft_min_taps)
-    monkeypatch.setattr(filters, "_PARALLEL_MIN", 0)
+    monkeypatch.setattr(_tiles, "PARALLEL_MIN", 0)
     image = make_image((37, 29, 3), seed=9)
     for sigma in (0.7, 3.0, 9.0):
         np.testing.assert_allclose(gaussian_blur(image, sigma), direct_gaussian(image, sigma), atol=2e-6)
@@ -169,8 +169,8 @@ def test_box_precision_on_a_long_image():
 
 def test_box_parallel_path_matches_direct(monkeypatch):
     # Images above the threading threshold go through the two-thread pool.
-    from processing import filters
-    monkeypatch.setattr(filters, "_PARALLEL_MIN", 0)
+    from processing import _tiles, filters
+    monkeypatch.setattr(_tiles, "PARALLEL_MIN", 0)
     image = make_image((40, 33, 3), seed=11)
     np.testing.assert_allclose(box_blur(image, 4), direct_box(image, 4), atol=1e-6)
 
@@ -261,8 +261,8 @@ def test_median_passes_alpha_and_removes_salt_and_pepper():
 
 
 def test_median_parallel_path_matches_direct(monkeypatch):
-    from processing import filters
-    monkeypatch.setattr(filters, "_PARALLEL_MIN", 0)
+    from processing import _tiles, filters
+    monkeypatch.setattr(_tiles, "PARALLEL_MIN", 0)
     image = make_image((70, 45, 3), seed=8)  # more than one band of rows
     out = median_filter(image, 2)
     for got, plane in zip(_planes(out), _planes(image)):
@@ -422,8 +422,8 @@ def test_convolve_normalize():
 
 
 def test_convolve_parallel_path(monkeypatch):
-    from processing import filters
-    monkeypatch.setattr(filters, "_PARALLEL_MIN", 0)
+    from processing import _tiles, filters
+    monkeypatch.setattr(_tiles, "PARALLEL_MIN", 0)
     image = make_image((50, 7, 3), seed=12)
     kernel = KERNEL_PRESETS["emboss"]
     np.testing.assert_allclose(convolve(image, kernel), direct_convolve(image, kernel), atol=1e-6)
@@ -504,8 +504,8 @@ def test_bilateral_keeps_edges_and_smooths_noise():
 
 
 def test_bilateral_parallel_path(monkeypatch):
-    from processing import filters
-    monkeypatch.setattr(filters, "_PARALLEL_MIN", 0)
+    from processing import _tiles, filters
+    monkeypatch.setattr(_tiles, "PARALLEL_MIN", 0)
     image = make_image((40, 6, 3), seed=13)
     np.testing.assert_allclose(bilateral_filter(image, 1.2, 0.2), direct_bilateral(image, 1.2, 0.2), atol=2e-6)
 

@@ -47,7 +47,7 @@ def test_properties(b, c, seed):
 # Shared helpers and the other tone operations
 # --------------------------------------------------------------------------
 
-from processing import tone  # noqa: E402
+from processing import _bands, tone  # noqa: E402
 from processing.tone import (  # noqa: E402
     curves,
     exposure,
@@ -356,25 +356,25 @@ def test_banded_threaded_path_equals_whole_image_path(monkeypatch, func, kwargs)
     base = make_image((37, 50, 4), seed=9)
     view = base[:, ::2]
     whole = func(np.ascontiguousarray(view), **kwargs)
-    monkeypatch.setattr(tone, "_PARALLEL_MIN", 0)
-    monkeypatch.setattr(tone, "_BAND_ELEMENTS", 64)
+    monkeypatch.setattr(_bands, "PARALLEL_MIN", 0)
+    monkeypatch.setattr(_bands, "BAND_ELEMENTS", 64)
     banded = func(view, **kwargs)
     np.testing.assert_array_equal(banded, whole)
 
 
 def test_bands_cover_every_row_once(monkeypatch):
-    monkeypatch.setattr(tone, "_PARALLEL_MIN", 0)
+    monkeypatch.setattr(_bands, "PARALLEL_MIN", 0)
     seen = []
-    tone._for_bands(lambda a, b: seen.extend(range(a, b)), 101, 7, band_elements=20)
+    _bands.for_bands(lambda a, b: seen.extend(range(a, b)), 101, 7, band_elements=20)
     assert sorted(seen) == list(range(101))
 
 
 def test_band_helper_propagates_errors_from_the_worker(monkeypatch):
-    monkeypatch.setattr(tone, "_PARALLEL_MIN", 0)
+    monkeypatch.setattr(_bands, "PARALLEL_MIN", 0)
 
     def fail_late(start, stop):
         if start >= 50:
             raise RuntimeError("band failed")
 
     with pytest.raises(RuntimeError, match="band failed"):
-        tone._for_bands(fail_late, 100, 10, band_elements=10)
+        _bands.for_bands(fail_late, 100, 10, band_elements=10)
