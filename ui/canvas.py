@@ -8,6 +8,7 @@ built on the GUI thread.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
@@ -152,6 +153,9 @@ class ImageCanvas(QGraphicsView):
         A click with the pick tool on, in image pixels.
     rect_selected(int, int, int, int)
         x, y, width, height of a rectangle dragged with the rectangle tool.
+    painted(float)
+        Seconds the last paint of the view took (the live preview budgets
+        its frames with it).
     """
 
     pixel_hovered = Signal(int, int)
@@ -159,6 +163,7 @@ class ImageCanvas(QGraphicsView):
     view_changed = Signal()
     clicked = Signal(float, float)
     rect_selected = Signal(int, int, int, int)
+    painted = Signal(float)
 
     MODES = ("after", "split", "before", "difference")
 
@@ -355,6 +360,11 @@ class ImageCanvas(QGraphicsView):
         return self.mapToScene(self.viewport().rect()).boundingRect().intersected(self.sceneRect())
 
     # -- events ------------------------------------------------------------------
+    def paintEvent(self, event) -> None:
+        started = time.perf_counter()
+        super().paintEvent(event)
+        self.painted.emit(time.perf_counter() - started)
+
     def wheelEvent(self, event: QWheelEvent) -> None:
         steps = event.angleDelta().y() / 120.0
         if steps:
