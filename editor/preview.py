@@ -47,6 +47,10 @@ FINER_HEADROOM = 0.75
 # what the operation costs.
 CACHE_HIT_S = 0.0005
 SMOOTHING = 0.5  # weight of the newest measurement in the running estimates
+# An operation's rate is the median of its last few frames: the first frame
+# at a new resolution also reduces the source and renders the earlier steps
+# there, a one-off that must not send the next frames to a coarser one.
+RECENT_FRAMES = 3
 
 
 class Kind(enum.Enum):
@@ -136,13 +140,15 @@ class Verdict(enum.Enum):
 class FrameCosts:
     """Running estimates of what a live frame costs, in seconds.
 
-    ``per_pixel[op_id]`` is the render's cost per output pixel,
+    ``per_pixel[op_id]`` is the render's cost per output pixel (the median
+    of the last ``RECENT_FRAMES`` frames of that operation),
     ``overhead_per_pixel`` the worker's own per-pixel work after the render
     (8-bit conversion, histogram), ``paint`` drawing the frame on the GUI
     thread (which depends on the screen, not on the proxy).
     """
 
     per_pixel: dict[str, float] = field(default_factory=dict)
+    recent: dict[str, list[float]] = field(default_factory=dict)
     overhead_per_pixel: float = 0.0
     paint: float = 0.0
 
@@ -336,7 +342,10 @@ class PreviewModel:
         measures_op = tag.kind is Kind.LIVE or (tag.kind is Kind.FINAL and factor == tag.display_factor)
         if not measures_op or tag.op_id is None or compute_s < CACHE_HIT_S:
             return
-        self.costs.per_pixel[tag.op_id] = _smooth(self.costs.per_pixel.get(tag.op_id), compute_s / pixels)
+        recent = self.costs.recent.setdefault(tag.op_id, [])
+        recent.append(compute_s / pixels)
+        del recent[:-RECENT_FRAMES]
+        self.costs.per_pixel[tag.op_id] = sorted(recent)[len(recent) // 2]
 
     def observe_paint(self, seconds: float) -> None:
         """Learn what painting a frame on the canvas costs."""

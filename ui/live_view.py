@@ -43,12 +43,12 @@ ESTIMATE_AFTER_FRACTION = 0.03
 
 
 def format_time_left(seconds: float) -> str:
-    """"about 40 s left", "about 3 min left".
+    """Time left as a person reads it: "about 40 s left", "about 3 min left".
 
     Examples
     --------
     >>> format_time_left(3.2), format_time_left(125)
-    ('about 4 s left', 'about 3 min left')
+    ('about 4 s left', 'about 2 min left')
     """
     if seconds < 60:
         return f"about {max(1, int(seconds + 0.999))} s left"
@@ -257,16 +257,12 @@ class LiveView(QObject):
             self._show_result(result)
 
     def _show_result(self, result: RenderResult) -> None:
-        previous = self.result
         self.result = result
         self._paint_pending = True  # the next paint of the canvas shows this frame
         self.canvas.set_after(result.image, result.factor, result.full_size)
-        # The full-resolution frame keeps the proxy's histogram unless it is
-        # the first frame of this render (an estimate from a sample either way).
-        if result.analysis is not None and (
-            result.factor > 1 or self.histogram.histogram is None or previous is None
-            or previous.generation != result.generation
-        ):
+        # Every frame brings its histogram: the full-resolution one counts
+        # the image itself (sampled past a few megapixels), a proxy's is scaled.
+        if result.analysis is not None:
             self.histogram.set_histogram(result.analysis)
         w, h = result.full_size
         self.size_label.setText(f"{w} \u00d7 {h}" + (" (preview)" if result.factor > 1 else ""))

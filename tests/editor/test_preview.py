@@ -127,6 +127,7 @@ def test_cache_hits_and_full_resolution_frames_do_not_teach_the_cost():
     assert "op" not in model.costs.per_pixel
     model.observe(RenderTag(Kind.FINAL, "op", 1, 4), 4, 1_000_000, compute_s=0.01, overhead_s=0.0)
     assert model.costs.per_pixel["op"] == pytest.approx(1e-8)
+    assert model.costs.per_pixel["op"] == pytest.approx(1e-8)
 
 
 def test_live_requests_use_the_learned_reduction():
@@ -152,3 +153,16 @@ def test_invalid_settings_are_refused():
         PreviewModel(reductions=(0, 2))
     with pytest.raises(ValueError, match="takes result frames"):
         PreviewModel().accept(1, RenderTag(Kind.BEFORE), 1)
+
+
+def test_a_one_off_slow_frame_does_not_change_the_resolution():
+    model = PreviewModel(budget_s=0.016)
+    pixels = 1_000_000
+    for _ in range(2):
+        model.observe(live_tag("op"), 4, pixels, compute_s=0.004, overhead_s=0.0)
+    # The first frame at a new resolution also reduces the source: 10 times the cost.
+    model.observe(live_tag("op"), 4, pixels, compute_s=0.040, overhead_s=0.0)
+    assert model.live_reduction("op", pixels) == 1
+    # A lasting slowdown (a busy machine) does.
+    model.observe(live_tag("op"), 4, pixels, compute_s=0.040, overhead_s=0.0)
+    assert model.live_reduction("op", pixels) == 2
