@@ -204,18 +204,22 @@ class PreviewModel:
         self.shown_generation = 0  # the newest frame on screen (or the floor after a reset)
         self.shown_factor = 0  # its reduction; 0 = nothing of that generation yet
         self._floor = 0  # frames of this generation or older are never shown
+        self._before_floor = 0  # the same for the "before" renders (numbered on their own)
         self.in_gesture = False
 
     # -- what is on screen --------------------------------------------------------
-    def reset(self, floor: int) -> None:
-        """A new document, or everything cancelled: frames of generation
-        ``floor`` or older must never reach the screen."""
+    def reset(self, floor: int, before_floor: int = 0) -> None:
+        """A new document: result frames of generation ``floor`` or older,
+        and "before" frames of generation ``before_floor`` or older, must
+        never reach the screen."""
         self._floor = max(self._floor, floor)
+        self._before_floor = max(self._before_floor, before_floor)
         self.shown_generation, self.shown_factor = self._floor, 0
 
-    def drop_upto(self, floor: int) -> None:
+    def drop_upto(self, floor: int, before_floor: int = 0) -> None:
         """Cancel: frames requested so far are stale, what is shown stays."""
         self._floor = max(self._floor, floor)
+        self._before_floor = max(self._before_floor, before_floor)
 
     def is_showing(self, generation: int, factor: int) -> bool:
         """Whether the newest frame on screen is ``generation`` at ``factor``."""
@@ -324,8 +328,8 @@ class PreviewModel:
         return Verdict.SHOW
 
     def accept_before(self, generation: int) -> Verdict:
-        """Before and difference frames: dropped only after a reset."""
-        return Verdict.DROP if generation <= self._floor else Verdict.SHOW
+        """Before and difference frames: dropped only after a reset or a cancel."""
+        return Verdict.DROP if generation <= self._before_floor else Verdict.SHOW
 
     # -- learning what frames cost ----------------------------------------------------
     def observe(self, tag: RenderTag, factor: int, pixels: int, compute_s: float, overhead_s: float) -> None:

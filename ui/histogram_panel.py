@@ -4,7 +4,7 @@ sample, and labelled so, until the exact counts are cheap to have)."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QElapsedTimer, QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
@@ -14,6 +14,7 @@ BINS = 256
 MAX_COUNTED_PIXELS = 2_000_000  # beyond this, sample with a stride: same shape, less work
 LIVE_COUNTED_PIXELS = 120_000  # while a slider moves, every millisecond counts
 SPIKE_WIDTH = 3.0  # screen pixels: the narrowest an occupied bin is drawn
+REPAINT_INTERVAL_MS = 100  # a histogram changing faster than this is not read anyway
 
 
 def analyse(pixels: np.ndarray, factor: int, *, max_pixels: int = MAX_COUNTED_PIXELS) -> Histogram:
@@ -77,11 +78,26 @@ class HistogramPlot(QWidget):
         super().__init__(parent)
         self.histogram: Histogram | None = None
         self.log_scale = False
+        self._since_paint = QElapsedTimer()
+        self._repaint_timer = QTimer(self, singleShot=True)
+        self._repaint_timer.timeout.connect(self._repaint)
         self.setMinimumSize(200, 110)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
 
     def set_histogram(self, hist: Histogram | None) -> None:
+        """Show ``hist``; while new ones come faster than ``REPAINT_INTERVAL_MS``
+        (a slider drag), the plot is redrawn at that pace, with the newest."""
         self.histogram = hist
+        if self._repaint_timer.isActive():
+            return
+        elapsed = self._since_paint.elapsed() if self._since_paint.isValid() else REPAINT_INTERVAL_MS
+        if elapsed >= REPAINT_INTERVAL_MS:
+            self._repaint()
+        else:
+            self._repaint_timer.start(REPAINT_INTERVAL_MS - elapsed)
+
+    def _repaint(self) -> None:
+        self._since_paint.start()
         self.update()
 
     def _heights(self, counts: np.ndarray, top: float) -> np.ndarray:
@@ -122,7 +138,10 @@ class HistogramPlot(QWidget):
             painter.setBrush(Qt.BrushStyle.NoBrush)
             for name, counts in zip(hist.channels, hist.counts):
                 pen = QPen(_COLORS.get(name, QColor(200, 200, 200)))
-                pen.setWidthF(1.3)
+                # One device pixel: a wider antialiased outline costs ten
+                # times as much to draw, at every frame of a drag.
+                pen.setWidthF(1.0)
+                pen.setCosmetic(True)
                 painter.setPen(pen)
                 painter.drawPath(self._bars(counts, top, rect))
         painter.end()
@@ -177,8 +196,7 @@ class HistogramPanel(QWidget):
 
     def set_histogram(self, hist: Histogram | None) -> None:
         self.plot.set_histogram(hist)
-        if hist is not None:
-            self.info.setText(describe(hist))
+        self.info.setText(describe(hist) if hist is not None else "")
 
     def _log_toggled(self, on: bool) -> None:
         self.plot.log_scale = on

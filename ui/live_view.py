@@ -141,7 +141,7 @@ class LiveView(QObject):
         reach the screen, and none of its renders may delay this one's."""
         self.worker.cancel()
         self.before_worker.cancel()
-        self.model.reset(max(self.worker.latest_generation, self.before_worker.latest_generation))
+        self.model.reset(self.worker.latest_generation, self.before_worker.latest_generation)
         self.document = document
         self.result = None
         self.canvas.clear_before()
@@ -154,14 +154,14 @@ class LiveView(QObject):
         replace it."""
         self.worker.cancel()
         self.before_worker.cancel()
-        self.model.reset(max(self.worker.latest_generation, self.before_worker.latest_generation))
+        self.model.reset(self.worker.latest_generation, self.before_worker.latest_generation)
         self.canvas.set_after(image, factor, full_size)
 
     def cancel(self) -> None:
         """Stop rendering; the canvas keeps what it shows."""
         self.worker.cancel()
         self.before_worker.cancel()
-        self.model.drop_upto(self.worker.latest_generation)
+        self.model.drop_upto(self.worker.latest_generation, self.before_worker.latest_generation)
         self._busy_timer.stop()
         self.progress.hide()
         self.cancel_button.hide()

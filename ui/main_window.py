@@ -30,7 +30,6 @@ from .actions import make_action
 from .canvas import ImageCanvas
 from .file_actions import FileActions
 from .histogram_panel import HistogramPanel
-from .live_view import LiveView, load_in_background
 from .history_commands import (
     AddStepCommand,
     EditStepCommand,
@@ -38,6 +37,7 @@ from .history_commands import (
     RemoveStepCommand,
     ToggleStepCommand,
 )
+from .live_view import LiveView, load_in_background
 from .param_panel import ParamPanel
 from .preferences import settings
 from .project_actions import ProjectActions
@@ -257,7 +257,7 @@ class MainWindow(QMainWindow):
         self.live.result_shown.connect(self._on_result_shown)
         self.live.before_shown.connect(self._check_split_shapes)
         self.live.message.connect(self.statusBar().showMessage)
-        self.worker.busy_changed.connect(self._update_actions)
+        self.worker.busy_changed.connect(lambda _busy: self._update_actions())
         self.before_worker.failed.connect(self._on_before_failed)
         self.canvas.pixel_hovered.connect(self._probe)
         self.canvas.zoom_changed.connect(self._show_zoom)

@@ -57,12 +57,14 @@ def test_regions_and_histograms_follow_the_newest_generation():
 def test_after_a_reset_nothing_requested_before_reaches_the_screen():
     model = PreviewModel()
     assert model.accept(1, live_tag(), 4) is Verdict.SHOW
-    model.reset(floor=7)  # a new document; generations up to 7 belonged to the old one
+    # A new document; results up to 7 and "before" frames up to 2 belonged
+    # to the old one (the two are numbered on their own).
+    model.reset(floor=7, before_floor=2)
     for generation in (2, 7):
         assert model.accept(generation, RenderTag(Kind.FINAL, display_factor=4), 1) is Verdict.DROP
-        assert model.accept_before(generation) is Verdict.DROP
+    assert model.accept_before(2) is Verdict.DROP
     assert model.accept(8, RenderTag(Kind.FINAL, display_factor=4), 4) is Verdict.SHOW
-    assert model.accept_before(8) is Verdict.SHOW
+    assert model.accept_before(3) is Verdict.SHOW
 
 
 def test_cancel_drops_pending_frames_but_keeps_what_is_shown():
