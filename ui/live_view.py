@@ -104,6 +104,7 @@ class LiveView(QObject):
         self._busy_timer.timeout.connect(self._show_busy)
         self._progress_generation = 0
         self._progress_started = 0.0
+        self._progress_fraction0 = 0.0
         self._paint_pending = False
         self.worker.rendered.connect(self._on_rendered)
         self.worker.failed.connect(self._on_failed)

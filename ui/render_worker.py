@@ -115,8 +115,9 @@ class RenderWorker(QObject):
     busy_changed(bool)
         True when a job starts, False when the worker goes idle.
     progressed(int, float)
-        The generation and the fraction done of the render in progress, a
-        few times a second when the operation reports it.
+        The generation and the fraction done of a request's last render (the
+        full-resolution one), a few times a second when the operation
+        reports it.
     """
 
     rendered = Signal(object)
@@ -257,12 +258,13 @@ class RenderWorker(QObject):
             return cancelled() or (not job.live and superseded())
 
         last_report = [0.0]
+        reporting = [False]  # only the last (full-resolution) render's progress is shown
 
         def progress(fraction: float) -> None:
             if stop():
                 raise RenderCancelled("render cancelled")
             now = time.perf_counter()
-            if now - last_report[0] >= PROGRESS_INTERVAL_S:
+            if reporting[0] and now - last_report[0] >= PROGRESS_INTERVAL_S:
                 last_report[0] = now
                 self.progressed.emit(job.generation, float(fraction))
 
@@ -272,6 +274,7 @@ class RenderWorker(QObject):
             # still finishes the frame it is making.
             if cancelled() or (superseded() and (index > 0 or not job.live)):
                 return
+            reporting[0] = index == len(job.factors) - 1
             try:
                 started = time.perf_counter()
                 pixels, tag = job.compute(factor, stop, progress), job.tag

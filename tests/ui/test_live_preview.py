@@ -406,3 +406,42 @@ def test_histogram_of_a_two_level_image_shows_both_spikes(qtbot):
     assert len(lit_columns(2, 12)) >= 2
     assert len(lit_columns(w - 12, w - 2)) >= 2
     assert not lit_columns(w // 4, 3 * w // 4)  # and nothing in between
+
+
+def test_a_big_jpeg_shows_a_draft_decoded_off_the_gui_thread_while_it_loads(window, qtbot, tmp_path, monkeypatch):
+    import ui.live_view as live_view
+    from PIL import Image
+    from PySide6.QtCore import QTimer
+
+    path = tmp_path / "big.jpg"
+    Image.fromarray((make_image((1600, 2400, 3), seed=5) * 255).astype(np.uint8)).save(path, quality=90)
+    threads, release, seen = [], threading.Event(), []
+    real_draft, real_load = live_view.load_draft, live_view.load_image
+
+    def draft(*args, **kwargs):
+        threads.append(threading.current_thread())
+        return real_draft(*args, **kwargs)
+
+    def load(*args, **kwargs):
+        release.wait(30)  # the full decode waits until the test has seen the draft
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr(live_view, "load_draft", draft)
+    monkeypatch.setattr(live_view, "load_image", load)
+
+    def look():  # runs inside open_file's wait, as the window keeps painting
+        picture = window.canvas.after_item.picture
+        if (picture.width, picture.height) == (2400, 1600) and picture.factor > 1:
+            seen.append(picture.factor)
+            release.set()
+        else:
+            QTimer.singleShot(10, look)
+
+    QTimer.singleShot(0, look)
+    try:
+        assert window.open_file(path)
+    finally:
+        release.set()
+    assert seen and threads and threads[0] is not threading.main_thread()
+    wait_for_full_render(qtbot, window)
+    assert window.document.source.shape == (1600, 2400, 3)
