@@ -62,6 +62,7 @@ class Kind(enum.Enum):
     ANALYSIS = "analysis"  # a proxy made only for the histogram, beside a region
     BEFORE = "before"  # the image to compare with
     DIFFERENCE = "difference"  # heat map of after minus before
+    PREFETCH = "prefetch"  # the source reduced for live frames, made while nothing else runs
 
 
 @dataclass(frozen=True)
@@ -302,6 +303,19 @@ class PreviewModel:
         tag = RenderTag(Kind.LIVE, op_id, reduction, display_factor)
         return RenderRequest(tag, steps, (display_factor * reduction,), live=True, sparse_histogram=True)
 
+    @staticmethod
+    def wants_region(display_factor: int, zoom: float) -> bool:
+        """Whether a live frame should be an exact region rather than a proxy:
+        zoomed in past the display proxy's detail (one proxy pixel would
+        cover more than one screen pixel).
+
+        Examples
+        --------
+        >>> PreviewModel.wants_region(4, 0.25), PreviewModel.wants_region(4, 1.0)
+        (False, True)
+        """
+        return display_factor > 1 and zoom * display_factor > 1.0
+
     # -- what to do with a finished frame -------------------------------------------
     def accept(self, generation: int, tag: RenderTag, factor: int) -> Verdict:
         """Decide about a finished frame and note it as shown if it is.
@@ -316,6 +330,8 @@ class PreviewModel:
                 return Verdict.DROP
             self.shown_generation = generation
             return Verdict.SHOW_REGION
+        if tag.kind is Kind.PREFETCH:
+            return Verdict.DROP  # made for the cache, not for the screen
         if tag.kind is Kind.ANALYSIS:
             return Verdict.HISTOGRAM if generation >= self.shown_generation else Verdict.DROP
         if tag.kind not in (Kind.LIVE, Kind.FINAL):
@@ -355,6 +371,21 @@ class PreviewModel:
         """Learn what painting a frame on the canvas costs."""
         if seconds >= 0:
             self.costs.paint = _smooth(self.costs.paint, seconds)
+
+    def prefetch_request(self, display_factor: int) -> RenderRequest:
+        """Reduce the source, once, to every live resolution below the
+        display proxy, after a final render: the first live frame at a new
+        resolution then costs what its operation costs, without the one-off
+        reduction of the source (tens of milliseconds on a big image).
+
+        Examples
+        --------
+        >>> PreviewModel(reductions=(1, 2, 4)).prefetch_request(3).factors
+        (6, 12)
+        """
+        display_factor = max(1, int(display_factor))
+        factors = tuple(display_factor * r for r in self.reductions if r > 1)
+        return RenderRequest(RenderTag(Kind.PREFETCH, display_factor=display_factor), (), factors)
 
     # -- the comparison ------------------------------------------------------------------
     @staticmethod

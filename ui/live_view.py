@@ -194,7 +194,7 @@ class LiveView(QObject):
     def _region(self, steps: tuple[Step, ...], factor: int) -> tuple[int, int, int, int] | None:
         """Zoomed in past the proxy's detail, the visible part at full
         resolution, when a region render can serve these steps now."""
-        if factor <= 1 or self.canvas.zoom() * factor <= 1.0:
+        if not self.model.wants_region(factor, self.canvas.zoom()):
             return None
         visible = self.canvas.visible_image_rect()
         source_size = (self.document.source.shape[1], self.document.source.shape[0])
@@ -227,6 +227,24 @@ class LiveView(QObject):
         self.worker.submit(compute, request.factors, document.source.shape, tag=tag, analyse=analyse_proxy,
                            live=True)
 
+    def _prefetch(self, display_factor: int) -> None:
+        """Reduce the source to the live resolutions in the background (a
+        no-op once they are cached; a comparison's render supersedes it)."""
+        document, request = self.document, self.model.prefetch_request(display_factor)
+        if not request.factors:
+            return
+
+        def compute(f, cancel, progress):
+            for factor in request.factors:
+                if cancel():
+                    raise RenderCancelled("prefetch superseded")
+                document.render(steps=(), factor=factor, cancel=cancel)
+            raise RenderCancelled("nothing to show")  # made for the cache only
+
+        # On the "before" worker, usually idle: the result worker's numbering
+        # says which request is the newest, and this one is nobody's.
+        self.before_worker.submit(compute, request.factors[:1], document.source.shape, tag=request.tag)
+
     def request_before(self, before_count: int, difference: bool) -> None:
         """Render the image to compare with the result on the canvas."""
         result, document = self.result, self.document
@@ -256,6 +274,8 @@ class LiveView(QObject):
             self.histogram.set_histogram(result.analysis)
         elif verdict is Verdict.SHOW:
             self._show_result(result)
+            if tag.kind is Kind.FINAL and result.factor == 1 and self.is_current(result):
+                self._prefetch(tag.display_factor)
 
     def _show_result(self, result: RenderResult) -> None:
         self.result = result

@@ -168,3 +168,17 @@ def test_a_one_off_slow_frame_does_not_change_the_resolution():
     # A lasting slowdown (a busy machine) does.
     model.observe(live_tag("op"), 4, pixels, compute_s=0.040, overhead_s=0.0)
     assert model.live_reduction("op", pixels) == 2
+
+
+def test_a_region_is_wanted_only_when_zoomed_past_the_proxys_detail():
+    assert not PreviewModel.wants_region(1, 8.0)  # no proxy: the frame is exact already
+    assert not PreviewModel.wants_region(4, 0.25)  # one proxy pixel per screen pixel
+    assert PreviewModel.wants_region(4, 0.3)
+
+
+def test_prefetch_reduces_the_source_to_the_live_resolutions_and_is_never_shown():
+    model = PreviewModel(reductions=(1, 2, 3, 4))
+    request = model.prefetch_request(4)
+    assert request.tag.kind is Kind.PREFETCH and request.steps == () and request.factors == (8, 12, 16)
+    assert model.accept(9, request.tag, 8) is Verdict.DROP
+    assert model.shown_generation == 0

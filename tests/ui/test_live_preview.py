@@ -1,6 +1,6 @@
-"""Issue 5: proxy previews, newest render wins, cancel, before/after, histogram."""
+"""Issues 5, 10 and 17: proxy previews, newest render wins, stale work never holds
+the screen, cancel and progress, before/after, histogram."""
 import threading
-import time
 
 import numpy as np
 import pytest
@@ -11,11 +11,11 @@ from PySide6.QtWidgets import QApplication
 from editor.catalog import CATALOG
 from editor.document import Document
 from editor.operations import Operation
-from editor.preview import LIVE_REDUCTIONS, Kind
 from editor.params import FloatParam
+from editor.preview import LIVE_REDUCTIONS, Kind
 from processing.tone import brightness_contrast
 from tests.conftest import make_image
-from tests.ui.conftest import canvas_pixels, drag_slider, wait_for_full_render
+from tests.ui.conftest import canvas_pixels, wait_for_full_render
 
 gate = threading.Event()
 slow_entered = threading.Event()  # a render with a delay is waiting at the gate
