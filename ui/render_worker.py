@@ -226,7 +226,10 @@ class RenderWorker(QObject):
     def _set_busy(self, busy: bool) -> None:
         if self.busy != busy:
             self.busy = busy
-            self.busy_changed.emit(busy)
+            try:
+                self.busy_changed.emit(busy)
+            except RuntimeError:  # the window is gone (a script that never closed it, exiting)
+                self._stopping = True
 
     def _loop(self, runner: _Runner) -> None:
         while True:
