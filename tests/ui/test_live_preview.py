@@ -165,7 +165,7 @@ def test_split_view_shows_before_left_and_after_right(window, qtbot):
     window.actual_size_action.trigger()
     qtbot.waitUntil(lambda: window.canvas.effective_mode() == "split", timeout=5000)
     window.canvas.centerOn(40, 30)
-    qtbot.wait(10)
+    qtbot.waitUntil(lambda: window.canvas.viewport().rect().contains(window.canvas.mapFromScene(40, 30)), timeout=5000)
     shot = window.canvas.viewport().grab().toImage()
     line = window.canvas.mapFromScene(40, 30)
 
