@@ -4,7 +4,9 @@
 to render, hands that to the render workers, and shows each finished frame
 the model accepts. It also measures what the frames cost on this machine
 (render, conversion, histogram and painting) so the model can keep live
-frames within their budget, and shows the progress of long renders.
+frames within their budget, reduces the source to the live resolutions in
+the background after a final render (the model says which), and shows the
+progress of long renders.
 
 Opening a file also lives here (:func:`load_in_background`): the reduced
 draft of a big JPEG and the full decode both run off the GUI thread.
