@@ -8,6 +8,7 @@ built on the GUI thread.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
@@ -155,6 +156,9 @@ class ImageCanvas(QGraphicsView):
     enter_pressed()
         Enter or Return with the canvas focused (after a drag on the image,
         Enter applies, as in GIMP).
+    painted(float)
+        Seconds the last paint of the view took (the live preview budgets
+        its frames with it).
     """
 
     pixel_hovered = Signal(int, int)
@@ -163,6 +167,7 @@ class ImageCanvas(QGraphicsView):
     clicked = Signal(float, float)
     rect_selected = Signal(int, int, int, int)
     enter_pressed = Signal()
+    painted = Signal(float)
 
     MODES = ("after", "split", "before", "difference")
 
@@ -366,6 +371,11 @@ class ImageCanvas(QGraphicsView):
         return self.mapToScene(self.viewport().rect()).boundingRect().intersected(self.sceneRect())
 
     # -- events ------------------------------------------------------------------
+    def paintEvent(self, event) -> None:
+        started = time.perf_counter()
+        super().paintEvent(event)
+        self.painted.emit(time.perf_counter() - started)
+
     def wheelEvent(self, event: QWheelEvent) -> None:
         steps = event.angleDelta().y() / 120.0
         if steps:

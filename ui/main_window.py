@@ -1,12 +1,11 @@
 """The main window: canvas, operation sidebar, parameter panel, steps and history."""
 from __future__ import annotations
 
-import threading
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QEventLoop, QObject, Qt, QTimer, Slot
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QApplication,
@@ -16,25 +15,18 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QMessageBox,
-    QProgressBar,
     QSplitter,
-    QToolButton,
     QUndoView,
     QAbstractSpinBox,
     QWidget,
 )
 
 from editor.catalog import CATALOG, Catalog
-from editor.compare import difference_heatmap
 from editor.document import Document
-from editor.errors import EditorError, RenderCancelled
-from editor.image_draft import load_draft
-from editor.image_file import load_image
-from editor.project import PROJECT_SUFFIX, SOURCE_HASH_KEY, file_sha256
-from editor.render import proxy_factor
+from editor.errors import EditorError
+from editor.project import PROJECT_SUFFIX
 from editor.steps import Step
 
-from . import histogram_panel
 from .actions import make_action
 from .canvas import ImageCanvas
 from .file_actions import FileActions
@@ -47,11 +39,11 @@ from .history_commands import (
     RemoveStepCommand,
     ToggleStepCommand,
 )
+from .live_view import LiveView, load_in_background
 from .param_panel import ParamPanel
 from .preferences import settings
-from .qt_image import to_qimage
 from .project_actions import ProjectActions
-from .render_worker import RenderResult, RenderWorker
+from .render_worker import RenderResult
 from .resources import icon
 from .sidebar import OperationSidebar
 from .steps_panel import StepsPanel
@@ -59,15 +51,6 @@ from .theme import apply_theme
 
 APP_NAME = "Image Editor"
 UNDO_TEXT_CHARS = 48  # longer Undo/Redo menu texts end in an ellipsis
-BUSY_DELAY_MS = 300  # show progress only for work a person would notice
-# A live frame should be on screen within 50 ms of a slider move: about 10 ms
-# of fixed cost (conversion, histogram, paint) plus up to two renders (the one
-# in progress when the slider moves, then its own). When an operation's
-# frames take longer than this to compute, its next frames are rendered at
-# half the resolution, and again at a quarter if still too slow (labelled, as
-# every proxy is); the full render still follows the release.
-LIVE_BUDGET_S = 0.012
-MAX_LIVE_LEVEL = 2  # at most 1/4 of the display resolution
 COMPARE_MODES = {
     "after": ("Result", "Show the edited image", "Alt+1"),
     "split": ("Split Before/After", "Before left of a draggable line, after to the right", "Alt+2"),
@@ -100,9 +83,8 @@ class MainWindow(QMainWindow):
     """The editor window.
 
     The document holds the state; this window shows it and turns gestures
-    into undo commands that call the document's primitives. Renders run on
-    worker threads: one for the result, one for the "before" side of a
-    comparison.
+    into undo commands that call the document's primitives. What to render
+    and what reaches the canvas is the live view's business (``self.live``).
     """
 
     APP_NAME = APP_NAME
@@ -112,22 +94,17 @@ class MainWindow(QMainWindow):
         self.catalog = catalog
         self.document: Document | None = None
         self.undo_stack = QUndoStack(self)
-        self.worker = RenderWorker(self, "render-after")
-        self.before_worker = RenderWorker(self, "render-before")
         self._pending: Step | None = None  # previewed, not yet applied
         self._gesture = 0
-        self._in_gesture = False
-        self._shown: tuple[int, int] = (0, 0)  # (generation, factor) of the result on the canvas
-        self._result: RenderResult | None = None
         self.compare_mode = "after"
         self.before_count = 0  # "before" is the image after this many steps (0 = original)
         # Steps are named by their document identity, not their position, so
         # the panel's step and the "before" marker follow a step that moves.
         self._edited_id: int | None = None  # the step the Settings panel edits
         self._before_id: int | None = None  # "before" is the image after this step
+        self._before_size: tuple[float, float] = (0.0, 0.0)  # of the "before" image last shown
         self._holding_before = False
         self._syncing_views = False
-        self._live_level: dict[str, int] = {}  # op id -> drags render at 1/2**level resolution
 
         self.canvas = ImageCanvas()
         self.before_canvas = ImageCanvas()
@@ -180,16 +157,9 @@ class MainWindow(QMainWindow):
         self.probe_label = QLabel()
         self.zoom_label = QLabel()
         self.size_label = QLabel()
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 0)  # busy: one operation has no partial progress to show
-        self.progress.setMaximumWidth(140)
-        self.progress.setFormat("Rendering\u2026")
-        self.cancel_render_button = QToolButton(text="Cancel")
-        self.cancel_render_button.setToolTip("Stop the render in progress (Escape)")
-        self.progress.hide()
-        self.cancel_render_button.hide()
-        self._busy_timer = QTimer(self, singleShot=True, interval=BUSY_DELAY_MS)
-        self._busy_timer.timeout.connect(self._show_busy)
+        self.live = LiveView(self.canvas, self.before_canvas, self.histogram_panel, self.size_label, self.catalog, self)
+        self.worker, self.before_worker = self.live.worker, self.live.before_worker  # the result's, the "before"'s
+        self.progress, self.cancel_render_button = self.live.progress, self.live.cancel_button
         bar = self.statusBar()
         for widget in (self.probe_label, self.progress, self.cancel_render_button, self.size_label, self.zoom_label):
             bar.addPermanentWidget(widget)
@@ -304,10 +274,10 @@ class MainWindow(QMainWindow):
         self.steps_panel.delete_requested.connect(self._delete_step)
         self.steps_panel.move_requested.connect(self._move_step)
         self.steps_panel.compare_requested.connect(self.set_before_count)
-        self.worker.rendered.connect(self._on_rendered)
-        self.worker.failed.connect(self._on_render_failed)
-        self.worker.busy_changed.connect(self._on_busy)
-        self.before_worker.rendered.connect(self._on_before_rendered)
+        self.live.result_shown.connect(self._on_result_shown)
+        self.live.before_shown.connect(self._on_before_shown)
+        self.live.message.connect(self.statusBar().showMessage)
+        self.worker.busy_changed.connect(lambda _busy: self._update_actions())
         self.before_worker.failed.connect(self._on_before_failed)
         self.canvas.pixel_hovered.connect(self._probe)
         self.canvas.zoom_changed.connect(self._show_zoom)
@@ -350,13 +320,18 @@ class MainWindow(QMainWindow):
         if not self.maybe_save():
             return False
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        shown_draft = []
+
+        def show_draft(image, factor, full_size):
+            shown_draft.append(True)
+            self.live.show_draft(image, factor, full_size)
+
+        viewport = self.canvas.viewport().size()
         try:
-            shown_draft = self._show_draft(path)
-            loaded = self._load_off_the_gui_thread(path)
+            loaded = load_in_background(path, self.files.max_pixels, (viewport.width(), viewport.height()), show_draft)
         except EditorError as exc:
             QApplication.restoreOverrideCursor()
             if shown_draft and self.document is not None:
-                self._shown = (0, 0)
                 self._request_render(final=True)  # back to what was open
             QMessageBox.warning(self, "Cannot open image", str(exc))
             return False
@@ -369,52 +344,9 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(note, 8000)
         return True
 
-    def _show_draft(self, path: str | Path) -> bool:
-        """Paint a reduced JPEG decode at once, so a big photo shows in well
-        under a second; the full decode replaces it."""
-        viewport = self.canvas.viewport().size()
-        draft = load_draft(path, viewport.width(), viewport.height())
-        if draft is None:
-            return False
-        pixels, full_size = draft
-        factor = max(1, round(full_size[0] / pixels.shape[1]))
-        self.canvas.set_after(to_qimage(pixels), factor, full_size)
-        self.canvas.viewport().repaint()
-        return True
-
-    def _load_off_the_gui_thread(self, path: str | Path):
-        """Decode in a thread; the window keeps painting but takes no input."""
-        outcome: dict[str, Any] = {}
-
-        def work():
-            try:
-                loaded = load_image(path, max_pixels=self.files.max_pixels)
-                # Remember the file's hash: a project saved later refuses a
-                # source that changed on disk since it was opened.
-                loaded.info.extra.setdefault(SOURCE_HASH_KEY, file_sha256(path))
-                outcome["loaded"] = loaded
-            except EditorError as exc:
-                outcome["error"] = exc
-            except MemoryError:
-                outcome["error"] = EditorError(f"Cannot open {path}: not enough memory for an image this large")
-
-        thread = threading.Thread(target=work, name="image-loader", daemon=True)
-        thread.start()
-        loop = QEventLoop()
-        poll = QTimer(interval=5)
-        poll.timeout.connect(lambda: thread.is_alive() or loop.quit())
-        poll.start()
-        loop.exec(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
-        poll.stop()
-        thread.join()
-        if "error" in outcome:
-            raise outcome["error"]
-        return outcome["loaded"]
-
     def set_document(self, document: Document) -> None:
         """Show ``document``, dropping the previous one and its history."""
-        self.worker.cancel()
-        self.before_worker.cancel()
+        self.live.set_document(document)
         self._pending = None
         self.param_panel.clear()
         self.undo_stack.clear()
@@ -425,14 +357,11 @@ class MainWindow(QMainWindow):
         self.projects.document_replaced()
         self.steps_panel.set_document(document)
         self._sync_selection()
-        self.canvas.clear_before()
-        self.before_canvas.clear_before()
         h, w = document.source.shape[:2]
         name = Path(document.info.path).name if document.info.path else "Untitled"
         self.setWindowTitle(f"{name}[*] \u2014 {APP_NAME}")
         self.setWindowFilePath(document.info.path or "")
         self.size_label.setText(f"{w} \u00d7 {h}")
-        self._shown = (0, 0)
         self._request_render(final=True)
         self._update_actions()
 
@@ -525,17 +454,13 @@ class MainWindow(QMainWindow):
 
     def cancel_render(self) -> None:
         """Stop the render in progress; the canvas keeps what it shows."""
-        self.worker.cancel()
-        self.before_worker.cancel()
-        self._busy_timer.stop()
-        self.progress.hide()
-        self.cancel_render_button.hide()
+        self.live.cancel()
         self.statusBar().showMessage("Rendering cancelled", 4000)
 
     def _on_values_changed(self, values: dict[str, Any], final: bool) -> None:
         if self.document is None or self.param_panel.operation is None:
             return
-        self._in_gesture = not final
+        self.live.model.in_gesture = not final
         try:
             values = self.param_panel.operation.validate(values)
         except EditorError as exc:
@@ -562,7 +487,7 @@ class MainWindow(QMainWindow):
             self.before_count = 0 if index is None else index + 1
         self.steps_panel.before_count = self.before_count
         self._sync_selection()
-        self._request_render(final=not self._in_gesture)
+        self._request_render(final=not self.live.model.in_gesture)
 
     def _input_shape(self, index: int) -> tuple[int, ...]:
         """Shape of the image step ``index`` applies to (after the steps before it)."""
@@ -581,115 +506,22 @@ class MainWindow(QMainWindow):
 
     def proxy_factor(self) -> int:
         """Reduction that renders about as many pixels as the canvas shows."""
-        ratio = self.canvas.devicePixelRatioF()
-        viewport = self.canvas.viewport().size()
-        return proxy_factor(self.document.source.shape, int(viewport.width() * ratio), int(viewport.height() * ratio))
+        return self.live.display_factor()
 
     def _request_render(self, final: bool) -> None:
-        if self.document is None:
-            return
-        steps = self._display_steps()
-        factor = self.proxy_factor()
-        if not final:
-            # Operations too slow to follow a slider render when the gesture ends.
-            if steps and not self.catalog.get(steps[-1].op_id).live:
-                self.statusBar().showMessage("This operation previews when you release the control", 3000)
-                return
-            if factor > 1 and self.canvas.zoom() * factor > 1.0 and self._request_region(steps, factor):
-                return
-            op_id = steps[-1].op_id if steps else None
-            level = self._live_level.get(op_id, 0)
-            self.worker.request(self.document, steps, (factor * 2**level,), analyse=histogram_panel.analyse_live,
-                                live=True, tag=("live", op_id, level))
-            return
-        factors = (factor, 1) if factor > 1 else (1,)
-        # The first frame, at display resolution, also tells what a live
-        # frame of this operation costs before any drag starts.
-        tag = ("final", steps[-1].op_id if steps else None, 0, factor)
-        self.worker.request(self.document, steps, factors, analyse=histogram_panel.analyse, tag=tag)
+        self.live.request(self._display_steps(), final)
 
-    def _request_region(self, steps, factor: int) -> bool:
-        """Zoomed in past the proxy's detail: render just the visible part at
-        full resolution, exact. Falls back to the proxy when a step needs the
-        whole image (then the result carries no region tag)."""
-        visible = self.canvas.visible_image_rect()
-        source_size = (self.document.source.shape[1], self.document.source.shape[0])
-        if visible.isEmpty() or self._result is None or self._result.full_size != source_size:
-            return False
-        if not self.document.can_render_region(steps):
-            return False
-        rect = (int(visible.x()), int(visible.y()), int(visible.width()) + 2, int(visible.height()) + 2)
-        document = self.document
+    @property
+    def _result(self) -> RenderResult | None:
+        return self.live.result
 
-        def compute(f, cancel):
-            if f > 1:  # then the proxy, for the histogram only
-                return document.render(steps=steps, factor=f, cancel=cancel), ("analysis",)
-            region = document.render_region(rect, steps=steps, cancel=cancel)
-            if region is None:  # the cache dropped what made it possible: skip this frame
-                raise RenderCancelled("region no longer renderable")
-            return region, ("region", rect[0], rect[1])
+    @property
+    def _shown(self) -> tuple[int, int]:
+        return self.live.shown
 
-        def analyse(pixels, f):
-            return histogram_panel.analyse_live(pixels, f) if f > 1 else None
-
-        self.worker.submit(compute, (1, factor), document.source.shape, analyse=analyse, live=True)
-        return True
-
-    def _learn_live_cost(self, result: RenderResult) -> None:
-        """Adapt the drag resolution of the operation just rendered live."""
-        op_id, level = result.tag[1], result.tag[2]  # the level this frame was rendered at
-        if op_id is None or result.compute_seconds < 0.002:
-            return  # a cache hit (a value seen before) says nothing about the cost
-        # Cost scales with the pixel count: one level finer costs ~4 times more.
-        if result.compute_seconds > LIVE_BUDGET_S and level < MAX_LIVE_LEVEL:
-            self._live_level[op_id] = level + 1
-        elif level > 0 and result.compute_seconds * 4 < LIVE_BUDGET_S * 0.75:
-            self._live_level[op_id] = level - 1
-
-    def _on_rendered(self, result: RenderResult) -> None:
-        kind = result.tag[0] if isinstance(result.tag, tuple) else None
-        if kind == "live" or (kind == "final" and result.factor == result.tag[3]):
-            self._learn_live_cost(result)
-        if kind in ("live", "final"):
-            kind = None
-        if kind == "region" and result.generation >= self._shown[0]:
-            self._shown = (result.generation, self._shown[1])
-            self.canvas.set_region(result.image, result.tag[1], result.tag[2])
-        if kind == "analysis" and result.generation >= self._shown[0]:
-            self.histogram_panel.set_histogram(result.analysis)
-        if kind is not None:
-            return
-        generation, factor = self._shown
-        if result.generation < generation or (result.generation == generation and result.factor > factor):
-            return  # an older render finishing late never replaces a newer one
-        self._shown = (result.generation, result.factor)
-        self._result = result
-        self.canvas.set_after(result.image, result.factor, result.full_size)
-        if result.analysis is not None and (result.factor > 1 or self.histogram_panel.histogram is None
-                                            or result.generation != generation):
-            self.histogram_panel.set_histogram(result.analysis)
-        w, h = result.full_size
-        self.size_label.setText(f"{w} \u00d7 {h}" + (" (preview)" if result.factor > 1 else ""))
+    def _on_result_shown(self, result: RenderResult) -> None:
         self._check_split_shapes()
         self._request_before(result)
-
-    def _on_render_failed(self, generation: int, message: str) -> None:
-        if generation >= self._shown[0]:
-            self.statusBar().showMessage(f"Cannot render: {message}", 8000)
-
-    def _on_busy(self, busy: bool) -> None:
-        if busy:
-            self._busy_timer.start()
-        else:
-            self._busy_timer.stop()
-            self.progress.hide()
-            self.cancel_render_button.hide()
-        self._update_actions()
-
-    def _show_busy(self) -> None:
-        if self.worker.busy:
-            self.progress.show()
-            self.cancel_render_button.show()
 
     # -- before/after ------------------------------------------------------------
     def set_compare_mode(self, mode: str) -> None:
@@ -762,38 +594,23 @@ class MainWindow(QMainWindow):
     def _wants_before(self) -> bool:
         return self.compare_mode != "after" or self._holding_before
 
-    def _request_before(self, result: RenderResult) -> None:
+    def _request_before(self, result: RenderResult | None = None) -> None:
         if self.document is None or not self._wants_before():
             return
-        document, count, factor = self.document, self.before_count, result.factor
-        before_steps = document.steps[:count]
-        if self.compare_mode == "difference" and not self._holding_before:
-            after = result.pixels
-
-            def compute(f, cancel):
-                before = document.render(steps=before_steps, factor=f, cancel=cancel)
-                return difference_heatmap(after, before)
-
-            self.before_worker.submit(compute, (factor,), document.source.shape, tag=("difference", result.full_size))
-        else:
-            self.before_worker.request(document, before_steps, (factor,), tag=("before", None))
-
-    def _on_before_rendered(self, result: RenderResult) -> None:
-        kind, full_size = result.tag
-        if kind == "difference":
-            self.canvas.set_difference(result.image, result.factor, full_size)
-            return
-        self.canvas.set_before(result.image, result.factor, result.full_size)
-        old_size = self.before_canvas.sceneRect().size().toTuple()
-        self.before_canvas.set_after(result.image, result.factor, result.full_size)
-        if self.compare_mode == "side" and old_size != tuple(float(v) for v in result.full_size):
-            self._fit_side_by_side()  # a new "before" shape: both fit again
-        self._check_split_shapes()
+        difference = self.compare_mode == "difference" and not self._holding_before
+        self.live.request_before(self.before_count, difference)
 
     def _on_before_failed(self, _generation: int, message: str) -> None:
         self.statusBar().showMessage(f"Cannot compare: {message}", 6000)
         if self.compare_mode == "difference":
             self.set_compare_mode("side")
+
+    def _on_before_shown(self) -> None:
+        size = self.before_canvas.sceneRect().size().toTuple()
+        if self.compare_mode == "side" and size != self._before_size:
+            self._fit_side_by_side()  # a new "before" shape: both fit again
+        self._before_size = size
+        self._check_split_shapes()
 
     def _check_split_shapes(self) -> None:
         """A split line needs before and after of one shape (a resize can be
@@ -802,7 +619,7 @@ class MainWindow(QMainWindow):
         before, result = self.canvas.before_item.picture, self._result
         if self.compare_mode != "split" or before.width == 0 or result is None:
             return
-        if result.generation != self.worker.latest_generation:
+        if not self.live.is_current(result):
             return
         (aw, ah), (bw, bh) = result.full_size, (before.width, before.height)
         if abs(bw / bh - aw / ah) > 0.01 * (aw / ah):
@@ -945,6 +762,5 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         QApplication.instance().removeEventFilter(self._hold_filter)
-        self.worker.shutdown()
-        self.before_worker.shutdown()
+        self.live.shutdown()
         super().closeEvent(event)

@@ -57,7 +57,7 @@ def no_modal_dialogs(monkeypatch):
 
 def wait_for_full_render(qtbot, win, timeout=10000):
     """Until the newest requested render is on the canvas at full resolution."""
-    qtbot.waitUntil(lambda: win._shown == (win.worker.latest_generation, 1), timeout=timeout)
+    qtbot.waitUntil(win.live.is_final_shown, timeout=timeout)
 
 
 def drag_slider(qtbot, slider, values):

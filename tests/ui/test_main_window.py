@@ -65,7 +65,7 @@ def test_blur_preview_apply_undo_redo_export(window, qtbot, tmp_path):
 def test_cancel_drops_the_preview(window, qtbot):
     window.sidebar.choose("tone.brightness_contrast")
     window.param_panel.widgets["brightness"].spin.setValue(0.5)
-    qtbot.wait(10)
+    qtbot.waitUntil(window.live.is_current, timeout=5000)  # the preview is on the canvas
     window.cancel_action.trigger()
     wait_for_full_render(qtbot, window)
     assert window.document.steps == ()
