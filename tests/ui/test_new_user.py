@@ -320,3 +320,18 @@ def test_enter_on_the_canvas_after_dragging_a_crop_applies(window, qtbot):
     qtbot.keyClick(canvas, Qt.Key.Key_Return)
     assert [s.op_id for s in window.document.steps] == ["geometry.crop"]
     assert _panel_agrees_with_steps(window)
+
+
+def test_a_long_histogram_note_does_not_widen_its_dock(window, qtbot):
+    from PySide6.QtWidgets import QDockWidget
+
+    window.resize(1400, 880)
+    qtbot.waitUntil(lambda: window.width() == 1400)
+    left = window.findChild(QDockWidget, "operations")
+    window.resizeDocks([left], [180], Qt.Orientation.Horizontal)
+    _settle_layout()
+    size = window.canvas.viewport().size()
+    # a big photo's count, estimated from its proxy
+    window.histogram_panel.info.setText("39,352,320 px (estimated from 1 in 36)")
+    _settle_layout()
+    assert window.canvas.viewport().size() == size
