@@ -275,9 +275,12 @@ class LiveView(QObject):
         elif verdict is Verdict.HISTOGRAM:
             self.histogram.set_histogram(result.analysis)
         elif verdict is Verdict.SHOW:
-            self._show_result(result)
+            # The prefetch goes first: showing the result asks for the
+            # comparison's "before" on the same worker, which must supersede
+            # the prefetch, never the other way round.
             if tag.kind is Kind.FINAL and result.factor == 1 and self.is_current(result):
                 self._prefetch(tag.display_factor)
+            self._show_result(result)
 
     def _show_result(self, result: RenderResult) -> None:
         self.result = result

@@ -448,3 +448,26 @@ def test_a_big_jpeg_shows_a_draft_decoded_off_the_gui_thread_while_it_loads(wind
     assert seen and threads and threads[0] is not threading.main_thread()
     wait_for_full_render(qtbot, window)
     assert window.document.source.shape == (1600, 2400, 3)
+
+
+def test_a_prefetch_never_supersedes_the_comparison(big_window, qtbot, monkeypatch):
+    # Both go to the "before" worker, where the newest request wins: the
+    # comparison's render must be asked for after the prefetch, whatever the
+    # threads' timing (a busy machine once lost the split view's "before").
+    win = big_window
+    win.set_compare_mode("split")
+    kinds = []
+    original = win.before_worker.submit
+
+    def spy(compute, factors, shape, tag=None, *args, **kwargs):
+        kinds.append(tag.kind)
+        return original(compute, factors, shape, tag, *args, **kwargs)
+
+    monkeypatch.setattr(win.before_worker, "submit", spy)
+    win.sidebar.choose("tone.brightness_contrast")
+    win.apply_action.trigger()
+    wait_for_full_render(qtbot, win)
+    qtbot.waitUntil(lambda: Kind.BEFORE in kinds)
+    assert Kind.PREFETCH in kinds
+    assert kinds[-1] is Kind.BEFORE
+    qtbot.waitUntil(lambda: win.canvas.effective_mode() == "split")
