@@ -1,3 +1,5 @@
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -7,10 +9,37 @@ from processing.filters import gaussian_blur, gaussian_kernel1d
 from tests.conftest import make_image
 
 
+def reference_kernel1d(sigma, truncate=4.0):
+    """The sampled Gaussian written out from its definition, independently of
+    the production code: taps at integer offsets up to ``int(truncate * sigma
+    + 0.5)`` each side (scipy.ndimage's truncation), weights
+    ``exp(-x^2 / (2 sigma^2))`` divided by their sum; a single tap when the
+    reach is under half a pixel."""
+    reach = int(truncate * sigma + 0.5)
+    weights = [math.exp(-(x * x) / (2.0 * sigma * sigma)) for x in range(-reach, reach + 1)]
+    total = math.fsum(weights)
+    return np.array([w / total for w in weights])
+
+
+def test_reference_kernel_known_values():
+    # Hand-checked numbers anchor the reference itself: sigma 1 reaches 4 px;
+    # the centre tap is 1 / sum(exp(-x^2/2)) = 0.39894...; the outer tap exp(-8) times it.
+    k = reference_kernel1d(1.0)
+    assert len(k) == 9
+    assert k[4] == pytest.approx(0.3989434, abs=1e-6)
+    assert k[0] == pytest.approx(0.3989434 * math.exp(-8.0), rel=1e-5)
+    assert len(reference_kernel1d(0.1)) == 1
+
+
+@pytest.mark.parametrize("sigma", [0.3, 1.0, 2.5, 7.0])
+def test_gaussian_kernel1d_matches_reference(sigma):
+    np.testing.assert_allclose(gaussian_kernel1d(sigma), reference_kernel1d(sigma), rtol=1e-12, atol=1e-15)
+
+
 def direct_gaussian(image, sigma, truncate=4.0):
     """Slow, obviously correct: 2-D correlation with the outer-product kernel,
     reflect border (edge pixel repeated), pixel by pixel."""
-    k1 = gaussian_kernel1d(sigma, truncate)
+    k1 = reference_kernel1d(sigma, truncate)
     kernel = np.outer(k1, k1)
     r = len(k1) // 2
     pad = [(r, r), (r, r)] + [(0, 0)] * (image.ndim - 2)
