@@ -40,6 +40,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from ._image import as_image, check_int, merge_alpha, split_alpha
+from ._square_rank import MAX_RADIUS as _SQUARE_BANDED_MAX, square_rank as _square_rank
 from .segmentation import _as_mask, _check_connectivity, _mask_runs, _paint_mask, _run_roots
 
 __all__ = [
@@ -298,6 +299,9 @@ def erode(image: np.ndarray, shape: str = "disk", radius: int = 1) -> np.ndarray
     [[1, 1, 1, 1, 1], [1, 1, 0, 1, 1], [1, 0, 0, 0, 1], [1, 1, 0, 1, 1], [1, 1, 1, 1, 1]]
     """
     data, alpha, is_mask, shape, radius = _prepare(image, shape, radius)
+    if shape == "square" and 0 < radius <= _SQUARE_BANDED_MAX:
+        # Small squares: both passes per band while it is in the cache.
+        return _finish(_square_rank(data, radius, np.minimum), alpha, is_mask)
     return _finish(_erode(data, shape, radius), alpha, is_mask)
 
 
@@ -331,6 +335,8 @@ def dilate(image: np.ndarray, shape: str = "disk", radius: int = 1) -> np.ndarra
     [[0, 1, 1, 1, 0], [0, 1, 1, 1, 0], [0, 1, 1, 1, 0]]
     """
     data, alpha, is_mask, shape, radius = _prepare(image, shape, radius)
+    if shape == "square" and 0 < radius <= _SQUARE_BANDED_MAX:
+        return _finish(_square_rank(data, radius, np.maximum), alpha, is_mask)
     return _finish(_dilate(data, shape, radius), alpha, is_mask)
 
 
