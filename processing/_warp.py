@@ -223,8 +223,8 @@ def bilinear_warp(
                 planes[c][hidden] = fill_color[c]
         target = out[i0:i1, j0:j1]
         for c, plane in enumerate(planes):
-            np.clip(plane, 0.0, 1.0, out=plane)
-            target[..., c] = plane.reshape(th, tw)
+            # Rounding can pass 0 or 1 by an ulp: clip straight into the output.
+            np.clip(plane.reshape(th, tw), 0.0, 1.0, out=target[..., c])
 
     tiles = [(i, min(i + _TILE, out_h), j, min(j + _TILE, out_w))
              for i in range(0, out_h, _TILE) for j in range(0, out_w, _TILE)]
