@@ -604,3 +604,27 @@ def test_median_sort_path_for_big_merges(monkeypatch):
     image = _with_ties((19, 26), seed=3)
     for radius in (2, 3):
         np.testing.assert_array_equal(median_filter(image, radius), direct_median(image, radius))
+
+
+def numpy_median(plane, radius):
+    """np.median over the reflect-padded window: the middle of an odd count."""
+    padded = np.pad(plane.astype(np.float64), radius, mode="symmetric")
+    k = 2 * radius + 1
+    out = np.empty(plane.shape)
+    for y in range(plane.shape[0]):
+        for x in range(plane.shape[1]):
+            out[y, x] = np.median(padded[y : y + k, x : x + k])
+    return out.astype(np.float32)
+
+
+@pytest.mark.parametrize("radius", [5, 7, 8, 12, 15])
+@pytest.mark.parametrize("shape", [(41, 37), (23, 70, 3), (66, 19, 4)])
+def test_median_larger_radii_with_ties_match_numpy(radius, shape):
+    # Radii whose tiles are halved, on data with many ties and read-only input.
+    image = _with_ties(shape, seed=radius + shape[0])
+    out = median_filter(image, radius)
+    assert out.dtype == np.float32 and out.shape == image.shape
+    for got, plane in zip(_planes(out), _planes(image)):
+        np.testing.assert_array_equal(got, numpy_median(plane, radius))
+    if len(shape) == 3 and shape[2] == 4:
+        np.testing.assert_array_equal(out[..., 3], image[..., 3])
