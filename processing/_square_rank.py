@@ -96,11 +96,12 @@ def square_rank(data: np.ndarray, radius: int, op) -> np.ndarray:
             src = flat[lo:hi] if lo >= 0 and hi <= h else flat[rows[lo + r : hi + r]]
             # Vertical: windows of `size` rows; transposing the doubling to
             # rows is the same code on the transposed view.
-            v = _doubling(src.T, size, 1, op, a.T, b.T).T
             band = vertical[: y1 - y0]
-            band[:, r * c : (r + w) * c] = v
-            band[:, : r * c] = v[:, left]
-            band[:, (r + w) * c :] = v[:, right]
+            inner = band[:, r * c : (r + w) * c]
+            # The vertical pass writes its last step straight into the band.
+            _doubling(src.T, size, 1, op, a.T, b.T, final=inner.T)
+            band[:, : r * c] = inner[:, left]
+            band[:, (r + w) * c :] = inner[:, right]
             _doubling(band, size, c, op, a, b, final=out[y0:y1])
 
     parallel_map(run, split(h, minimum=_BAND_ROWS))
