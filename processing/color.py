@@ -137,6 +137,34 @@ def grayscale(image: np.ndarray, method: str = "luma", *, keep_channels: bool = 
         return image.copy()
     weights = {"luma": REC709_LUMA, "average": (1 / 3, 1 / 3, 1 / 3),
                "red": (1.0, 0.0, 0.0), "green": (0.0, 1.0, 0.0), "blue": (0.0, 0.0, 1.0)}.get(method)
+    if method in ("red", "green", "blue"):
+        weights = None  # a plain copy of the channel, exactly
+
+    if weights is not None:
+        # One matrix-vector product per band (BLAS reads each pixel once and
+        # keeps the sum in registers), instead of three multiply passes; the
+        # weights of an RGBA pixel give alpha a zero weight. The sum can pass
+        # 1 by a rounding step, so it is capped; it is never below 0.
+        taps = np.zeros(image.shape[2], np.float32)
+        taps[:3] = weights
+        one = np.float32(1.0)
+
+        def weighted(src, y):
+            np.matmul(src.reshape(-1, src.shape[-1]), taps, out=y.reshape(-1))
+            np.minimum(y, one, out=y)
+
+        if not keep_channels:
+            return _map_bands(image, weighted, shape=image.shape[:2])
+
+        def spread(src, dst):
+            y = np.empty(src.shape[:2], np.float32)
+            weighted(src, y)
+            # Strided copies of one cached plane: cheaper than a broadcast
+            # assignment, whose innermost loop would run over just 3 channels.
+            for c in range(3):
+                dst[..., c] = y
+
+        return _map_bands(image, spread)
 
     def gray_of(src, y):
         r, g, b = src[..., 0], src[..., 1], src[..., 2]
@@ -153,12 +181,8 @@ def grayscale(image: np.ndarray, method: str = "luma", *, keep_channels: bool = 
         elif method == "value":
             np.maximum(r, g, out=y)
             np.maximum(y, b, out=y)
-        elif method in ("red", "green", "blue"):
-            np.copyto(y, src[..., "rgb".index(method[0])])
         else:
-            np.multiply(r, np.float32(weights[0]), out=y)
-            y += np.multiply(g, np.float32(weights[1]))
-            y += np.multiply(b, np.float32(weights[2]))
+            np.copyto(y, src[..., "rgb".index(method[0])])
         np.clip(y, 0.0, 1.0, out=y)
 
     if not keep_channels:

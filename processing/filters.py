@@ -619,7 +619,8 @@ def median_filter(image: np.ndarray, radius: int = 1, *, progress: Progress | No
 
     The windows of neighbouring pixels overlap almost entirely, so the work is
     shared between them: for a tile of ``T x T`` outputs (``T`` the largest
-    power of two ``<= 2r+1``) the pixels common to all its windows are sorted
+    power of two ``<= 2r+1``, halved from ``r = 5`` on, where that measured
+    faster) the pixels common to all its windows are sorted
     once, and only the values whose rank can still make them the median of one
     of the tile's windows are kept. The tile is then halved again and again,
     each half merging in the strip of pixels its own windows share, sorting and
@@ -647,6 +648,10 @@ def median_filter(image: np.ndarray, radius: int = 1, *, progress: Progress | No
     h, w = color.shape[:2]
     k = 2 * radius + 1
     tile = 1 << (k.bit_length() - 1)
+    if k >= 11:
+        # Half the largest tile: the core sorted per tile is bigger, but the
+        # merges below it are cheaper (measured 8-17% less work for r = 5..15).
+        tile //= 2
     band = tile * max(1, 64 // tile)  # rows per step: keeps a band's work in cache
     rows = -(-h // band) * band
     cols = -(-w // tile) * tile

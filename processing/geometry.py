@@ -46,6 +46,7 @@ import numpy as np
 from ._image import as_image, check_int, check_range, split_alpha
 from ._parallel import parallel_map, split
 from ._progress import Progress, phase
+from ._warp import bilinear_warp
 
 __all__ = [
     "WARP_INTERPOLATIONS",
@@ -653,6 +654,20 @@ def _transform_matrix(a, b, c, d, e, f) -> np.ndarray:
     return np.array([[a, b, c], [d, e, f], [0.0, 0.0, 1.0]], np.float64)
 
 
+def _warp_any(image, inverse, out_h, out_w, interpolation, fill, progress) -> np.ndarray:
+    """:func:`_warp`, or for bilinear the lean path of ``processing._warp``
+    (same sampling, fill and alpha rules; about 3x faster)."""
+    if interpolation != "bilinear":
+        return _warp(image, inverse, out_h, out_w, interpolation, fill, progress)
+    _check_output_size(out_h, out_w)
+    color, alpha = split_alpha(image)
+    channels = 1 if color.ndim == 2 else 3
+    lanes = 1 if image.ndim == 2 else image.shape[2]
+    outside = _fill_planes(fill, channels) + (0.0,) * (lanes - channels)
+    return bilinear_warp(image, inverse, out_h, out_w, outside, premultiplied=alpha is not None,
+                         progress=progress)
+
+
 def rotate(
     image: np.ndarray,
     angle_deg: float = 0.0,
@@ -679,8 +694,8 @@ def rotate(
         Colour of the new areas uncovered by the rotation; RGBA images get
         transparent pixels there instead.
     progress : callable, optional
-        Called with the fraction done (0 to 1) between tiles of the output; it
-        may raise to stop the work.
+        Called with the fraction done (0 to 1) between tiles of the
+        bilinear path; it may raise to cancel.
 
     Returns
     -------
@@ -731,7 +746,7 @@ def rotate(
         cos, -sin, cx - cos * ox + sin * oy,
         sin, cos, cy - sin * ox - cos * oy,
     )
-    return _warp(image, inverse, out_h, out_w, interpolation, fill, progress)
+    return _warp_any(image, inverse, out_h, out_w, interpolation, fill, progress)
 
 
 def translate(
@@ -887,8 +902,8 @@ def affine(
     fill : float or (r, g, b)
         Colour of output places no input maps to; transparent for RGBA images.
     progress : callable, optional
-        Called with the fraction done (0 to 1) between tiles of the output; it
-        may raise to stop the work.
+        Called with the fraction done (0 to 1) between tiles of the
+        bilinear path; it may raise to cancel.
 
     Returns
     -------
@@ -925,7 +940,7 @@ def affine(
         raise ValueError(f"matrix is not invertible (determinant {det:g})")
     full = np.vstack([forward, [0.0, 0.0, 1.0]])
     h, w = image.shape[:2]
-    return _warp(image, np.linalg.inv(full), h, w, interpolation, fill, progress)
+    return _warp_any(image, np.linalg.inv(full), h, w, interpolation, fill, progress)
 
 
 def homography(source, destination) -> np.ndarray:
@@ -1012,8 +1027,8 @@ def perspective(
     fill : float or (r, g, b)
         Colour where the rectangle sees outside the input; transparent for RGBA.
     progress : callable, optional
-        Called with the fraction done (0 to 1) between tiles of the output; it
-        may raise to stop the work.
+        Called with the fraction done (0 to 1) between tiles of the
+        bilinear path; it may raise to cancel.
 
     Returns
     -------
@@ -1059,4 +1074,4 @@ def perspective(
     out_w = width or max(1, round(max(side(0, 1), side(3, 2))))
     out_h = height or max(1, round(max(side(0, 3), side(1, 2))))
     corners = [(0, 0), (out_w, 0), (out_w, out_h), (0, out_h)]
-    return _warp(image, homography(corners, points), out_h, out_w, interpolation, fill, progress)
+    return _warp_any(image, homography(corners, points), out_h, out_w, interpolation, fill, progress)

@@ -46,6 +46,7 @@ from ._labels import paint_mask as _paint_mask
 from ._labels import run_roots as _run_roots
 from ._parallel import parallel_map, split
 from ._progress import Progress, phase, report
+from ._square_rank import MAX_RADIUS as _SQUARE_BANDED_MAX, square_rank as _square_rank
 
 __all__ = [
     "SHAPES",
@@ -309,6 +310,9 @@ def erode(image: np.ndarray, shape: str = "disk", radius: int = 1, *,
     [[1, 1, 1, 1, 1], [1, 1, 0, 1, 1], [1, 0, 0, 0, 1], [1, 1, 0, 1, 1], [1, 1, 1, 1, 1]]
     """
     data, alpha, is_mask, shape, radius = _prepare(image, shape, radius)
+    if shape == "square" and 0 < radius <= _SQUARE_BANDED_MAX:
+        # Small squares: both passes per band while it is in the cache.
+        return _finish(_square_rank(data, radius, np.minimum, progress), alpha, is_mask)
     return _finish(_erode(data, shape, radius, progress), alpha, is_mask)
 
 
@@ -346,6 +350,8 @@ def dilate(image: np.ndarray, shape: str = "disk", radius: int = 1, *,
     [[0, 1, 1, 1, 0], [0, 1, 1, 1, 0], [0, 1, 1, 1, 0]]
     """
     data, alpha, is_mask, shape, radius = _prepare(image, shape, radius)
+    if shape == "square" and 0 < radius <= _SQUARE_BANDED_MAX:
+        return _finish(_square_rank(data, radius, np.maximum, progress), alpha, is_mask)
     return _finish(_dilate(data, shape, radius, progress), alpha, is_mask)
 
 

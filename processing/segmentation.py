@@ -44,6 +44,7 @@ from ._labels import value_runs as _value_runs
 from ._parallel import parallel_map, split
 from ._progress import Progress, phase, report
 from .morphology import dilate, fill_holes
+from ._kmeans import assign as _kmeans_assign, paint as _kmeans_paint
 
 __all__ = [
     "PALETTE",
@@ -443,11 +444,14 @@ def region_highlight(image: np.ndarray, seed_xy, tolerance: float = 0.1, connect
 # ---------------------------------------------------------------------------
 
 def _kmeans_plus_plus(samples: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
-    """k-means++ seeding (Arthur & Vassilvitskii 2007): the first centre
-    uniformly, each next one with probability proportional to the squared
-    distance to the nearest centre so far. Stops early when every sample
-    coincides with a centre (fewer distinct colours than ``k``)."""
+    """Greedy k-means++ seeding (Arthur & Vassilvitskii 2007): the first
+    centre uniformly; each next one drawn ``2 + ln k`` times with probability
+    proportional to the squared distance to the nearest centre so far, the
+    draw that lowers the total squared distance most kept (as scikit-learn
+    does; single draws leave a poor start now and then). Stops early when
+    every sample coincides with a centre (fewer distinct colours than ``k``)."""
     n = len(samples)
+    trials = 2 + int(math.log(k)) if k > 1 else 1
     centres = [samples[rng.integers(n)]]
     d2 = ((samples - centres[0]) ** 2).sum(axis=1)
     for _ in range(1, k):
@@ -455,53 +459,66 @@ def _kmeans_plus_plus(samples: np.ndarray, k: int, rng: np.random.Generator) -> 
         total = cumulative[-1]
         if total <= 0:
             break
-        pick = min(int(np.searchsorted(cumulative, rng.random() * total, side="right")), n - 1)
-        centres.append(samples[pick])
-        np.minimum(d2, ((samples - samples[pick]) ** 2).sum(axis=1), out=d2)
+        picks = np.minimum(np.searchsorted(cumulative, rng.random(trials) * total, side="right"), n - 1)
+        best = None
+        for pick in picks.tolist():
+            if d2[pick] <= 0:  # a sample already at a centre (rounding at the ends)
+                continue
+            candidate = np.minimum(d2, ((samples - samples[pick]) ** 2).sum(axis=1))
+            potential = candidate.sum()
+            if best is None or potential < best[0]:
+                best = (potential, pick, candidate)
+        if best is None:
+            break
+        centres.append(samples[best[1]])
+        d2 = best[2]
     return np.array(centres, np.float64)
 
 
-def _nearest_centre(data: np.ndarray, centres: np.ndarray) -> np.ndarray:
-    """Index of the nearest centre (squared Euclidean) for each row of ``data``."""
-    c = centres.astype(data.dtype)
-    # |x - c|^2 = |x|^2 - 2 x.c + |c|^2; |x|^2 is the same for every centre.
-    bias = (c * c).sum(axis=1)
-    scores = data @ (-2 * c.T)
-    scores += bias
-    return scores.argmin(axis=1).astype(np.int32)
-
-
-def _lloyd(samples: np.ndarray, centres: np.ndarray, iterations: int) -> np.ndarray:
+def _lloyd(samples: np.ndarray, centres: np.ndarray, iterations: int,
+           progress: Progress | None = None) -> np.ndarray:
     """Lloyd's iterations: assign to the nearest centre, move centres to the
-    mean of their samples (an empty cluster keeps its centre)."""
-    samples = samples.astype(np.float64)
-    centres = centres.copy()
-    k = len(centres)
+    mean of their samples (an empty cluster keeps its centre).
+
+    Assignment and the cluster sums come from one sweep
+    (``processing._kmeans.assign``); the sums are float64.
+    """
+    rows = samples.astype(np.float32)  # the samples are image values: exact
+    centres = np.array(centres, np.float64)
     assigned = None
-    for _ in range(iterations):
-        new = _nearest_centre(samples, centres)
+    for i in range(iterations):
+        new, totals, counts = _kmeans_assign(rows, centres, sums=True)
         if assigned is not None and np.array_equal(new, assigned):
             break
         assigned = new
-        count = np.bincount(assigned, minlength=k)
-        for c in range(samples.shape[1]):
-            sums = np.bincount(assigned, weights=samples[:, c], minlength=k)
-            centres[:, c] = np.where(count > 0, sums / np.maximum(count, 1), centres[:, c])
+        filled = counts > 0
+        centres[filled] = totals[filled] / counts[filled, None]
+        report(progress, (i + 1) / iterations)
+    report(progress, 1.0)
     return centres
 
 
-def _assign_all(data: np.ndarray, centres: np.ndarray, progress: Progress | None = None) -> np.ndarray:
-    """Nearest centre for every row of ``data``, in chunks on the thread pool."""
-    n = len(data)
-    out = np.empty(n, np.int32)
-    chunk = 1 << 17
-    starts = range(0, n, chunk)
-
-    def run(s):
-        out[s : s + chunk] = _nearest_centre(data[s : s + chunk], centres)
-
-    parallel_map(run, starts, progress=progress)
-    return out
+def _kmeans_fit(image, k, seed, iterations, sample_size, progress=None):
+    """Validate; fit centres on a sample. Returns (colour planes, pixels as
+    float32 rows, centres numbered from darkest to brightest by luma)."""
+    image = as_image(image)
+    color, _ = split_alpha(image)
+    k = check_int("k", k, 1, 256)
+    seed = check_int("seed", seed, 0)
+    iterations = check_int("iterations", iterations, 1)
+    sample_size = check_int("sample_size", sample_size, 1)
+    h, w = color.shape[:2]
+    data = np.ascontiguousarray(color).reshape(h * w, -1)
+    rng = np.random.default_rng(seed)
+    if h * w <= sample_size:
+        samples = data
+    else:
+        samples = data[rng.integers(0, h * w, sample_size)]
+    samples = samples.astype(np.float64)
+    centres = _lloyd(samples, _kmeans_plus_plus(samples, k, rng), iterations, progress)
+    weights = np.array([0.2126, 0.7152, 0.0722]) if data.shape[1] == 3 else np.ones(1)
+    order = np.argsort(centres @ weights, kind="stable")
+    return color, data, centres[order]
 
 
 def kmeans_labels(image: np.ndarray, k: int = 8, seed: int = 0, iterations: int = 20, *,
@@ -524,8 +541,7 @@ def kmeans_labels(image: np.ndarray, k: int = 8, seed: int = 0, iterations: int 
         Pixels drawn (uniformly, with replacement) to fit the centres; an
         image with no more pixels than this uses all of them.
     progress : callable, optional
-        Called with the fraction done (0 to 1) while pixels are assigned to
-        their clusters; it may raise to stop the work.
+        Called with the fraction of pixels assigned; it may raise to cancel.
 
     Returns
     -------
@@ -537,7 +553,8 @@ def kmeans_labels(image: np.ndarray, k: int = 8, seed: int = 0, iterations: int 
     -----
     k-means++ seeding (Arthur & Vassilvitskii 2007) then Lloyd's algorithm
     on the sample; every pixel then goes to the nearest centre, computed as
-    ``argmin_c (|c|^2 - 2 x.c)`` with a matrix product in chunks.
+    ``argmin_c (|c|^2 - 2 x.c)`` with a matrix product per cache-sized chunk,
+    chunks spread over the thread pool.
 
     Examples
     --------
@@ -545,27 +562,11 @@ def kmeans_labels(image: np.ndarray, k: int = 8, seed: int = 0, iterations: int 
     >>> kmeans_labels(img, 2).tolist()
     [[1, 1, 2], [2, 1, 2]]
     """
-    image = as_image(image)
-    color, _ = split_alpha(image)
-    k = check_int("k", k, 1, 256)
-    seed = check_int("seed", seed, 0)
-    iterations = check_int("iterations", iterations, 1)
-    sample_size = check_int("sample_size", sample_size, 1)
-    h, w = color.shape[:2]
-    data = color.reshape(h * w, -1)
-    rng = np.random.default_rng(seed)
-    if h * w <= sample_size:
-        samples = data
-    else:
-        samples = data[rng.integers(0, h * w, sample_size)]
-    samples = samples.astype(np.float64)
-    centres = _lloyd(samples, _kmeans_plus_plus(samples, k, rng), iterations)
-    weights = np.array([0.2126, 0.7152, 0.0722]) if data.shape[1] == 3 else np.ones(1)
-    order = np.argsort(centres @ weights, kind="stable")
-    centres = centres[order]
-    labels = _assign_all(data, centres, progress)
+    # The fit (on a sample) is a small share; the assignment of every pixel the rest.
+    color, data, centres = _kmeans_fit(image, k, seed, iterations, sample_size, phase(progress, 0.0, 0.3))
+    labels = _kmeans_assign(data, centres, progress=phase(progress, 0.3, 1.0))
     labels += 1
-    return labels.reshape(h, w)
+    return labels.reshape(color.shape[:2])
 
 
 def kmeans_colors(image: np.ndarray, k: int = 8, seed: int = 0, iterations: int = 20, *,
@@ -585,7 +586,7 @@ def kmeans_colors(image: np.ndarray, k: int = 8, seed: int = 0, iterations: int 
     opacity : float
         In [0, 1]; 1 replaces the picture by the cluster colours.
     progress : callable, optional
-        As for :func:`kmeans_labels`.
+        Called with the fraction done; it may raise to cancel.
 
     Returns
     -------
@@ -594,7 +595,9 @@ def kmeans_colors(image: np.ndarray, k: int = 8, seed: int = 0, iterations: int 
 
     Notes
     -----
-    ``label_overlay(image, kmeans_labels(image, ...), mode, opacity)``.
+    ``label_overlay(image, kmeans_labels(image, ...), mode, opacity)``. For
+    ``mean``, the pass that assigns the pixels also sums them per cluster,
+    so the mean colours need no second pass over the image.
 
     Examples
     --------
@@ -602,9 +605,18 @@ def kmeans_colors(image: np.ndarray, k: int = 8, seed: int = 0, iterations: int 
     >>> kmeans_colors(img, 2)
     array([[0.15, 0.15, 0.95, 0.95]], dtype=float32)
     """
-    labels = kmeans_labels(image, k, seed, iterations, sample_size=sample_size,
-                           progress=phase(progress, 0.0, 0.8))
-    return label_overlay(image, labels, mode, opacity, progress=phase(progress, 0.8, 1.0))
+    mode = _check_mode(mode)
+    opacity = check_range("opacity", opacity, 0, 1)
+    if mode != "mean":
+        labels = kmeans_labels(image, k, seed, iterations, sample_size=sample_size,
+                               progress=phase(progress, 0.0, 0.8))
+        return label_overlay(image, labels, mode, opacity, progress=phase(progress, 0.8, 1.0))
+    color, data, centres = _kmeans_fit(image, k, seed, iterations, sample_size, phase(progress, 0.0, 0.2))
+    labels, totals, counts = _kmeans_assign(data, centres, sums=True, progress=phase(progress, 0.2, 0.7))
+    means = (totals / np.maximum(counts, 1)[:, None]).astype(np.float32)
+    painted = _kmeans_paint(labels, means, data, opacity, progress=phase(progress, 0.7, 1.0))
+    alpha = split_alpha(as_image(image))[1]
+    return merge_alpha(painted.reshape(color.shape), alpha)
 
 
 # ---------------------------------------------------------------------------

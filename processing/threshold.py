@@ -22,6 +22,7 @@ from ._counts import count_index as _count_index
 from ._counts import luminance as _luminance
 from ._counts import row_blocks as _row_blocks
 from ._image import as_image, check_int, check_range, split_alpha
+from ._local_mean import mean_threshold
 from ._progress import Progress, phase
 
 __all__ = [
@@ -359,8 +360,11 @@ def threshold_adaptive(
     -----
     ``out = 1 if Y >= m(Y) - offset else 0`` with ``m`` the local mean of
     the luminance ``Y`` (OpenCV's ``adaptiveThreshold``, with ``>=``). The
-    local statistics cost O(1) per pixel: running sums for the box, and
-    whatever :func:`processing.filters.gaussian_blur` uses for the Gaussian.
+    local statistics cost O(1) per pixel: for the box, running column sums
+    and row prefix sums in float64, compared as ``(Y + offset) n >= S``
+    (``S`` the window sum of ``n`` pixels) band by band without leaving the
+    cache; for the Gaussian, whatever :func:`processing.filters.gaussian_blur`
+    uses.
     Borders reflect (the edge pixel repeated), as in every filter.
 
     Examples
@@ -376,9 +380,9 @@ def threshold_adaptive(
     if method not in _ADAPTIVE_METHODS:
         raise ValueError(f"method must be one of {', '.join(_ADAPTIVE_METHODS)}; got {method!r}")
     if method == "mean":
-        local = filters.box_blur(luma, block_size // 2, progress=phase(progress, 0.0, 0.9))
-    else:
-        local = filters.gaussian_blur(luma, (block_size - 1) / 6.0, progress=phase(progress, 0.0, 0.9))
+        # Box sums and the comparison fused per band of rows, in float64.
+        return mean_threshold(luma, block_size // 2, offset, progress=progress)
+    local = filters.gaussian_blur(luma, (block_size - 1) / 6.0, progress=phase(progress, 0.0, 0.9))
     local -= np.float32(offset)
     return _binarize(luma, local, phase(progress, 0.9, 1.0))
 

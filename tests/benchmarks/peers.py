@@ -216,7 +216,7 @@ def _(i, p):
     return lambda: ndi.median_filter(i.rgb, size=(k, k, 1), mode="reflect")
 
 
-@peer("filter.median_filter", "skimage", "u8", note="rank.median, per channel")
+@peer("filter.median_filter", "skimage", "u8", note="rank.median, per channel: the same pixels and channels, 1 byte each")
 def _(i, p):
     from skimage.filters.rank import median
 
@@ -572,7 +572,7 @@ def _(i, p):
 
 
 # -- colour --------------------------------------------------------------------------
-@peer("color.grayscale", "skimage")
+@peer("color.grayscale", "skimage", note="returns the (H, W) gray image: a third of the writes of the case, which keeps RGB")
 def _(i, p):
     from skimage.color import rgb2gray
 

@@ -453,3 +453,22 @@ def test_hsl_reference_sanity():
     f = reference_hsl(0, 0, 0)
     for rgb in [(0.2, 0.4, 0.6), (1.0, 0.0, 0.5), (0.3, 0.3, 0.3)]:
         assert all(math.isclose(a, b, abs_tol=1e-12) for a, b in zip(f(*rgb), rgb))
+
+
+# Weighted gray methods run as one matrix-vector product per band of rows:
+# images of many bands, and alpha weighed zero.
+@pytest.mark.parametrize("shape", [(300, 257, 3), (97, 1030, 4)])
+@pytest.mark.parametrize("method", ["luma", "average"])
+def test_grayscale_weighted_on_many_bands_matches_formula(shape, method):
+    image = make_image(shape, seed=shape[1])
+    rgb = image[..., :3].astype(np.float64)
+    weights = {"luma": (0.2126, 0.7152, 0.0722), "average": (1 / 3, 1 / 3, 1 / 3)}[method]
+    expected = np.clip(sum(w * rgb[..., c] for c, w in enumerate(weights)), 0, 1)
+    flat = grayscale(image, method, keep_channels=False)
+    np.testing.assert_allclose(flat, expected, atol=1e-6)
+    out = grayscale(image, method)
+    for c in range(3):
+        np.testing.assert_array_equal(out[..., c], flat)
+    if shape[2] == 4:
+        np.testing.assert_array_equal(out[..., 3], image[..., 3])
+

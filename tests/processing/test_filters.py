@@ -1,3 +1,5 @@
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -7,10 +9,37 @@ from processing.filters import gaussian_blur, gaussian_kernel1d
 from tests.conftest import make_image
 
 
+def reference_kernel1d(sigma, truncate=4.0):
+    """The sampled Gaussian written out from its definition, independently of
+    the production code: taps at integer offsets up to ``int(truncate * sigma
+    + 0.5)`` each side (scipy.ndimage's truncation), weights
+    ``exp(-x^2 / (2 sigma^2))`` divided by their sum; a single tap when the
+    reach is under half a pixel."""
+    reach = int(truncate * sigma + 0.5)
+    weights = [math.exp(-(x * x) / (2.0 * sigma * sigma)) for x in range(-reach, reach + 1)]
+    total = math.fsum(weights)
+    return np.array([w / total for w in weights])
+
+
+def test_reference_kernel_known_values():
+    # Hand-checked numbers anchor the reference itself: sigma 1 reaches 4 px;
+    # the centre tap is 1 / sum(exp(-x^2/2)) = 0.39894...; the outer tap exp(-8) times it.
+    k = reference_kernel1d(1.0)
+    assert len(k) == 9
+    assert k[4] == pytest.approx(0.3989434, abs=1e-6)
+    assert k[0] == pytest.approx(0.3989434 * math.exp(-8.0), rel=1e-5)
+    assert len(reference_kernel1d(0.1)) == 1
+
+
+@pytest.mark.parametrize("sigma", [0.3, 1.0, 2.5, 7.0])
+def test_gaussian_kernel1d_matches_reference(sigma):
+    np.testing.assert_allclose(gaussian_kernel1d(sigma), reference_kernel1d(sigma), rtol=1e-12, atol=1e-15)
+
+
 def direct_gaussian(image, sigma, truncate=4.0):
     """Slow, obviously correct: 2-D correlation with the outer-product kernel,
     reflect border (edge pixel repeated), pixel by pixel."""
-    k1 = gaussian_kernel1d(sigma, truncate)
+    k1 = reference_kernel1d(sigma, truncate)
     kernel = np.outer(k1, k1)
     r = len(k1) // 2
     pad = [(r, r), (r, r)] + [(0, 0)] * (image.ndim - 2)
@@ -575,3 +604,27 @@ def test_median_sort_path_for_big_merges(monkeypatch):
     image = _with_ties((19, 26), seed=3)
     for radius in (2, 3):
         np.testing.assert_array_equal(median_filter(image, radius), direct_median(image, radius))
+
+
+def numpy_median(plane, radius):
+    """np.median over the reflect-padded window: the middle of an odd count."""
+    padded = np.pad(plane.astype(np.float64), radius, mode="symmetric")
+    k = 2 * radius + 1
+    out = np.empty(plane.shape)
+    for y in range(plane.shape[0]):
+        for x in range(plane.shape[1]):
+            out[y, x] = np.median(padded[y : y + k, x : x + k])
+    return out.astype(np.float32)
+
+
+@pytest.mark.parametrize("radius", [5, 7, 8, 12, 15])
+@pytest.mark.parametrize("shape", [(41, 37), (23, 70, 3), (66, 19, 4)])
+def test_median_larger_radii_with_ties_match_numpy(radius, shape):
+    # Radii whose tiles are halved, on data with many ties and read-only input.
+    image = _with_ties(shape, seed=radius + shape[0])
+    out = median_filter(image, radius)
+    assert out.dtype == np.float32 and out.shape == image.shape
+    for got, plane in zip(_planes(out), _planes(image)):
+        np.testing.assert_array_equal(got, numpy_median(plane, radius))
+    if len(shape) == 3 and shape[2] == 4:
+        np.testing.assert_array_equal(out[..., 3], image[..., 3])

@@ -395,3 +395,27 @@ def test_operators_are_local_within_their_reach(shape):
         crop = image[15 - reach : 35 + reach, 20 - reach : 40 + reach]
         part = func(crop, shape, r)[reach:-reach, reach:-reach]
         np.testing.assert_array_equal(part, full[15:35, 20:40], err_msg=func.__name__)
+
+
+# Square erosion and dilation run band by band (a few rows at a time, with
+# halo rows read straight from the image, reflected only at the top and the
+# bottom): images taller and wider than several bands, and radii up to the
+# largest that path takes and past it, must equal the direct definition.
+@pytest.mark.parametrize("shape", [(61, 7), (9, 47, 3), (33, 20, 4), (2, 70)])
+@pytest.mark.parametrize("radius", [1, 3, 9, 20, 23])
+def test_square_banded_path_equals_direct_min_max(shape, radius):
+    image = make_image(shape, seed=radius + shape[0])
+    color = color_of(image)
+    np.testing.assert_array_equal(color_of(erode(image, "square", radius)), erode_ref(color, "square", radius))
+    np.testing.assert_array_equal(color_of(dilate(image, "square", radius)), dilate_ref(color, "square", radius))
+
+
+def test_square_banded_path_on_masks():
+    rng = np.random.default_rng(3)
+    mask = rng.random((45, 38)) > 0.7
+    mask.flags.writeable = False
+    for radius in (1, 2, 5):
+        out = erode(mask, "square", radius)
+        assert out.dtype == np.bool_
+        np.testing.assert_array_equal(out, erode_ref(mask, "square", radius))
+        np.testing.assert_array_equal(dilate(mask, "square", radius), dilate_ref(mask, "square", radius))

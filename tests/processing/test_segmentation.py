@@ -619,3 +619,43 @@ def test_split_objects_rejects_bad_arguments():
         split_objects_labels(img, 0.5, 0)
     with pytest.raises(ValueError, match="foreground must be one of bright, dark"):
         split_objects_labels(img, foreground="light")
+
+
+# k-means over every pixel: nearest centres by packed float64 scores, cluster
+# sums gathered in the same sweep, chunks on the thread pool.
+@pytest.mark.parametrize("k", [1, 3, 17, 200])
+def test_kmeans_assignment_is_the_nearest_centre(k):
+    from processing._kmeans import assign
+
+    rng = np.random.default_rng(k)
+    data = rng.random((30_000, 3)).astype(np.float32)
+    data[:500] = np.round(data[:500] * 4) / 4  # repeated values and exact ties
+    centres = rng.random((k, 3))
+    centres[k // 2] = centres[0]  # a duplicate centre: ties go to the lower index
+    centres[-1] = (0.25, 0.5, 0.75)
+    labels, totals, counts = assign(data, centres, sums=True)
+    d2 = ((data[:, None, :].astype(np.float64) - centres[None]) ** 2).sum(axis=-1)
+    np.testing.assert_array_equal(labels, d2.argmin(axis=1))
+    np.testing.assert_array_equal(counts, np.bincount(labels, minlength=k))
+    expected = np.array([data[labels == j].astype(np.float64).sum(axis=0) for j in range(k)])
+    np.testing.assert_allclose(totals, expected.reshape(k, 3), rtol=1e-12, atol=1e-9)
+
+
+def test_kmeans_on_many_chunks_paints_means_over_all_pixels():
+    image = make_image((180, 170, 3), seed=12)  # several chunks of the sweep
+    out = kmeans_colors(image, 6, seed=4, sample_size=2000)
+    labels = kmeans_labels(image, 6, seed=4, sample_size=2000)
+    np.testing.assert_allclose(out, overlay_reference(image, labels, "mean", 1.0), atol=1e-6)
+    half = kmeans_colors(image, 6, seed=4, sample_size=2000, opacity=0.4)
+    np.testing.assert_allclose(half, overlay_reference(image, labels, "mean", 0.4), atol=1e-6)
+
+
+def test_kmeans_is_deterministic_by_seed_and_reports_progress():
+    image = make_image((120, 150, 4), seed=13)
+    seen = []
+    first = kmeans_colors(image, 5, seed=7, sample_size=3000, progress=seen.append)
+    assert seen and seen[-1] == 1.0 and seen == sorted(seen)
+    np.testing.assert_array_equal(first, kmeans_colors(image, 5, seed=7, sample_size=3000))
+    np.testing.assert_array_equal(kmeans_labels(image, 5, seed=7, sample_size=3000),
+                                  kmeans_labels(image, 5, seed=7, sample_size=3000))
+    np.testing.assert_array_equal(first[..., 3], image[..., 3])

@@ -396,3 +396,23 @@ def test_threshold_properties(image, name):
         luma = luma_of(image).ravel()
         order = np.argsort(luma, kind="stable")
         assert np.all(np.diff(out.ravel()[order]) >= 0)
+
+
+# The mean method runs band by band (column sums sliding down, prefix sums
+# along rows): shapes taller than many bands, wider than tall, and windows
+# larger than the image check the seams and the reflected borders.
+@pytest.mark.parametrize("shape", [(150, 9), (7, 300), (9, 11), (1, 1), (2, 40)])
+@pytest.mark.parametrize("block_size, offset", [(1, 0.01), (5, 0.03), (31, -0.02), (61, 0.005)])
+def test_adaptive_mean_bands_and_borders(shape, block_size, offset):
+    luma = make_image(shape, seed=sum(shape) + block_size)
+    out = threshold_adaptive(luma, block_size, offset, "mean")
+    assert out.shape == luma.shape
+    assert_binary_matches(out, luma, ref_local_mean(luma, block_size // 2) - offset, margin=1e-6)
+
+
+def test_adaptive_mean_flat_is_exact_at_zero_offset():
+    # Y >= mean(Y) holds with equality on a flat image: no rounding may break it.
+    for value in (0.1, 0.4, 1.0 / 3.0, 0.9):
+        flat = np.full((40, 33), value, np.float32)
+        for block in (3, 31, 101):
+            assert threshold_adaptive(flat, block, 0.0).min() == 1.0

@@ -1,0 +1,232 @@
+"""Bilinear inverse-mapped warps, lean: the hot path of rotate, affine and perspective.
+
+Private to :mod:`processing.geometry`. Same sampling, fill and alpha rules as
+its general warp (see that module's docstring), written for the one
+interpolation used most, with every per-pixel step counted:
+
+- No padded copy of the whole input. Each 128 x 128 tile of the output
+  copies the block of input its taps reach (its *footprint*, a little more
+  than the tile at any angle) into a small buffer, with the outside colour
+  where the block leaves the image; gathers then hit the cache, and the
+  copy runs on the pool with the rest.
+- The four taps of every output pixel are four gathers with one index
+  array, read through views of the buffer shifted by one pixel, one row and
+  both (no index arithmetic per tap; views are 1-D and contiguous, as
+  ``np.take`` copies any other array first).
+- Positions are float64: a 12 MP image needs more than float32's 24 bits
+  to keep the fractions exact to 1e-7 far from the origin. Fractions and
+  the interpolation are float32, in place on the gathered planes.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ._parallel import parallel_map
+from ._progress import Progress
+
+__all__ = ["bilinear_warp"]
+
+_TILE = 128  # side of an output tile: its temporaries and its footprint stay in cache
+# A tile whose footprint has more pixels than this (a strong reduction, a
+# perspective's far side) is cut in four, so buffers stay cache-sized.
+_MAX_FOOTPRINT = 1 << 16
+
+
+def bilinear_warp(
+    image: np.ndarray,
+    inverse: np.ndarray,
+    out_h: int,
+    out_w: int,
+    outside: tuple[float, ...],
+    *,
+    premultiplied: bool,
+    progress: Progress | None = None,
+) -> np.ndarray:
+    """Resample ``image`` bilinearly on an ``out_h x out_w`` grid through ``inverse``.
+
+    Parameters
+    ----------
+    image : ndarray
+        float32 ``(H, W)`` or ``(H, W, C)``.
+    inverse : ndarray
+        3x3 map from output positions ``(u, v, 1)`` (pixel corners at
+        integers) to homogeneous input positions.
+    outside : tuple of float
+        One value per channel seen outside the input (for RGBA, the fill
+        colour then alpha 0).
+    premultiplied : bool
+        RGBA: interpolate colour premultiplied by alpha and divide back;
+        pixels that end fully transparent get the colour of ``outside``.
+    progress : callable, optional
+        Cancel-and-progress callback, called between tiles.
+
+    Returns
+    -------
+    ndarray
+        float32 ``(out_h, out_w) + image.shape[2:]``, clipped to [0, 1].
+
+    Notes
+    -----
+    Output pixel centre ``(u + 0.5, v + 0.5)`` maps to ``(x, y)``; the value
+    is ``(1-ty)((1-tx) p00 + tx p01) + ty((1-tx) p10 + tx p11)`` with the four
+    input pixels around ``(x - 0.5, y - 0.5)``, computed as
+    ``top = p00 + tx (p01 - p00)``, ``bottom`` alike, ``top + ty (bottom - top)``.
+    With ``premultiplied``, outside is transparent black, colour is
+    premultiplied by alpha before and divided after; where alpha ends at 0
+    the colour is that of ``outside``.
+
+    Examples
+    --------
+    >>> img = np.array([[0.0, 1.0]], np.float32)
+    >>> shift = np.array([[1, 0, 0.5], [0, 1, 0], [0, 0, 1.0]])  # read half a pixel right
+    >>> bilinear_warp(img, shift, 1, 2, (0.0,), premultiplied=False).tolist()
+    [[0.5, 0.5]]
+    """
+    h, w = image.shape[:2]
+    lanes = 1 if image.ndim == 2 else image.shape[2]
+    source = np.ascontiguousarray(image).reshape(h, w, lanes)
+    fill_color = np.asarray(outside[: min(lanes, 3)], np.float32)
+    border = np.zeros(lanes, np.float32) if premultiplied else np.asarray(outside, np.float32)
+
+    m = np.asarray(inverse, np.float64)
+    projective = not (m[2, 0] == 0 and m[2, 1] == 0 and m[2, 2] == 1)
+    u = np.arange(out_w, dtype=np.float64) + 0.5
+    # Per-column terms. Affine: pixel-index coordinates (centres at integers,
+    # hence -0.5). Projective: homogeneous, divided per pixel.
+    shift = 0.0 if projective else -0.5
+    col_x = m[0, 0] * u + m[0, 2] + shift
+    col_y = m[1, 0] * u + m[1, 2] + shift
+    col_d = m[2, 0] * u + m[2, 2]
+
+    out = np.empty((out_h, out_w, lanes), np.float32)
+
+    def footprint(y0: int, y1: int, x0: int, x1: int) -> np.ndarray:
+        """Input rows y0..y1-1, columns x0..x1-1 as ``(rows, cols, lanes)``,
+        ``border`` outside the image, colour premultiplied if asked."""
+        block = np.empty((y1 - y0, x1 - x0, lanes), np.float32)
+        ya, yb, xa, xb = max(y0, 0), min(y1, h), max(x0, 0), min(x1, w)
+        if not (ya == y0 and yb == y1 and xa == x0 and xb == x1):
+            block[...] = border
+        if yb > ya and xb > xa:
+            inner = block[ya - y0 : yb - y0, xa - x0 : xb - x0]
+            inner[...] = source[ya:yb, xa:xb]
+            if premultiplied:
+                inner[..., :3] *= inner[..., 3:]
+        return block
+
+    # Where a tile's positions are known to stay within -1..w, -1..h, their
+    # extremes come from its corners (an affine map, or a projective one in
+    # front of the horizon, takes a rectangle to a convex quadrilateral); the
+    # margin covers the rounding of corner versus per-pixel arithmetic.
+    margin = 1e-6
+
+    def corner_bounds(i0, i1, j0, j1):
+        """(x_min, x_max, y_min, y_max) of the tile's positions, or None."""
+        us = np.array([j0, j1 - 1, j0, j1 - 1], np.float64) + 0.5
+        vs = np.array([i0, i0, i1 - 1, i1 - 1], np.float64) + 0.5
+        xs = m[0, 0] * us + m[0, 1] * vs + m[0, 2]
+        ys = m[1, 0] * us + m[1, 1] * vs + m[1, 2]
+        if projective:
+            ds = m[2, 0] * us + m[2, 1] * vs + m[2, 2]
+            if not (ds > 1e-9).all():
+                return None
+            xs, ys = xs / ds, ys / ds
+        xs, ys = xs - 0.5, ys - 0.5
+        bounds = xs.min() - margin, xs.max() + margin, ys.min() - margin, ys.max() + margin
+        if bounds[0] < -1 or bounds[1] > w or bounds[2] < -1 or bounds[3] > h:
+            return None
+        return bounds
+
+    def work(tile: tuple[int, int, int, int]) -> None:
+        i0, i1, j0, j1 = tile
+        th, tw = i1 - i0, j1 - j0
+        v = (np.arange(i0, i1, dtype=np.float64) + 0.5)[:, None]
+        bounds = corner_bounds(i0, i1, j0, j1)
+        if bounds is not None:
+            x_lo, y_lo = int(np.floor(bounds[0])), int(np.floor(bounds[2]))
+            x_hi, y_hi = int(np.floor(bounds[1])) + 2, int(np.floor(bounds[3])) + 2
+        if bounds is not None and not projective:
+            # Inside, affine: positions relative to the footprint's corner in
+            # one pass each, no clamp.
+            fx = np.add(col_x[None, j0:j1] - x_lo, m[0, 1] * v)
+            fy = np.add(col_y[None, j0:j1] - y_lo, m[1, 1] * v)
+        else:
+            fx = np.add(col_x[None, j0:j1], m[0, 1] * v)
+            fy = np.add(col_y[None, j0:j1], m[1, 1] * v)
+            if projective:
+                d = np.add(col_d[None, j0:j1], m[2, 1] * v)
+                behind = d <= 1e-12  # beyond the horizon: nothing of the input
+                if behind.any():
+                    d[behind] = 1.0
+                    fx[behind] = fy[behind] = -np.inf
+                fx /= d
+                fy /= d
+                fx -= 0.5
+                fy -= 0.5
+            if bounds is None:
+                # Clamp where both taps already lie outside (the value is then
+                # the outside colour exactly): positions stay in -1..w, -1..h.
+                np.clip(fx, -1.0, float(w), out=fx)
+                np.clip(fy, -1.0, float(h), out=fy)
+                x_lo, x_hi = int(np.floor(fx.min())), int(np.floor(fx.max())) + 2
+                y_lo, y_hi = int(np.floor(fy.min())), int(np.floor(fy.max())) + 2
+            # Relative to the footprint's corner: positions >= 0, where
+            # truncation is the floor.
+            fx -= x_lo
+            fy -= y_lo
+        rows, cols = y_hi - y_lo, x_hi - x_lo
+        if rows * cols > max(_MAX_FOOTPRINT, 4 * th * tw) and th * tw > 64:
+            hy, hx = (i0 + i1) // 2, (j0 + j1) // 2
+            for part in ((i0, hy, j0, hx), (i0, hy, hx, j1), (hy, i1, j0, hx), (hy, i1, hx, j1)):
+                if part[1] > part[0] and part[3] > part[2]:
+                    work(part)
+            return
+        ix = fx.astype(np.intp)
+        iy = fy.astype(np.intp)
+        tx = np.empty((th, tw), np.float32)
+        ty = np.empty((th, tw), np.float32)
+        np.subtract(fx, ix, out=tx, casting="unsafe")
+        np.subtract(fy, iy, out=ty, casting="unsafe")
+        iy *= cols
+        iy += ix
+        if lanes > 1:
+            iy *= lanes
+        index = iy.reshape(-1)
+        tx, ty = tx.reshape(-1), ty.reshape(-1)
+        flat = footprint(y_lo, y_hi, x_lo, x_hi).reshape(-1)
+        row = cols * lanes
+        length = flat.size - row - 2 * lanes + 1
+        planes = []
+        for c in range(lanes):
+            p00, p01, p10, p11 = (flat[c + k : c + k + length] for k in (0, lanes, row, row + lanes))
+            top = p00.take(index, mode="wrap")  # np.take(out=...) buffers its output: slower
+            step = p01.take(index, mode="wrap")
+            step -= top
+            step *= tx
+            top += step
+            bottom = p10.take(index, mode="wrap")
+            step = p11.take(index, mode="wrap")
+            step -= bottom
+            step *= tx
+            bottom += step
+            bottom -= top
+            bottom *= ty
+            top += bottom
+            planes.append(top)
+        if premultiplied:
+            a = planes[3]
+            np.clip(a, 0.0, 1.0, out=a)
+            visible = a > 1e-6
+            hidden = ~visible
+            for c in range(3):
+                np.divide(planes[c], a, out=planes[c], where=visible)
+                planes[c][hidden] = fill_color[c]
+        target = out[i0:i1, j0:j1]
+        for c, plane in enumerate(planes):
+            # Rounding can pass 0 or 1 by an ulp: clip straight into the output.
+            np.clip(plane.reshape(th, tw), 0.0, 1.0, out=target[..., c])
+
+    tiles = [(i, min(i + _TILE, out_h), j, min(j + _TILE, out_w))
+             for i in range(0, out_h, _TILE) for j in range(0, out_w, _TILE)]
+    parallel_map(work, tiles, progress=progress)
+    return out.reshape((out_h, out_w) + image.shape[2:])
