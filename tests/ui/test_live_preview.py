@@ -164,6 +164,7 @@ def test_split_view_shows_before_left_and_after_right(window, qtbot):
     window.canvas.set_split(0.5)
     window.actual_size_action.trigger()
     qtbot.waitUntil(lambda: window.canvas.effective_mode() == "split", timeout=5000)
+    wait_for_full_render(qtbot, window)  # the applied step's result, not the frame before it
     window.canvas.centerOn(40, 30)
     qtbot.waitUntil(lambda: window.canvas.viewport().rect().contains(window.canvas.mapFromScene(40, 30)), timeout=5000)
     shot = window.canvas.viewport().grab().toImage()
