@@ -11,7 +11,7 @@ import platform
 from importlib import metadata
 
 from PySide6 import __version__ as pyside_version
-from PySide6.QtCore import qVersion
+from PySide6.QtCore import Qt, qVersion
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTextBrowser, QVBoxLayout, QWidget
 
@@ -35,11 +35,29 @@ LICENCES = (
 )
 
 
+_NAMED_KEYS = {
+    Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Escape, Qt.Key.Key_Delete, Qt.Key.Key_Backspace,
+    Qt.Key.Key_Tab, Qt.Key.Key_Insert, Qt.Key.Key_Home, Qt.Key.Key_End, Qt.Key.Key_PageUp,
+    Qt.Key.Key_PageDown, Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down,
+    Qt.Key.Key_Space,
+}
+
+
+def _on_a_keyboard(sequence: QKeySequence) -> bool:
+    """Whether a sequence's key is on an ordinary keyboard: the platform's
+    standard bindings also list media keys (Open, Paste, F18) few people have."""
+    if sequence.isEmpty():
+        return False
+    key = sequence[0].key()
+    return (0x20 <= key.value <= 0x7E or Qt.Key.Key_F1.value <= key.value <= Qt.Key.Key_F12.value
+            or key in _NAMED_KEYS)
+
+
 def shortcut_rows(actions: list[QAction]) -> list[tuple[str, str]]:
     """(keys, what) for every action that has a shortcut, in menu order, once each."""
     rows, seen = [], set()
     for act in actions:
-        keys = [k.toString(QKeySequence.SequenceFormat.NativeText) for k in act.shortcuts()]
+        keys = [k.toString(QKeySequence.SequenceFormat.NativeText) for k in act.shortcuts() if _on_a_keyboard(k)]
         keys = [k for k in keys if k]
         text = act.text().replace("&", "").rstrip(".\u2026")
         if not keys or (text, tuple(keys)) in seen:
