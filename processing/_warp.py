@@ -98,6 +98,19 @@ def bilinear_warp(
     col_y = m[1, 0] * u + m[1, 2] + shift
     col_d = m[2, 0] * u + m[2, 2]
 
+    if not projective:
+        # Affine: x = col_x[j] + m01 (i + 0.5) is a column term plus a row
+        # term. Each is split once, here, into an integer and a fraction in
+        # [0, 1); a tile then adds two float32 fractions (exact to 2e-7) and
+        # carries one where their sum reaches 1, and its integer offsets are
+        # small enough (< 2**24) to stay exact in float32 too. No float64
+        # array of the tile's size, no float-to-integer conversion but one.
+        v_all = np.arange(out_h, dtype=np.float64) + 0.5
+        col_ix, col_fx = _split(col_x)
+        col_iy, col_fy = _split(col_y)
+        row_ix, row_fx = _split(m[0, 1] * v_all)
+        row_iy, row_fy = _split(m[1, 1] * v_all)
+
     out = np.empty((out_h, out_w, lanes), np.float32)
 
     def footprint(y0: int, y1: int, x0: int, x1: int) -> np.ndarray:
@@ -120,19 +133,26 @@ def bilinear_warp(
     # margin covers the rounding of corner versus per-pixel arithmetic.
     margin = 1e-6
 
+    m00, m01, m02 = (float(t) for t in m[0])
+    m10, m11, m12 = (float(t) for t in m[1])
+    m20, m21, m22 = (float(t) for t in m[2])
+
     def corner_bounds(i0, i1, j0, j1):
         """(x_min, x_max, y_min, y_max) of the tile's positions, or None."""
-        us = np.array([j0, j1 - 1, j0, j1 - 1], np.float64) + 0.5
-        vs = np.array([i0, i0, i1 - 1, i1 - 1], np.float64) + 0.5
-        xs = m[0, 0] * us + m[0, 1] * vs + m[0, 2]
-        ys = m[1, 0] * us + m[1, 1] * vs + m[1, 2]
-        if projective:
-            ds = m[2, 0] * us + m[2, 1] * vs + m[2, 2]
-            if not (ds > 1e-9).all():
-                return None
-            xs, ys = xs / ds, ys / ds
-        xs, ys = xs - 0.5, ys - 0.5
-        bounds = xs.min() - margin, xs.max() + margin, ys.min() - margin, ys.max() + margin
+        # Plain floats: four corners cost less than one call on small arrays.
+        xs, ys = [], []
+        for uu in (j0 + 0.5, j1 - 0.5):
+            for vv in (i0 + 0.5, i1 - 0.5):
+                x = m00 * uu + m01 * vv + m02
+                y = m10 * uu + m11 * vv + m12
+                if projective:
+                    d = m20 * uu + m21 * vv + m22
+                    if not d > 1e-9:
+                        return None
+                    x, y = x / d, y / d
+                xs.append(x - 0.5)
+                ys.append(y - 0.5)
+        bounds = min(xs) - margin, max(xs) + margin, min(ys) - margin, max(ys) + margin
         if bounds[0] < -1 or bounds[1] > w or bounds[2] < -1 or bounds[3] > h:
             return None
         return bounds
@@ -146,10 +166,33 @@ def bilinear_warp(
             x_lo, y_lo = int(np.floor(bounds[0])), int(np.floor(bounds[2]))
             x_hi, y_hi = int(np.floor(bounds[1])) + 2, int(np.floor(bounds[3])) + 2
         if bounds is not None and not projective:
-            # Inside, affine: positions relative to the footprint's corner in
-            # one pass each, no clamp.
-            fx = np.add(col_x[None, j0:j1] - x_lo, m[0, 1] * v)
-            fy = np.add(col_y[None, j0:j1] - y_lo, m[1, 1] * v)
+            rows, cols = y_hi - y_lo, x_hi - x_lo
+            if rows * cols > max(_MAX_FOOTPRINT, 4 * th * tw) and th * tw > 64:
+                split_tile(i0, i1, j0, j1)
+                return
+            # Inside, affine: no clamp; see _split above.
+            stride = cols * lanes
+            # Both terms relative to the tile's first column: each stays
+            # within the footprint's size, exact in float32.
+            cy0, cx0 = col_iy[j0], col_ix[j0]
+            base = np.add(((row_iy[i0:i1] + (cy0 - y_lo)) * stride + (row_ix[i0:i1] + (cx0 - x_lo)) * lanes)
+                          .astype(np.float32)[:, None],
+                          ((col_iy[j0:j1] - cy0) * stride + (col_ix[j0:j1] - cx0) * lanes)
+                          .astype(np.float32)[None, :])
+            tx = np.add(row_fx[i0:i1, None], col_fx[None, j0:j1])
+            ty = np.add(row_fy[i0:i1, None], col_fy[None, j0:j1])
+            carry = np.floor(tx)
+            tx -= carry
+            if lanes > 1:
+                carry *= lanes
+            base += carry
+            np.floor(ty, out=carry)
+            ty -= carry
+            carry *= stride
+            base += carry
+            gather(i0, i1, j0, j1, base.astype(np.intp).reshape(-1), tx.reshape(-1), ty.reshape(-1),
+                   y_lo, y_hi, x_lo, x_hi)
+            return
         else:
             fx = np.add(col_x[None, j0:j1], m[0, 1] * v)
             fy = np.add(col_y[None, j0:j1], m[1, 1] * v)
@@ -176,10 +219,7 @@ def bilinear_warp(
             fy -= y_lo
         rows, cols = y_hi - y_lo, x_hi - x_lo
         if rows * cols > max(_MAX_FOOTPRINT, 4 * th * tw) and th * tw > 64:
-            hy, hx = (i0 + i1) // 2, (j0 + j1) // 2
-            for part in ((i0, hy, j0, hx), (i0, hy, hx, j1), (hy, i1, j0, hx), (hy, i1, hx, j1)):
-                if part[1] > part[0] and part[3] > part[2]:
-                    work(part)
+            split_tile(i0, i1, j0, j1)
             return
         ix = fx.astype(np.intp)
         iy = fy.astype(np.intp)
@@ -191,10 +231,20 @@ def bilinear_warp(
         iy += ix
         if lanes > 1:
             iy *= lanes
-        index = iy.reshape(-1)
-        tx, ty = tx.reshape(-1), ty.reshape(-1)
+        gather(i0, i1, j0, j1, iy.reshape(-1), tx.reshape(-1), ty.reshape(-1), y_lo, y_hi, x_lo, x_hi)
+
+    def split_tile(i0, i1, j0, j1):
+        hy, hx = (i0 + i1) // 2, (j0 + j1) // 2
+        for part in ((i0, hy, j0, hx), (i0, hy, hx, j1), (hy, i1, j0, hx), (hy, i1, hx, j1)):
+            if part[1] > part[0] and part[3] > part[2]:
+                work(part)
+
+    def gather(i0, i1, j0, j1, index, tx, ty, y_lo, y_hi, x_lo, x_hi):
+        """Interpolate the tile from its footprint: ``index`` is each output
+        pixel's top-left tap in the flat footprint, ``tx, ty`` its fractions."""
+        th, tw = i1 - i0, j1 - j0
         flat = footprint(y_lo, y_hi, x_lo, x_hi).reshape(-1)
-        row = cols * lanes
+        row = (x_hi - x_lo) * lanes
         length = flat.size - row - 2 * lanes + 1
         planes = []
         for c in range(lanes):
@@ -230,3 +280,14 @@ def bilinear_warp(
              for i in range(0, out_h, _TILE) for j in range(0, out_w, _TILE)]
     parallel_map(work, tiles, progress=progress)
     return out.reshape((out_h, out_w) + image.shape[2:])
+
+
+def _split(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``x`` as int64 integer parts and float32 fractions in [0, 1) (a
+    fraction that rounds up to 1 in float32 is carried into the integer)."""
+    whole = np.floor(x)
+    frac = (x - whole).astype(np.float32)
+    up = frac >= 1
+    whole[up] += 1
+    frac[up] = 0
+    return whole.astype(np.int64), frac
