@@ -13,9 +13,14 @@ interpolation used most, with every per-pixel step counted:
   array, read through views of the buffer shifted by one pixel, one row and
   both (no index arithmetic per tap; views are 1-D and contiguous, as
   ``np.take`` copies any other array first).
-- Positions are float64: a 12 MP image needs more than float32's 24 bits
-  to keep the fractions exact to 1e-7 far from the origin. Fractions and
-  the interpolation are float32, in place on the gathered planes.
+- Positions need more than float32's 24 bits to keep fractions exact to
+  1e-7 far from the origin. Projective maps compute them in float64 per
+  pixel. Affine maps split them once into integer and fraction terms per
+  output row and per output column (a position is the sum of the two); a
+  tile adds two float32 fractions and carries one where they reach 1, and
+  builds its footprint offsets in float32, exact as they stay below 2**24:
+  no float64 array of the tile's size, one conversion to integers. The
+  interpolation is float32, in place on the gathered planes.
 """
 from __future__ import annotations
 
