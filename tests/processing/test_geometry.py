@@ -713,3 +713,19 @@ def test_bilinear_warp_reports_progress_and_can_be_cancelled():
 
     with pytest.raises(Stop):
         affine(image, ((1.0, 0.1, 0.0), (0.0, 1.0, 0.0)), progress=cancel)
+
+
+@pytest.mark.parametrize("shape", [(300, 420), (290, 410, 3)])
+def test_bilinear_affine_fractions_that_sum_to_one_carry(shape):
+    # Affine positions are built from a row term and a column term, each with
+    # its own fraction. With this shear and translation the two fractions sum
+    # to anything in [0, 2), so about half the pixels carry one into the
+    # integer part; a translation by whole pixels must move pixels unchanged.
+    image = make_image(shape, seed=11)
+    matrix = ((1.0, -0.7, 60.6), (0.1, 1.0, -3.3))
+    out = affine(image, matrix, fill=0.25)
+    forward = np.vstack([np.array(matrix), [0, 0, 1]])
+    np.testing.assert_allclose(out, reference_bilinear(image, np.linalg.inv(forward), image.shape[:2], 0.25),
+                               atol=1e-6)
+    moved = affine(image, ((1.0, 0.0, -7.0), (0.0, 1.0, -5.0)))
+    np.testing.assert_allclose(moved[: shape[0] - 5, : shape[1] - 7], image[5:, 7:], atol=1e-6)
