@@ -31,7 +31,7 @@ from ._progress import Progress
 
 __all__ = ["bilinear_warp"]
 
-_TILE = 128  # side of an output tile: its temporaries and its footprint stay in cache
+_TILE = 128
 # A tile whose footprint has more pixels than this (a strong reduction, a
 # perspective's far side) is cut in four, so buffers stay cache-sized.
 _MAX_FOOTPRINT = 1 << 16
@@ -251,23 +251,25 @@ def bilinear_warp(
         flat = footprint(y_lo, y_hi, x_lo, x_hi).reshape(-1)
         row = (x_hi - x_lo) * lanes
         length = flat.size - row - 2 * lanes + 1
-        planes = []
-        for c in range(lanes):
-            p00, p01, p10, p11 = (flat[c + k : c + k + length] for k in (0, lanes, row, row + lanes))
-            top = p00.take(index, mode="wrap")  # np.take(out=...) buffers its output: slower
-            step = p01.take(index, mode="wrap")
-            step -= top
-            step *= tx
-            top += step
-            bottom = p10.take(index, mode="wrap")
-            step = p11.take(index, mode="wrap")
-            step -= bottom
-            step *= tx
-            bottom += step
-            bottom -= top
-            bottom *= ty
-            top += bottom
-            planes.append(top)
+        # The four taps of every lane, gathered into one array so that the
+        # blend runs once over all lanes (take with mode="wrap" writes its
+        # ``out`` directly).
+        taps = np.empty((4, lanes, th * tw), np.float32)
+        for k, offset in enumerate((0, lanes, row, row + lanes)):
+            for c in range(lanes):
+                start = offset + c
+                flat[start : start + length].take(index, mode="wrap", out=taps[k, c])
+        top, step, bottom, lower = taps
+        step -= top
+        step *= tx
+        top += step
+        lower -= bottom
+        lower *= tx
+        bottom += lower
+        bottom -= top
+        bottom *= ty
+        top += bottom
+        planes = list(top)
         if premultiplied:
             a = planes[3]
             np.clip(a, 0.0, 1.0, out=a)
