@@ -24,6 +24,8 @@ interpolation used most, with every per-pixel step counted:
 """
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from ._parallel import parallel_map
@@ -35,6 +37,23 @@ _TILE = 128
 # A tile whose footprint has more pixels than this (a strong reduction, a
 # perspective's far side) is cut in four, so buffers stay cache-sized.
 _MAX_FOOTPRINT = 1 << 16
+# Per-thread scratch for a tile's footprint and taps: allocating them for
+# every tile cost page faults (freed blocks of this size go back to the
+# system) and about a tenth of the time.
+_scratch = threading.local()
+
+
+def _buffer(slot: int, shape: tuple[int, ...], dtype=np.float32) -> np.ndarray:
+    """An array of ``shape`` in this thread's scratch ``slot``; its contents
+    are undefined, and it is reused by the next call for that slot."""
+    buffers = getattr(_scratch, "buffers", None)
+    if buffers is None:
+        buffers = _scratch.buffers = {}
+    size = int(np.prod(shape))
+    flat = buffers.get(slot)
+    if flat is None or flat.size < size:
+        flat = buffers[slot] = np.empty(max(size, _TILE * _TILE), dtype)
+    return flat[:size].reshape(shape)
 
 
 def bilinear_warp(
@@ -121,7 +140,7 @@ def bilinear_warp(
     def footprint(y0: int, y1: int, x0: int, x1: int) -> np.ndarray:
         """Input rows y0..y1-1, columns x0..x1-1 as ``(rows, cols, lanes)``,
         ``border`` outside the image, colour premultiplied if asked."""
-        block = np.empty((y1 - y0, x1 - x0, lanes), np.float32)
+        block = _buffer(0, (y1 - y0, x1 - x0, lanes))
         ya, yb, xa, xb = max(y0, 0), min(y1, h), max(x0, 0), min(x1, w)
         if not (ya == y0 and yb == y1 and xa == x0 and xb == x1):
             block[...] = border
@@ -180,13 +199,14 @@ def bilinear_warp(
             # Both terms relative to the tile's first column: each stays
             # within the footprint's size, exact in float32.
             cy0, cx0 = col_iy[j0], col_ix[j0]
-            base = np.add(((row_iy[i0:i1] + (cy0 - y_lo)) * stride + (row_ix[i0:i1] + (cx0 - x_lo)) * lanes)
-                          .astype(np.float32)[:, None],
-                          ((col_iy[j0:j1] - cy0) * stride + (col_ix[j0:j1] - cx0) * lanes)
-                          .astype(np.float32)[None, :])
-            tx = np.add(row_fx[i0:i1, None], col_fx[None, j0:j1])
-            ty = np.add(row_fy[i0:i1, None], col_fy[None, j0:j1])
-            carry = np.floor(tx)
+            base, tx, ty, carry = (_buffer(slot, (th, tw)) for slot in (2, 3, 4, 5))
+            np.add(((row_iy[i0:i1] + (cy0 - y_lo)) * stride + (row_ix[i0:i1] + (cx0 - x_lo)) * lanes)
+                   .astype(np.float32)[:, None],
+                   ((col_iy[j0:j1] - cy0) * stride + (col_ix[j0:j1] - cx0) * lanes)
+                   .astype(np.float32)[None, :], out=base)
+            np.add(row_fx[i0:i1, None], col_fx[None, j0:j1], out=tx)
+            np.add(row_fy[i0:i1, None], col_fy[None, j0:j1], out=ty)
+            np.floor(tx, out=carry)
             tx -= carry
             if lanes > 1:
                 carry *= lanes
@@ -195,8 +215,9 @@ def bilinear_warp(
             ty -= carry
             carry *= stride
             base += carry
-            gather(i0, i1, j0, j1, base.astype(np.intp).reshape(-1), tx.reshape(-1), ty.reshape(-1),
-                   y_lo, y_hi, x_lo, x_hi)
+            index = _buffer(6, (th * tw,), np.intp)
+            np.copyto(index, base.reshape(-1), casting="unsafe")
+            gather(i0, i1, j0, j1, index, tx.reshape(-1), ty.reshape(-1), y_lo, y_hi, x_lo, x_hi)
             return
         else:
             fx = np.add(col_x[None, j0:j1], m[0, 1] * v)
@@ -254,7 +275,7 @@ def bilinear_warp(
         # The four taps of every lane, gathered into one array so that the
         # blend runs once over all lanes (take with mode="wrap" writes its
         # ``out`` directly).
-        taps = np.empty((4, lanes, th * tw), np.float32)
+        taps = _buffer(1, (4, lanes, th * tw))
         for k, offset in enumerate((0, lanes, row, row + lanes)):
             for c in range(lanes):
                 start = offset + c
