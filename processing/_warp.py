@@ -220,10 +220,11 @@ def bilinear_warp(
             gather(i0, i1, j0, j1, index, tx.reshape(-1), ty.reshape(-1), y_lo, y_hi, x_lo, x_hi)
             return
         else:
-            fx = np.add(col_x[None, j0:j1], m[0, 1] * v)
-            fy = np.add(col_y[None, j0:j1], m[1, 1] * v)
+            fx, fy = (_buffer(slot, (th, tw), np.float64) for slot in (7, 8))
+            np.add(col_x[None, j0:j1], m[0, 1] * v, out=fx)
+            np.add(col_y[None, j0:j1], m[1, 1] * v, out=fy)
             if projective:
-                d = np.add(col_d[None, j0:j1], m[2, 1] * v)
+                d = np.add(col_d[None, j0:j1], m[2, 1] * v, out=_buffer(9, (th, tw), np.float64))
                 behind = d <= 1e-12  # beyond the horizon: nothing of the input
                 if behind.any():
                     d[behind] = 1.0
@@ -247,10 +248,10 @@ def bilinear_warp(
         if rows * cols > max(_MAX_FOOTPRINT, 4 * th * tw) and th * tw > 64:
             split_tile(i0, i1, j0, j1)
             return
-        ix = fx.astype(np.intp)
-        iy = fy.astype(np.intp)
-        tx = np.empty((th, tw), np.float32)
-        ty = np.empty((th, tw), np.float32)
+        ix, iy = (_buffer(slot, (th, tw), np.intp) for slot in (10, 11))
+        np.copyto(ix, fx, casting="unsafe")  # truncation: the floor, as fx >= 0
+        np.copyto(iy, fy, casting="unsafe")
+        tx, ty = (_buffer(slot, (th, tw)) for slot in (3, 4))
         np.subtract(fx, ix, out=tx, casting="unsafe")
         np.subtract(fy, iy, out=ty, casting="unsafe")
         iy *= cols
