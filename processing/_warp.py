@@ -297,19 +297,17 @@ def bilinear_warp(
         bottom -= top
         bottom *= ty
         top += bottom
-        planes = list(top)
         if premultiplied:
-            a = planes[3]
+            a = top[3]
             np.clip(a, 0.0, 1.0, out=a)
             visible = a > 1e-6
             hidden = ~visible
             for c in range(3):
-                np.divide(planes[c], a, out=planes[c], where=visible)
-                planes[c][hidden] = fill_color[c]
-        target = out[i0:i1, j0:j1]
-        for c, plane in enumerate(planes):
-            # Rounding can pass 0 or 1 by an ulp: clip straight into the output.
-            np.clip(plane.reshape(th, tw), 0.0, 1.0, out=target[..., c])
+                np.divide(top[c], a, out=top[c], where=visible)
+                top[c][hidden] = fill_color[c]
+        # Rounding can pass 0 or 1 by an ulp: clip straight into the output,
+        # all lanes in one call (the rows of a lane stay the inner loop).
+        np.clip(top.reshape(lanes, th, tw), 0.0, 1.0, out=out[i0:i1, j0:j1].transpose(2, 0, 1))
 
     tiles = [(i, min(i + _TILE, out_h), j, min(j + _TILE, out_w))
              for i in range(0, out_h, _TILE) for j in range(0, out_w, _TILE)]
