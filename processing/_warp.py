@@ -34,11 +34,13 @@ from ._progress import Progress
 
 __all__ = ["bilinear_warp"]
 
-_TILE = 128
+_TILE = 128  # side of an output tile: its temporaries and its footprint stay in cache
 # A tile whose footprint has more pixels than this (a strong reduction, a
 # perspective's far side) is cut in four, so buffers stay cache-sized.
 _MAX_FOOTPRINT = 1 << 16
-# Per-thread scratch for a tile's footprint, taps, fractions and index.
+# Per-thread scratch for a tile's footprint, taps, fractions and index
+# (slots: 0 footprint, 1 taps, 2-5 affine offsets, fractions and carry,
+# 6 index, 7-9 float64 positions, 10-11 integer positions).
 # Allocated per tile, blocks of this size went back to the system when freed
 # and every tile faulted fresh pages in: on 12 MP the median kernel time of
 # a warp was 160-300 ms, 20-55 ms with the buffers kept. Each thread keeps
