@@ -572,11 +572,13 @@ def _(i, p):
 
 
 # -- colour --------------------------------------------------------------------------
-@peer("color.grayscale", "skimage", note="returns the (H, W) gray image: a third of the writes of the case, which keeps RGB")
+@peer("color.grayscale", "skimage", note="rgb2gray then gray2rgb: the case keeps RGB, so the peer returns the same RGB image")
 def _(i, p):
-    from skimage.color import rgb2gray
+    # rgb2gray alone writes a third of what the case writes (it returns the
+    # (H, W) gray image); gray2rgb gives the peer the same output as ours.
+    from skimage.color import gray2rgb, rgb2gray
 
-    return lambda: rgb2gray(i.rgb)
+    return lambda: gray2rgb(rgb2gray(i.rgb))
 
 
 @peer("color.grayscale", "cv2", note="Rec. 601 weights")

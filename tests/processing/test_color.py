@@ -472,3 +472,18 @@ def test_grayscale_weighted_on_many_bands_matches_formula(shape, method):
     if shape[2] == 4:
         np.testing.assert_array_equal(out[..., 3], image[..., 3])
 
+
+
+# The weighted gray methods do not cap their sums at 1: their weights are
+# rounded so that no sum of values in [0, 1] can pass it. White and values
+# just under 1, on images of many bands, stay within [0, 1].
+@pytest.mark.parametrize("channels", [3, 4])
+@pytest.mark.parametrize("method", ["luma", "average"])
+def test_grayscale_weighted_never_passes_one(method, channels):
+    rng = np.random.default_rng(channels)
+    image = np.ones((300, 257, channels), np.float32)
+    near = 1 - rng.integers(0, 4, size=(150, 257, channels)) * np.float32(2 ** -24)
+    image[150:] = near.astype(np.float32)
+    for keep in (False, True):
+        out = grayscale(image, method, keep_channels=keep)
+        assert out.max() <= 1.0 and out.min() >= 1 - 1e-6

@@ -713,3 +713,35 @@ def test_bilinear_warp_reports_progress_and_can_be_cancelled():
 
     with pytest.raises(Stop):
         affine(image, ((1.0, 0.1, 0.0), (0.0, 1.0, 0.0)), progress=cancel)
+
+
+@pytest.mark.parametrize("shape", [(300, 420), (290, 410, 3)])
+def test_bilinear_affine_fractions_that_sum_to_one_carry(shape):
+    # Affine positions are built from a row term and a column term, each with
+    # its own fraction. With this shear and translation the two fractions sum
+    # to anything in [0, 2), so about half the pixels carry one into the
+    # integer part; a translation by whole pixels must move pixels unchanged.
+    image = make_image(shape, seed=11)
+    matrix = ((1.0, -0.7, 60.6), (0.1, 1.0, -3.3))
+    out = affine(image, matrix, fill=0.25)
+    forward = np.vstack([np.array(matrix), [0, 0, 1]])
+    np.testing.assert_allclose(out, reference_bilinear(image, np.linalg.inv(forward), image.shape[:2], 0.25),
+                               atol=1e-6)
+    moved = affine(image, ((1.0, 0.0, -7.0), (0.0, 1.0, -5.0)))
+    np.testing.assert_allclose(moved[: shape[0] - 5, : shape[1] - 7], image[5:, 7:], atol=1e-6)
+
+
+def test_bilinear_extreme_reduction_with_footprints_beyond_the_scratch_buffers():
+    # A reduction by 200: an 8 x 8 output tile (the smallest it is cut into)
+    # reaches the whole input, more than the per-thread scratch buffers keep;
+    # such footprints get their own arrays, and reusing the buffers for the
+    # next warp must not change its result.
+    image = make_image((600, 700, 3), seed=12)
+    matrix = ((1 / 200, 0.0, 0.3), (0.0, 1 / 200, 0.2))
+    forward = np.vstack([np.array(matrix), [0, 0, 1]])
+    expected = reference_bilinear(image, np.linalg.inv(forward), image.shape[:2], 0.5)
+    np.testing.assert_allclose(affine(image, matrix, fill=0.5), expected, atol=2e-5)
+    small = make_image((90, 110, 3), seed=13)
+    turned = rotate(small, 17.0, fill=0.5)
+    np.testing.assert_allclose(turned, reference_bilinear(small, rotation_inverse(17.0, 90, 110, 90, 110),
+                                                          (90, 110), 0.5), atol=2e-5)
