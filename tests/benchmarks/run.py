@@ -36,12 +36,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-import numpy as np
-
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
+
+import editor  # noqa: E402,F401  (first: BLAS gets one thread per call, as in the editor)
+import numpy as np  # noqa: E402
 
 from peers import PEERS, Inputs, make_inputs  # noqa: E402
 
