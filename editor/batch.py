@@ -360,6 +360,22 @@ def _has_pattern(text: str) -> bool:
     return any(char in text for char in "*?[")
 
 
+def _pattern_base(pattern: Path) -> Path:
+    """The folder a pattern starts from: its leading parts without wildcards.
+
+    Examples
+    --------
+    >>> _pattern_base(Path("shots/**/*.jpg")).as_posix(), _pattern_base(Path("*.png")).as_posix()
+    ('shots', '.')
+    """
+    parts = []
+    for part in pattern.parts[:-1]:
+        if _has_pattern(part):
+            break
+        parts.append(part)
+    return Path(*parts) if parts else Path(".")
+
+
 def _hidden(path: Path, base: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(base).parts)
 
@@ -386,7 +402,8 @@ def expand_inputs(
     folder gives its image files (:data:`IMAGE_SUFFIXES`, not hidden ones),
     and those of its subfolders too when ``recursive``. A glob pattern
     (``*``, ``?``, ``[...]``; ``**`` crosses folders) gives the image files
-    it matches. Files inside ``exclude`` (the output folder) are left out
+    it matches, their subfolders below the pattern's first wildcard kept
+    like a folder's. Files inside ``exclude`` (the output folder) are left out
     of folders and patterns, so a second run does not take the first
     run's outputs as inputs.
 
@@ -436,8 +453,9 @@ def expand_inputs(
             )
             if not chosen:
                 failures.append(FileResult(text, None, "no image file matches this pattern"))
+            base = _pattern_base(path)
             for p in chosen:
-                add(p, None)
+                add(p, p.parent.relative_to(base) if p.is_relative_to(base) else None)
         else:
             add(path, None)
     return files, failures
