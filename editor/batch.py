@@ -37,7 +37,7 @@ import contextlib
 import glob
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
@@ -618,6 +618,9 @@ def apply_recipe(
     else:
         func = process_file  # the catalog holds lambdas and is not sent: workers import their own
     tasks = [task for _, task in work]
+    if not isinstance(executor, InProcess):
+        # Another process (or machine) may start in another folder: send paths that do not depend on it.
+        tasks = [Task(Path(os.path.abspath(t.input)), Path(os.path.abspath(t.output))) for t in tasks]
     finished: set[int] = set()
     try:
         for position, outcome in executor.map(func, tasks, shared=(tuple(recipe_steps), options, overwrite)):
@@ -627,7 +630,8 @@ def apply_recipe(
                 outcome = FileResult(str(task.input), str(task.output), str(outcome))
             elif not isinstance(outcome, FileResult):
                 outcome = FileResult(str(task.input), str(task.output), f"the worker failed: {outcome!r}")
-            done(work[position][0], outcome)
+            index, planned = work[position]
+            done(index, replace(outcome, input=str(planned.input), output=str(planned.output)))
     except BaseException:
         if executor.local:  # its workers are gone: nothing will rename what they left
             remove_leftovers(task.output for position, task in enumerate(tasks) if position not in finished)

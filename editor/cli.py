@@ -232,7 +232,9 @@ def _cmd_apply(args: argparse.Namespace) -> int:
         return _dry_run(plan, sys.stdout, sys.stderr)
     to_do = sum(not isinstance(entry, FileResult) for entry in plan)
     if args.executor == "dask":
-        executor = Dask(args.scheduler, workers=jobs)
+        first = next((entry for entry in plan if not isinstance(entry, FileResult)), None)
+        paths = [os.path.abspath(first.input), os.path.abspath(first.output.parent)] if first is not None else []
+        executor = Dask(args.scheduler, workers=jobs, paths=paths)
     else:
         executor = InProcess() if jobs == 1 or to_do < 2 else Processes(min(jobs, to_do))
 

@@ -276,3 +276,12 @@ def test_a_task_that_kills_its_dask_worker_is_reported_not_retried_forever(dask_
     seen = dict(Dask(dask_cluster.scheduler_address).map(_call, calls))
     assert seen[0] == 1 and seen[2] == 2
     assert isinstance(seen[1], WorkerDied)
+
+
+def test_a_cluster_whose_workers_do_not_see_the_files_is_refused_with_the_reason(dask_cluster, tmp_path):
+    from editor.executors import Dask, ExecutorError
+
+    missing = tmp_path / "not-on-the-shared-storage"
+    with pytest.raises(ExecutorError, match=f"does not see {missing}: the inputs and the output folder must be on"):
+        list(Dask(dask_cluster.scheduler_address, paths=[str(tmp_path), str(missing)]).map(abs, [-1]))
+    assert dict(Dask(dask_cluster.scheduler_address, paths=[str(tmp_path)]).map(abs, [-1])) == {0: 1}
