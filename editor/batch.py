@@ -622,8 +622,9 @@ def apply_recipe(
         # Another process (or machine) may start in another folder: send paths that do not depend on it.
         tasks = [Task(Path(os.path.abspath(t.input)), Path(os.path.abspath(t.output))) for t in tasks]
     finished: set[int] = set()
+    outcomes = executor.map(func, tasks, shared=(tuple(recipe_steps), options, overwrite))
     try:
-        for position, outcome in executor.map(func, tasks, shared=(tuple(recipe_steps), options, overwrite)):
+        for position, outcome in outcomes:
             finished.add(position)
             task = tasks[position]
             if isinstance(outcome, WorkerDied):
@@ -633,6 +634,7 @@ def apply_recipe(
             index, planned = work[position]
             done(index, replace(outcome, input=str(planned.input), output=str(planned.output)))
     except BaseException:
+        outcomes.close()  # stops the workers, wherever the interruption came
         if executor.local:  # its workers are gone: nothing will rename what they left
             remove_leftovers(task.output for position, task in enumerate(tasks) if position not in finished)
         raise
