@@ -635,7 +635,16 @@ def apply_recipe(
             done(index, replace(outcome, input=str(planned.input), output=str(planned.output)))
     except BaseException:
         outcomes.close()  # stops the workers, wherever the interruption came
+        unfinished = [position for position in range(len(tasks)) if position not in finished]
+        if not overwrite:
+            # A file renamed into place just before the stop, its result not yet back: this
+            # run wrote it (it did not exist when planned), and the rename made it complete.
+            for position in unfinished:
+                index, planned = work[position]
+                if tasks[position].output.exists():
+                    finished.add(position)
+                    done(index, FileResult(str(planned.input), str(planned.output)))
         if executor.local:  # its workers are gone: nothing will rename what they left
-            remove_leftovers(task.output for position, task in enumerate(tasks) if position not in finished)
+            remove_leftovers(tasks[position].output for position in unfinished if position not in finished)
         raise
     return results

@@ -150,7 +150,8 @@ class _ApplyReport:
 
     def _line(self, result) -> None:
         if result.status == "written":
-            print(f"ok      {result.input} -> {result.output}  ({_duration(result.seconds)})", file=self.out, flush=True)
+            took = f"  ({_duration(result.seconds)})" if result.seconds is not None else ""  # None: seen after a stop
+            print(f"ok      {result.input} -> {result.output}{took}", file=self.out, flush=True)
         elif result.status == "skipped":
             print(f"skipped {result.input}: {result.output} exists", file=self.out, flush=True)
         else:

@@ -287,6 +287,26 @@ def _dask_task(func, shared, item):
     return func(*shared, item)
 
 
+@contextmanager
+def _sigint_ignored_by_children():
+    """Processes started in this block ignore Ctrl+C, as the process pool's workers do.
+
+    Ctrl+C at a terminal reaches the whole process group; Dask's workers would
+    each print a traceback. An ignored signal is the one disposition a new
+    process inherits, so it is set while the workers start; this process then
+    handles Ctrl+C again and stops them. A Ctrl+C during those seconds is lost.
+    """
+    try:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread: signals are not ours to change
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _worker_sees(paths: Sequence[str]) -> str | None:
     """On a worker: the first of ``paths`` it cannot see, or None. Importing
     this module there also proves the editor is installed."""
@@ -352,7 +372,7 @@ class Dask(Executor):
         }
         spawn_environ.update(worker_environment(1, environ={}))
         settings = {"distributed.scheduler.allowed-failures": 1, "distributed.nanny.pre-spawn-environ": spawn_environ}
-        with dask.config.set(settings):
+        with dask.config.set(settings), _sigint_ignored_by_children():
             cluster = LocalCluster(
                 n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
                 silence_logs=logging.ERROR,

@@ -159,9 +159,9 @@ def slow_batch(tmp_path_factory):
     return root, expected
 
 
-def _interrupt(root: Path, outdir: Path, jobs: str, kill) -> subprocess.CompletedProcess:
+def _interrupt(root: Path, outdir: Path, how: list[str], kill) -> subprocess.CompletedProcess:
     command = [sys.executable, "-m", "editor", "apply", str(root / "recipe.json"), str(root / "in"), "-o", str(outdir),
-               "-j", jobs]
+               *how]
     with open(outdir.parent / "first.out", "w+") as out:
         proc = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         try:
@@ -179,23 +179,39 @@ def _interrupt(root: Path, outdir: Path, jobs: str, kill) -> subprocess.Complete
         return subprocess.CompletedProcess(command, proc.returncode, out.read(), "")
 
 
-@pytest.mark.parametrize("jobs", ["1", "2"])
-def test_ctrl_c_stops_the_workers_prints_the_summary_and_a_rerun_finishes(slow_batch, tmp_path, jobs):
+def _to_process(signum):
+    return lambda proc: proc.send_signal(signum)
+
+
+def _to_group(signum):  # what Ctrl+C at a terminal does: every process of the job gets it
+    return lambda proc: os.killpg(proc.pid, signum)
+
+
+@pytest.mark.parametrize("how, stop", [
+    (["-j", "1"], _to_process(signal.SIGINT)),
+    (["-j", "2"], _to_group(signal.SIGINT)),
+    (["-j", "2"], _to_process(signal.SIGTERM)),
+    (["--executor", "dask", "-j", "2"], _to_group(signal.SIGINT)),
+], ids=["1", "2", "2-sigterm", "dask"])
+def test_ctrl_c_stops_the_workers_prints_the_summary_and_a_rerun_finishes(slow_batch, tmp_path, how, stop):
+    if "dask" in how:
+        pytest.importorskip("distributed")
     root, expected = slow_batch
     outdir = tmp_path / "out"
     outdir.mkdir()
-    first = _interrupt(root, outdir, jobs, lambda proc: proc.send_signal(signal.SIGINT))
+    first = _interrupt(root, outdir, how, stop)
     assert first.returncode == 130, first.stdout
     summary = first.stdout.splitlines()[-1]
     assert summary.startswith("interrupted: ") and "not done (run the same command again to do them)" in summary
-    assert "Traceback" not in first.stdout
+    assert "Traceback" not in first.stdout  # workers, Dask's too, leave the stopping to the command
     written = sorted(p.name for p in outdir.iterdir())
+    assert summary.startswith(f"interrupted: {len(written)} written, 0 skipped, 0 failed in ")
     assert "z_big-edited.png" not in written and 1 <= len(written) < len(expected)
     assert all(name in expected for name in written)  # no temporary file left, even hidden
     for name in written:
         assert (outdir / name).read_bytes() == expected[name]
 
-    rerun = run_apply(root / "recipe.json", root / "in", "-o", outdir, "-j", jobs)
+    rerun = run_apply(root / "recipe.json", root / "in", "-o", outdir, *how)
     assert rerun.returncode == 0, rerun.stderr
     assert rerun.stdout.splitlines()[-1].startswith(
         f"{len(expected) - len(written)} written, {len(written)} skipped, 0 failed in ")
@@ -206,7 +222,7 @@ def test_a_killed_run_leaves_no_partial_output_and_a_rerun_finishes_and_cleans_u
     root, expected = slow_batch
     outdir = tmp_path / "out"
     outdir.mkdir()
-    first = _interrupt(root, outdir, "2", lambda proc: os.killpg(proc.pid, signal.SIGKILL))  # the whole job
+    first = _interrupt(root, outdir, ["-j", "2"], lambda proc: os.killpg(proc.pid, signal.SIGKILL))  # the whole job
     assert first.returncode == -signal.SIGKILL
     for path in outdir.iterdir():  # whatever has its final name is complete
         if not path.name.startswith("."):
