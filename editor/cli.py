@@ -132,10 +132,12 @@ class _ApplyReport:
         if self.bar is not None:
             self.bar.close()
 
-    def summary(self, seconds: float, *, not_done: int = 0) -> str:
+    def summary(self, seconds: float, *, interrupted: bool = False, not_done: int = 0) -> str:
         text = f"{self._tally(all_three=True)} in {_duration(seconds)}"
+        if interrupted:
+            text = f"interrupted: {text}"
         if not_done:
-            text = f"interrupted: {text}; {not_done} not done (run the same command again to do them)"
+            text += f"; {not_done} not done (run the same command again to do them)"
         return text
 
     def _count(self, result) -> None:
@@ -264,7 +266,7 @@ def _cmd_apply(args: argparse.Namespace) -> int:
     finally:
         report.close()
     seen = sum(report.counts.values())
-    print(report.summary(time.perf_counter() - started, not_done=len(plan) - seen if interrupted else 0), flush=True)
+    print(report.summary(time.perf_counter() - started, interrupted=interrupted, not_done=len(plan) - seen), flush=True)
     if interrupted:
         return 130
     return 1 if report.counts["failed"] else 0

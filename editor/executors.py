@@ -23,6 +23,7 @@ The three share the same rules, so a recipe gives the same pixels on any:
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -288,6 +289,17 @@ def _dask_task(func, shared, item):
 
 
 @contextmanager
+def _logs_silenced(name: str):
+    logger = logging.getLogger(name)
+    level = logger.level
+    logger.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+@contextmanager
 def _sigint_ignored_by_children():
     """Processes started in this block ignore Ctrl+C, as the process pool's workers do.
 
@@ -330,7 +342,9 @@ class Dask(Executor):
     A task whose worker dies is given back to the scheduler, which retries
     it on another worker; after ``allowed-failures`` deaths (a setting of
     the scheduler; 1 on the local cluster) the task fails with
-    ``KilledWorker`` and is reported here as a :class:`WorkerDied`.
+    ``KilledWorker`` and is reported here as a :class:`WorkerDied`. The
+    scheduler blames every task the dead worker held, so the local cluster
+    hands a worker one task at a time (``worker-saturation`` 1.0).
     """
 
     def __init__(self, scheduler: str | None = None, workers: int | None = None, *, paths: Sequence[str] = ()):
@@ -371,7 +385,13 @@ class Dask(Executor):
             if name != "MALLOC_TRIM_THRESHOLD_"
         }
         spawn_environ.update(worker_environment(1, environ={}))
-        settings = {"distributed.scheduler.allowed-failures": 1, "distributed.nanny.pre-spawn-environ": spawn_environ}
+        settings = {
+            # One task on a worker at a time: when a file kills its worker, no other
+            # file queued there is blamed with it.
+            "distributed.scheduler.worker-saturation": 1.0,
+            "distributed.scheduler.allowed-failures": 1,
+            "distributed.nanny.pre-spawn-environ": spawn_environ,
+        }
         with dask.config.set(settings), _sigint_ignored_by_children():
             cluster = LocalCluster(
                 n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
@@ -409,11 +429,16 @@ class Dask(Executor):
         items = list(items)
         client, cluster = self._connect()
         futures: dict = {}
+        finished = False
         try:
-            # The recipe goes to every worker once; each task carries its item only.
-            [shared_future] = client.scatter([shared], broadcast=True)
+            # Local workers are ended at once on an interruption: closing the cluster
+            # would first let every running task finish.
+            pids = client.run(os.getpid) if cluster is not None else {}
+            # The recipe travels with each task (it is small: steps and options). Scattered
+            # once instead, it would be lost with the workers holding it when a file
+            # kills them, and every task after it would fail.
             for index, item in enumerate(items):
-                future = client.submit(_dask_task, func, shared_future, item, pure=False, retries=0)
+                future = client.submit(_dask_task, func, shared, item, pure=False, retries=0)
                 futures[future] = index
             for future in as_completed(list(futures)):
                 index = futures.pop(future)
@@ -425,9 +450,24 @@ class Dask(Executor):
                     result = exc
                 future.release()  # nothing kept across files, here or on the cluster
                 yield index, result
+            finished = True
         finally:
             if futures:
                 client.cancel(list(futures), force=True)
-            client.close()
-            if cluster is not None:
-                cluster.close()
+            quiet = contextlib.nullcontext()
+            if not finished:
+                # The scheduler's complaints about the data of killed workers mean nothing to the user.
+                quiet = _logs_silenced("distributed")
+                for pid in pids.values():
+                    with contextlib.suppress(OSError):
+                        os.kill(pid, signal.SIGKILL)
+            with quiet:
+                try:
+                    client.close()
+                    if cluster is not None:
+                        cluster.close()
+                except Exception:
+                    if finished:
+                        raise
+                    # Tearing down killed workers may time out; the interruption is what matters.
+
