@@ -15,8 +15,11 @@ The three share the same rules, so a recipe gives the same pixels on any:
 - Workers share the cores instead of multiplying threads: N worker
   processes get cores / N threads each in the processing pool, and BLAS
   libraries one thread each.
-- An item whose worker dies is retried once on its own; if it kills its
-  worker again it is reported as failed, never retried forever.
+- When a worker process dies (a crash, the out-of-memory killer), the
+  items it may have been running are run again one at a time; one that
+  kills its worker while running alone is reported as failed, never
+  retried forever. On Dask the scheduler does the same, up to its
+  ``allowed-failures``.
 - Stopping (Ctrl+C, or closing the generator) ends the workers promptly;
   :attr:`Executor.local` says whether they are surely gone afterwards (the
   caller may then remove what they left half-written).
@@ -119,13 +122,10 @@ class Executor:
 
     Attributes
     ----------
-    name : str
-        What it is, for people ("2 processes", "Dask at tcp://...").
     local : bool
         Its workers are surely stopped when :meth:`map` ends or is closed.
     """
 
-    name = "executor"
     local = True
 
     def map(self, func: Callable, items: Sequence, shared: tuple = ()) -> Outcome:
@@ -138,8 +138,6 @@ class InProcess(Executor):
     The function need not be picklable (a lambda, a partial holding the
     catalog), and a Ctrl+C reaches it directly.
     """
-
-    name = "this process"
 
     def map(self, func, items, shared=()):
         for index, item in enumerate(items):
@@ -182,7 +180,6 @@ class Processes(Executor):
         if jobs < 1:
             raise ValueError(f"the number of processes must be at least 1, got {jobs}")
         self.jobs = int(jobs)
-        self.name = f"{self.jobs} process{'es' if self.jobs != 1 else ''}"
 
     def _pool(self, threads: int, shared: tuple) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(
@@ -352,7 +349,6 @@ class Dask(Executor):
         self.workers = workers
         self.paths = tuple(str(p) for p in paths)
         self.local = scheduler is None
-        self.name = f"Dask at {scheduler}" if scheduler else "Dask (local cluster)"
 
     def _connect(self):
         try:
