@@ -234,7 +234,9 @@ def _cmd_apply(args: argparse.Namespace) -> int:
     if args.dry_run:
         return _dry_run(plan, sys.stdout, sys.stderr)
     to_do = sum(not isinstance(entry, FileResult) for entry in plan)
-    if args.executor == "dask":
+    if to_do == 0:
+        executor = InProcess()  # nothing to do: no workers, no cluster
+    elif args.executor == "dask":
         first = next((entry for entry in plan if not isinstance(entry, FileResult)), None)
         paths = [os.path.abspath(first.input), os.path.abspath(first.output.parent)] if first is not None else []
         executor = Dask(args.scheduler, workers=jobs, paths=paths)
@@ -252,7 +254,7 @@ def _cmd_apply(args: argparse.Namespace) -> int:
     interrupted = False
     try:
         with _terminate_as_interrupt():
-            results = apply_recipe(
+            apply_recipe(
                 steps, (), plan=plan, format=args.format, overwrite=args.overwrite, quality=args.quality,
                 keep_metadata=not args.strip_metadata, on_result=on_result, on_start=report.start,
                 executor=executor,
