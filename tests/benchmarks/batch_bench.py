@@ -34,7 +34,6 @@ the decode + operations + encode of a file.
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import resource
 import shutil
@@ -53,7 +52,7 @@ from editor.recipe import save_recipe  # noqa: E402
 from editor.render import apply_step  # noqa: E402
 from editor.catalog import CATALOG  # noqa: E402
 from editor.steps import Step  # noqa: E402
-from processing._parallel import set_workers, workers  # noqa: E402
+from processing._parallel import workers  # noqa: E402
 
 STEPS = (
     Step("filter.gaussian_blur", {"sigma": 2.0}),
@@ -241,8 +240,8 @@ def main(argv=None) -> int:
 
     n = args.files
     walls = {label: wall for label, wall, _, _ in rows}
-    sum_all, cpu_all = sum(parts[cores][0].values()), parts[cores][1]
-    sum_one, cpu_one = sum(parts[1][0].values()), parts[1][1]
+    sum_all = sum(parts[cores][0].values())
+    sum_one = sum(parts[1][0].values())
     expected = {"--jobs 1": sum_all, "--jobs 2": sum_one / 2, "Dask, 2 local workers": sum_one / 2,
                 "--jobs 1 on one core": sum_one}
     lines = [
