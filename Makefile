@@ -4,7 +4,7 @@ VENV   ?= .venv
 PYTHON ?= python3
 BIN     = $(VENV)/bin
 
-.PHONY: run test bench screenshot lint-imports system-deps clean
+.PHONY: run test bench bench-batch screenshot lint-imports system-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ lint-imports: $(VENV)/.test-installed
 ## Time our operations beside scipy, scikit-image, OpenCV and Pillow.
 bench: system-deps $(VENV)/.bench-installed
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/run.py $(BENCH_ARGS)
+
+## Time `image-editor apply` on 60 photos of 12 MP: --jobs 1, --jobs 2 and Dask (appends to RESULTS.md).
+bench-batch: $(VENV)/.test-installed
+	$(BIN)/python tests/benchmarks/batch_bench.py --append tests/benchmarks/RESULTS.md $(BENCH_ARGS)
 
 ## Regenerate docs/screenshot.png from the real window (offscreen).
 screenshot: system-deps $(VENV)/.run-installed

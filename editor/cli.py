@@ -7,8 +7,10 @@ name only when a window is wanted, so the core never depends on it.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
+import signal
 import sys
 from typing import Callable, Sequence
 
@@ -82,40 +84,80 @@ def _duration(seconds: float) -> str:
 
 
 class _ApplyReport:
-    """What ``apply`` says while it works.
+    """What ``apply`` says while it works, and its summary.
 
-    One line per file, with the time it took: ``ok`` lines on stdout,
-    ``FAILED`` lines on stderr. On a terminal, a line "processing NAME
-    (W x H)..." also stands on stderr while a file is being worked on (a
-    big photo can take seconds), and the file's own line replaces it.
+    On a terminal (standard error is one): a progress bar with the count,
+    the rate and the time left, the file being worked on beside it when
+    files go one at a time, and a line above the bar for each failure.
+    Otherwise (a log file, a pipe): one line per file, ``ok`` (with its
+    time) and ``skipped`` on standard output, ``FAILED`` (with the reason)
+    on standard error.
     """
 
-    def __init__(self, out, err):
+    def __init__(self, out, err, *, to_do: int):
         self.out, self.err = out, err
-        self.live = _is_terminal(err)
-        self.showing = 0
+        self.counts = {"written": 0, "skipped": 0, "failed": 0}
+        self.bar = None
+        if _is_terminal(err):
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=to_do, file=err, unit="file", dynamic_ncols=True, smoothing=0.2, leave=True)
 
     def start(self, name: str, size: tuple[int, int]) -> None:
-        if not self.live:
-            return
-        self._clear()
-        line = f"processing {name} ({size[0]} x {size[1]})..."
-        self.err.write(line)
-        self.err.flush()
-        self.showing = len(line)
+        if self.bar is not None:
+            self.bar.set_postfix_str(f"{os.path.basename(name)} ({size[0]} x {size[1]})", refresh=True)
+
+    def planned(self, result) -> None:
+        """A file settled before any work: skipped, or impossible."""
+        self._count(result)
+        if self.bar is not None:
+            if not result.ok:
+                self.bar.write(f"FAILED  {result.input}: {result.error}", file=self.err)
+            self.bar.set_description_str(self._tally(), refresh=True)
+        else:
+            self._line(result)
 
     def result(self, result) -> None:
-        self._clear()
-        if result.ok:
-            print(f"ok      {result.input} -> {result.output}  ({_duration(result.seconds)})", file=self.out, flush=True)
+        self._count(result)
+        if self.bar is not None:
+            if not result.ok:
+                self.bar.write(f"FAILED  {result.input}: {result.error}", file=self.err)
+            self.bar.set_description_str(self._tally(), refresh=False)
+            self.bar.set_postfix_str("", refresh=False)  # that file is done
+            self.bar.update(1)
+        else:
+            self._line(result)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+    def summary(self, seconds: float, *, interrupted: bool = False, not_done: int = 0) -> str:
+        text = f"{self._tally(all_three=True)} in {_duration(seconds)}"
+        if interrupted:
+            text = f"interrupted: {text}"
+        if not_done:
+            text += f"; {not_done} not done (run the same command again to do them)"
+        return text
+
+    def _count(self, result) -> None:
+        self.counts[result.status] += 1
+
+    def _tally(self, all_three: bool = False) -> str:
+        c = self.counts
+        if all_three:
+            return f"{c['written']} written, {c['skipped']} skipped, {c['failed']} failed"
+        parts = [f"{c[k]} {k}" for k in ("skipped", "failed") if c[k]]
+        return ", ".join(parts)
+
+    def _line(self, result) -> None:
+        if result.status == "written":
+            took = f"  ({_duration(result.seconds)})" if result.seconds is not None else ""  # None: seen after a stop
+            print(f"ok      {result.input} -> {result.output}{took}", file=self.out, flush=True)
+        elif result.status == "skipped":
+            print(f"skipped {result.input}: {result.output} exists", file=self.out, flush=True)
         else:
             print(f"FAILED  {result.input}: {result.error}", file=self.err, flush=True)
-
-    def _clear(self) -> None:
-        if self.showing:
-            self.err.write("\r" + " " * self.showing + "\r")
-            self.err.flush()
-            self.showing = 0
 
 
 def _is_terminal(stream) -> bool:
@@ -125,11 +167,50 @@ def _is_terminal(stream) -> bool:
         return False
 
 
+@contextlib.contextmanager
+def _terminate_as_interrupt():
+    """SIGTERM (a job scheduler, ``kill``) stops a run as Ctrl+C does: workers
+    stopped, temporary files removed, the summary so far printed."""
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _dry_run(plan, out, err) -> int:
+    from .batch import FileResult
+
+    counts = {"written": 0, "skipped": 0, "failed": 0}
+    for entry in plan:
+        if isinstance(entry, FileResult):
+            counts[entry.status] += 1
+            if entry.skipped:
+                print(f"would skip  {entry.input}: {entry.output} exists", file=out)
+            else:
+                print(f"FAILED  {entry.input}: {entry.error}", file=err)
+        else:
+            counts["written"] += 1
+            print(f"would write {entry.input} -> {entry.output}", file=out)
+    print(f"dry run: {counts['written']} to write, {counts['skipped']} to skip, {counts['failed']} failed; "
+          "nothing was written", file=out)
+    return 1 if counts["failed"] else 0
+
+
 def _cmd_apply(args: argparse.Namespace) -> int:
-    """Apply a recipe to image files; 0 if all succeeded, 1 if any failed."""
+    """Apply a recipe to image files; 0 if all succeeded, 1 if any failed, 130 if interrupted."""
     import time
 
-    from .batch import apply_recipe
+    from .batch import FileResult, apply_recipe, plan_batch
+    from .executors import Dask, ExecutorError, InProcess, Processes
     from .recipe import load_recipe
 
     steps = load_recipe(args.recipe)
@@ -139,33 +220,58 @@ def _cmd_apply(args: argparse.Namespace) -> int:
     if not 1 <= args.quality <= 100:
         print(f"image-editor: --quality must be between 1 and 100, got {args.quality}", file=sys.stderr)
         return 2
-    if args.jobs < 0:
+    if args.jobs is not None and args.jobs < 0:
         print(f"image-editor: --jobs must be 0 (one per core) or more, got {args.jobs}", file=sys.stderr)
         return 2
-    jobs = args.jobs
-    if jobs == 0:
-        from processing._parallel import workers
+    if args.scheduler is not None:
+        args.executor = "dask"
+    from processing._parallel import workers
 
-        jobs = workers()
+    jobs = args.jobs or workers()
 
-    report = _ApplyReport(sys.stdout, sys.stderr)
+    plan = plan_batch(args.inputs, outdir=args.outdir, suffix=args.suffix, format=args.format,
+                      overwrite=args.overwrite, recursive=args.recursive)
+    if args.dry_run:
+        return _dry_run(plan, sys.stdout, sys.stderr)
+    to_do = sum(not isinstance(entry, FileResult) for entry in plan)
+    if to_do == 0:
+        executor = InProcess()  # nothing to do: no workers, no cluster
+    elif args.executor == "dask":
+        first = next((entry for entry in plan if not isinstance(entry, FileResult)), None)
+        paths = [os.path.abspath(first.input), os.path.abspath(first.output.parent)] if first is not None else []
+        executor = Dask(args.scheduler, workers=jobs, paths=paths)
+    else:
+        executor = InProcess() if jobs == 1 or to_do < 2 else Processes(min(jobs, to_do))
+
+    report = _ApplyReport(sys.stdout, sys.stderr, to_do=to_do)
     started = time.perf_counter()
-    results = apply_recipe(
-        steps,
-        args.inputs,
-        outdir=args.outdir,
-        suffix=args.suffix,
-        format=args.format,
-        overwrite=args.overwrite,
-        quality=args.quality,
-        keep_metadata=not args.strip_metadata,
-        on_result=report.result,
-        on_start=report.start,
-        jobs=jobs,
-    )
-    failed = sum(not r.ok for r in results)
-    print(f"{len(results) - failed} written, {failed} failed in {_duration(time.perf_counter() - started)}")
-    return 1 if failed else 0
+
+    settled = {id(entry) for entry in plan if isinstance(entry, FileResult)}
+
+    def on_result(result) -> None:
+        (report.planned if id(result) in settled else report.result)(result)
+
+    interrupted = False
+    try:
+        with _terminate_as_interrupt():
+            apply_recipe(
+                steps, (), plan=plan, format=args.format, overwrite=args.overwrite, quality=args.quality,
+                keep_metadata=not args.strip_metadata, on_result=on_result, on_start=report.start,
+                executor=executor,
+            )
+    except KeyboardInterrupt:
+        interrupted = True
+    except ExecutorError as exc:
+        report.close()
+        print(f"image-editor: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        report.close()
+    seen = sum(report.counts.values())
+    print(report.summary(time.perf_counter() - started, interrupted=interrupted, not_done=len(plan) - seen), flush=True)
+    if interrupted:
+        return 130
+    return 1 if report.counts["failed"] else 0
 
 
 def _apply_parser(sub: argparse._SubParsersAction) -> None:
@@ -176,25 +282,42 @@ def _apply_parser(sub: argparse._SubParsersAction) -> None:
     formats = sorted({suffix.lstrip(".") for suffix in FORMATS_BY_SUFFIX})
     parser = sub.add_parser(
         "apply",
-        help="apply a recipe to image files, headless",
+        help="apply a recipe to image files, folders or patterns, headless",
         description="Apply a recipe's steps to each input and write <name><suffix>.<ext>. "
+        "Inputs are files, folders (their image files; --recursive for subfolders too) and patterns "
+        "such as 'photos/*.jpg' or 'photos/**/*.png' (quote them). "
+        "Outputs that exist already are skipped, so running the same command again after an "
+        "interruption finishes the rest; outputs are never left half-written. "
         "A file that fails is reported and the others go on; the exit code is 1 if any failed. "
         "Input files are never overwritten.",
     )
     parser.add_argument("recipe", help="recipe file (JSON, from Export Recipe)")
-    parser.add_argument("inputs", nargs="+", metavar="INPUT", help="image files to process")
-    parser.add_argument("-o", "--outdir", type=Path, help="folder for the results (default: beside each input)")
+    parser.add_argument("inputs", nargs="+", metavar="INPUT", help="image files, folders or patterns")
+    parser.add_argument("-o", "--outdir", type=Path,
+                        help="folder for the results, which must exist (default: beside each input); "
+                        "files found in subfolders keep their subfolder in it")
+    parser.add_argument("-r", "--recursive", action="store_true", help="include the subfolders of folders given")
     parser.add_argument("--suffix", default="-edited", help="added to each file name (default: %(default)s)")
     parser.add_argument("--format", choices=formats, help="output format (default: the input's, or png)")
-    parser.add_argument("--overwrite", action="store_true", help="replace existing output files")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace existing output files (by default they are skipped and counted)")
     parser.add_argument("--quality", type=int, default=92, help="JPEG/WebP quality 1-100 (default: %(default)s)")
     parser.add_argument("--strip-metadata", action="store_true", help="do not copy EXIF and ICC profile")
+    parser.add_argument("-n", "--dry-run", action="store_true",
+                        help="list what would be written and skipped, and write nothing")
     parser.add_argument(
-        "-j", "--jobs", type=int, default=1,
-        help="files processed at once, each in its own process, sharing the cores (0: one per core). "
-        "The default, 1, gives all cores to each file in turn; more helps with many small files "
-        "(default: %(default)s)",
+        "-j", "--jobs", type=int, default=None,
+        help="files processed at once, each in its own process, sharing the cores; with --executor dask "
+        "and no --scheduler, the number of local workers (default: one per core). "
+        "1 works on one file at a time with every core",
     )
+    parser.add_argument("--executor", choices=("processes", "dask"), default="processes",
+                        help="where files are processed: worker processes on this machine, or a Dask "
+                        "distributed cluster (needs the 'distributed' extra; default: %(default)s)")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786 (implies "
+                        "--executor dask; its workers must see the same paths). Without it, a local "
+                        "cluster is started for the run")
     parser.set_defaults(run=_cmd_apply)
 
 

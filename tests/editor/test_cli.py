@@ -52,7 +52,7 @@ def test_apply_writes_each_file_bit_identical_to_a_document_render(files, capsys
     rc = main(["apply", str(files / "r.json"), str(files / "a.png"), str(files / "b.png")])
     assert rc == 0
     out = capsys.readouterr().out
-    assert "2 written, 0 failed" in out
+    assert "2 written, 0 skipped, 0 failed" in out
     for name in ("a", "b"):
         written = np.asarray(Image.open(files / f"{name}-edited.png"))
         np.testing.assert_array_equal(written, doc_render_as_uint8(files / f"{name}.png"))
@@ -85,15 +85,17 @@ def test_failures_are_reported_and_the_rest_goes_on(files, capsys):
     assert f"FAILED  {files / 'broken.png'}: it is not an image file" in captured.err
     assert f"FAILED  {files / 'missing.png'}: the file does not exist" in captured.err
     assert captured.err.count("broken.png") == 1
-    assert "1 written, 2 failed" in captured.out
+    assert "1 written, 0 skipped, 2 failed" in captured.out
     assert (files / "a-edited.png").exists() and not (files / "broken-edited.png").exists()
 
 
-def test_existing_outputs_need_overwrite(files, capsys):
+def test_existing_outputs_are_skipped_unless_overwrite(files, capsys):
     target = files / "a-edited.png"
     target.write_bytes(b"previous")
-    assert main(["apply", str(files / "r.json"), str(files / "a.png")]) == 1
-    assert "already exists (use --overwrite" in capsys.readouterr().err
+    assert main(["apply", str(files / "r.json"), str(files / "a.png"), str(files / "b.png")]) == 0
+    out = capsys.readouterr().out
+    assert f"skipped {files / 'a.png'}: {target} exists" in out
+    assert "1 written, 1 skipped, 0 failed" in out
     assert target.read_bytes() == b"previous"
     assert main(["apply", str(files / "r.json"), str(files / "a.png"), "--overwrite"]) == 0
     np.testing.assert_array_equal(np.asarray(Image.open(target)), doc_render_as_uint8(files / "a.png"))
@@ -231,13 +233,13 @@ def test_not_on_a_terminal_apply_says_one_line_per_file_with_its_time(files, cap
     captured = capsys.readouterr()
     lines = captured.out.splitlines()
     assert len(lines) == 3
-    for line, name in zip(lines, ("a", "b")):
+    for line, name in zip(sorted(lines[:2]), ("a", "b")):  # in the order they finish
         assert re.fullmatch(rf"ok      {re.escape(str(files / name))}\.png -> .*{name}-edited\.png  \(\d+\.\d+ s\)", line), line
-    assert re.fullmatch(r"2 written, 0 failed in \d+\.\d+ s", lines[2])
+    assert re.fullmatch(r"2 written, 0 skipped, 0 failed in \d+\.\d+ s", lines[2])
     assert captured.err == ""  # no progress lines in a log file
 
 
-def test_on_a_terminal_apply_says_which_file_and_size_it_is_working_on(files, monkeypatch, capsys):
+def test_on_a_terminal_apply_shows_a_progress_bar_and_the_file_at_work(files, monkeypatch, capsys):
     terminal = Terminal()
     monkeypatch.setattr(sys, "stderr", terminal)
     seen = []
@@ -248,13 +250,19 @@ def test_on_a_terminal_apply_says_which_file_and_size_it_is_working_on(files, mo
         real(self, result)
 
     monkeypatch.setattr(cli_module._ApplyReport, "result", result)
-    assert main(["apply", str(files / "r.json"), str(files / "a.png"), str(files / "b.png")]) == 0
-    assert seen[0].endswith(f"processing {files / 'a.png'} (30 x 20)...")
-    assert seen[1].endswith(f"processing {files / 'b.png'} (18 x 25)...")
-    # Each progress line is wiped before the file's own line is written.
-    first = f"processing {files / 'a.png'} (30 x 20)..."
-    assert seen[1].startswith(first + "\r" + " " * len(first) + "\r")
-    assert capsys.readouterr().out.count("ok      ") == 2
+    (files / "broken.png").write_bytes(b"not a png")
+    args = ["apply", str(files / "r.json"), str(files / "a.png"), str(files / "b.png"), str(files / "broken.png")]
+    assert main([*args, "-j", "1"]) == 1
+    assert "a.png (30 x 20)" in seen[0].rsplit("\r", 1)[-1]
+    assert "b.png (18 x 25)" in seen[1].rsplit("\r", 1)[-1]
+    shown = terminal.getvalue()
+    final = shown.rsplit("\r", 1)[-1]
+    assert re.search(r"3/3 \[\d\d:\d\d<\d\d:\d\d, +\d+\.\d+(file/s|s/file)\]", final), final
+    assert "1 failed" in final
+    assert f"FAILED  {files / 'broken.png'}: it is not an image file" in shown
+    out = capsys.readouterr().out
+    assert "ok " not in out  # the bar replaces the per-file lines
+    assert out.startswith("2 written, 0 skipped, 1 failed in ")
 
 
 def test_durations_read_as_times():
@@ -288,7 +296,7 @@ def test_a_crop_outside_a_smaller_image_fails_that_file_naming_the_step(files):
 def test_worker_processes_share_the_cores_instead_of_multiplying_threads():
     from processing._parallel import workers
 
-    from editor.batch import run_in_processes, threads_per_process, worker_environment
+    from editor.executors import run_in_processes, threads_per_process, worker_environment
 
     assert threads_per_process(2, total=2) == 1 and threads_per_process(3, total=16) == 5
     env = worker_environment(3, environ={"MKL_NUM_THREADS": "2"})
@@ -310,7 +318,7 @@ def test_apply_with_several_processes_writes_the_same_files(files, capsys):
     assert main(["apply", str(files / "r.json"), *inputs, "-o", str(out1)]) == 0
     assert main(["apply", str(files / "r.json"), *inputs, str(files / "missing.png"), "-o", str(out2), "-j", "2"]) == 1
     captured = capsys.readouterr()
-    assert "3 written, 1 failed" in captured.out and "missing.png: the file does not exist" in captured.err
+    assert "3 written, 0 skipped, 1 failed" in captured.out and "missing.png: the file does not exist" in captured.err
     for name in ("a-edited.png", "b-edited.png", "c-edited.jpg"):
         assert (out1 / name).read_bytes() == (out2 / name).read_bytes(), name
     results = apply_recipe(STEPS, inputs, outdir=out2, overwrite=True, jobs=2)

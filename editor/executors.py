@@ -1,0 +1,469 @@
+"""Where batch work runs: in this process, in worker processes, or on a Dask cluster.
+
+Each executor runs one top-level function over a list of items and yields
+``(index, result)`` as each item finishes, in completion order. The
+function never raises for a bad item (it returns its failure as a result);
+what an executor reports instead of a result is a :class:`WorkerDied` (the
+process running the item died: a crash, the out-of-memory killer) or the
+exception the call raised.
+
+The three share the same rules, so a recipe gives the same pixels on any:
+
+- One item is one task: it carries file paths, never pixels; the worker
+  reads, computes and writes, and sends back a small status. Nothing is
+  kept across items, so a worker holds one image at a time.
+- Workers share the cores instead of multiplying threads: N worker
+  processes get cores / N threads each in the processing pool, and BLAS
+  libraries one thread each.
+- When a worker process dies (a crash, the out-of-memory killer), the
+  items it may have been running are run again one at a time; one that
+  kills its worker while running alone is reported as failed, never
+  retried forever. On Dask the scheduler does the same, up to its
+  ``allowed-failures``.
+- Stopping (Ctrl+C, or closing the generator) ends the workers promptly;
+  :attr:`Executor.local` says whether they are surely gone afterwards (the
+  caller may then remove what they left half-written).
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import os
+import signal
+from collections import deque
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, Sequence
+
+from processing._parallel import ENV_VAR as THREADS_ENV_VAR
+from processing._parallel import default_workers, set_workers, workers
+
+from .errors import EditorError
+
+__all__ = [
+    "ExecutorError",
+    "WorkerDied",
+    "Executor",
+    "InProcess",
+    "Processes",
+    "Dask",
+    "threads_per_process",
+    "worker_environment",
+    "run_in_processes",
+]
+
+Outcome = Iterator[tuple[int, Any]]
+
+
+class ExecutorError(EditorError):
+    """The executor itself cannot run (a missing package, an unreachable cluster)."""
+
+
+class WorkerDied(Exception):
+    """The process working on an item died; the item is not retried again."""
+
+    def __init__(self, detail: str = ""):
+        message = "the worker process died while working on this file (it crashed or ran out of memory)"
+        super().__init__(f"{message}: {detail}" if detail else message)
+
+
+# -- sharing the cores -----------------------------------------------------------------------
+_BLAS_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def threads_per_process(jobs: int, total: int | None = None) -> int:
+    """Threads each of ``jobs`` worker processes may use, so that together they
+    use ``total`` (the processing pool's size, by default) and no more.
+
+    Examples
+    --------
+    >>> threads_per_process(2, total=8), threads_per_process(4, total=2)
+    (4, 1)
+    """
+    total = workers() if total is None else total
+    return max(1, total // max(1, jobs))
+
+
+def worker_environment(threads: int, environ=os.environ) -> dict[str, str]:
+    """Environment variables for worker processes: the processing pool gets
+    ``threads`` threads, and BLAS libraries one thread each unless the user
+    set their own, so processes, pool threads and BLAS threads do not multiply.
+
+    Examples
+    --------
+    >>> worker_environment(2, environ={})["IMAGE_EDITOR_THREADS"]
+    '2'
+    >>> worker_environment(2, environ={"OMP_NUM_THREADS": "3"}).get("OMP_NUM_THREADS")
+    """
+    env = {THREADS_ENV_VAR: str(threads)}
+    env.update({name: "1" for name in _BLAS_VARS if name not in environ})
+    return env
+
+
+@contextmanager
+def _environment(values: dict[str, str]):
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+# -- executors ---------------------------------------------------------------------------------
+class Executor:
+    """Runs ``func(*shared, item)`` for each item; see the module's notes.
+
+    Attributes
+    ----------
+    local : bool
+        Its workers are surely stopped when :meth:`map` ends or is closed.
+    """
+
+    local = True
+
+    def map(self, func: Callable, items: Sequence, shared: tuple = ()) -> Outcome:
+        raise NotImplementedError
+
+
+class InProcess(Executor):
+    """Items one after the other in this process; each uses the whole pool.
+
+    The function need not be picklable (a lambda, a partial holding the
+    catalog), and a Ctrl+C reaches it directly.
+    """
+
+    def map(self, func, items, shared=()):
+        for index, item in enumerate(items):
+            try:
+                result = func(*shared, item)
+            except Exception as exc:
+                result = exc
+            yield index, result
+
+
+_shared: tuple = ()
+
+
+def _start_worker(threads: int, shared: tuple) -> None:
+    global _shared
+    # The parent decides when to stop: a Ctrl+C at the terminal reaches the
+    # whole process group, and a worker must not answer it on its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    set_workers(threads)
+    _shared = shared
+
+
+def _call_in_worker(func, item):
+    return func(*_shared, item)
+
+
+class Processes(Executor):
+    """Items in ``jobs`` worker processes, each with its share of the cores.
+
+    Workers are started fresh ("spawn": no copy of this process's threads).
+    BLAS reads its thread count when NumPy is imported, which happens before
+    any initializer runs, so the parent's environment holds the workers'
+    values while the pool lives (processes start as work is handed out).
+    ``shared`` is sent once to each worker, not with every item.
+    """
+
+    local = True
+
+    def __init__(self, jobs: int):
+        if jobs < 1:
+            raise ValueError(f"the number of processes must be at least 1, got {jobs}")
+        self.jobs = int(jobs)
+
+    def _pool(self, threads: int, shared: tuple) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            self.jobs, mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker, initargs=(threads, shared),
+        )
+
+    def map(self, func, items, shared=()):
+        items = list(items)
+        threads = threads_per_process(self.jobs)
+        pending = deque(range(len(items)))
+        suspects: deque[int] = deque()  # were running when a worker died
+        with _environment(worker_environment(threads)):
+            pool = self._pool(threads, shared)
+            finished = False
+            try:
+                running: dict = {}
+                while pending or suspects or running:
+                    # One item per worker at a time, so the items running when a
+                    # worker dies are known; a suspect then runs alone to find out.
+                    if suspects:
+                        if not running:
+                            index = suspects.popleft()
+                            running[pool.submit(_call_in_worker, func, items[index])] = index
+                    else:
+                        while pending and len(running) < self.jobs:
+                            index = pending.popleft()
+                            running[pool.submit(_call_in_worker, func, items[index])] = index
+                    alone = len(running) == 1  # if its worker dies, it is the cause
+                    done, _ = wait(running, return_when=FIRST_COMPLETED)
+                    broken = False
+                    for future in done:
+                        index = running.pop(future)
+                        try:
+                            yield index, future.result()
+                        except BrokenProcessPool:
+                            broken = True
+                            if alone:
+                                yield index, WorkerDied()
+                            else:
+                                suspects.append(index)
+                        except Exception as exc:
+                            yield index, exc
+                    if broken:
+                        # Every running item fails with the pool; sort them out, then start afresh.
+                        for future in list(running):
+                            index = running.pop(future)
+                            try:
+                                yield index, future.result()
+                            except BrokenProcessPool:
+                                suspects.append(index)
+                            except Exception as exc:
+                                yield index, exc
+                        pool.shutdown(wait=True)
+                        pool = self._pool(threads, shared)
+                finished = True
+            finally:
+                if finished:
+                    pool.shutdown(wait=True)
+                else:  # interrupted, or the caller stopped reading
+                    _stop(pool)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Shut the pool down, ending workers that are still busy (an interruption)."""
+    terminate = getattr(pool, "terminate_workers", None)  # Python 3.14+
+    if terminate is not None:
+        terminate()
+        return
+    # Before 3.14 the pool has no public way to end a running task: end its processes.
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(5)
+    pool.shutdown(wait=True)
+
+
+def run_in_processes(jobs: int, calls: Sequence[tuple[Callable, tuple]]) -> Outcome:
+    """Run ``func(*args)`` for each of ``calls`` in ``jobs`` worker processes;
+    yield ``(index, result)`` as each finishes (the result is the exception
+    if the call raised, or a :class:`WorkerDied`)."""
+    yield from Processes(jobs).map(_call, list(calls))
+
+
+def _call(call):
+    func, args = call
+    return func(*args)
+
+
+# -- Dask ----------------------------------------------------------------------------------
+def _dask_task(func, shared, item):
+    """Runs on a Dask worker: the pool gets this worker's share of the machine."""
+    from distributed import get_worker
+
+    try:
+        slots = get_worker().state.nthreads
+    except (ValueError, AttributeError):
+        slots = 1
+    set_workers(max(1, default_workers() // max(1, slots)))
+    return func(*shared, item)
+
+
+@contextmanager
+def _logs_silenced(name: str):
+    logger = logging.getLogger(name)
+    level = logger.level
+    logger.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+@contextmanager
+def _sigint_ignored_by_children():
+    """Processes started in this block ignore Ctrl+C, as the process pool's workers do.
+
+    Ctrl+C at a terminal reaches the whole process group; Dask's workers would
+    each print a traceback. An ignored signal is the one disposition a new
+    process inherits, so it is set while the workers start; this process then
+    handles Ctrl+C again and stops them. A Ctrl+C during those seconds is lost.
+    """
+    try:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread: signals are not ours to change
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _worker_sees(paths: Sequence[str]) -> str | None:
+    """On a worker: the first of ``paths`` it cannot see, or None. Importing
+    this module there also proves the editor is installed."""
+    for path in paths:
+        if not os.path.exists(path):
+            return path
+    return None
+
+
+class Dask(Executor):
+    """Items as tasks on a Dask distributed cluster.
+
+    Without a scheduler address, a local cluster of ``workers`` processes
+    (one per core by default) with one thread each is started and closed
+    with the run, with BLAS at one thread and the processing pool at one
+    thread per worker, so nothing oversubscribes the cores. With an
+    address, the cluster's own workers run the tasks: they need this
+    package installed, and the input and output paths must mean the same
+    files on every worker (shared storage).
+
+    A task whose worker dies is given back to the scheduler, which retries
+    it on another worker; after ``allowed-failures`` deaths (a setting of
+    the scheduler; 1 on the local cluster) the task fails with
+    ``KilledWorker`` and is reported here as a :class:`WorkerDied`. The
+    scheduler blames every task the dead worker held, so the local cluster
+    hands a worker one task at a time (``worker-saturation`` 1.0).
+    """
+
+    def __init__(self, scheduler: str | None = None, workers: int | None = None, *, paths: Sequence[str] = ()):
+        self.scheduler = scheduler
+        self.workers = workers
+        self.paths = tuple(str(p) for p in paths)
+        self.local = scheduler is None
+
+    def _connect(self):
+        try:
+            import dask
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise ExecutorError(
+                "the Dask executor needs the 'distributed' package; install it with "
+                "pip install 'image-editor[distributed]'"
+            ) from None
+        if self.scheduler is not None:
+            try:
+                client = Client(self.scheduler, timeout="20s")
+            except (OSError, TimeoutError) as exc:
+                raise ExecutorError(f"cannot reach the Dask scheduler at {self.scheduler}: {exc}") from None
+            try:
+                self._check_workers(client)
+            except BaseException:
+                client.close()
+                raise
+            return client, None
+        n = self.workers or default_workers()
+        # Dask's nannies set MALLOC_TRIM_THRESHOLD_ in their workers by default, which
+        # freezes glibc's mmap threshold: every large temporary array is then mapped
+        # and zero-filled afresh, ten times the page faults and a 1.6x slower file.
+        # The local workers keep the allocator of an ordinary process. The variables
+        # that share the cores are set before a worker starts (BLAS reads its own then).
+        spawn_environ = {
+            name: value for name, value in dask.config.get("distributed.nanny.pre-spawn-environ", {}).items()
+            if name != "MALLOC_TRIM_THRESHOLD_"
+        }
+        spawn_environ.update(worker_environment(1, environ={}))
+        settings = {
+            # One task on a worker at a time: when a file kills its worker, no other
+            # file queued there is blamed with it.
+            "distributed.scheduler.worker-saturation": 1.0,
+            "distributed.scheduler.allowed-failures": 1,
+            "distributed.nanny.pre-spawn-environ": spawn_environ,
+        }
+        with dask.config.set(settings), _sigint_ignored_by_children():
+            cluster = LocalCluster(
+                n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
+                silence_logs=logging.ERROR,
+            )
+        try:
+            return Client(cluster), cluster
+        except BaseException:
+            cluster.close()
+            raise
+
+    def _check_workers(self, client) -> None:
+        """Fail early, with a reason, when the cluster's workers cannot do the work."""
+        try:
+            client.wait_for_workers(1, timeout=60)
+        except (TimeoutError, OSError):
+            raise ExecutorError(f"the Dask scheduler at {self.scheduler} has no workers") from None
+        try:
+            seen = client.run(_worker_sees, self.paths)
+        except Exception as exc:  # the function cannot even be unpickled there
+            raise ExecutorError(
+                f"the Dask workers cannot run the editor ({type(exc).__name__}: {exc}); "
+                "install image-editor, the same version as here, on every worker"
+            ) from None
+        for worker, missing in sorted(seen.items()):
+            if missing:
+                raise ExecutorError(
+                    f"the Dask worker {worker} does not see {missing}: the inputs and the output folder must "
+                    "be on storage that every worker mounts at the same path"
+                )
+
+    def map(self, func, items, shared=()):
+        from distributed import KilledWorker, as_completed
+
+        items = list(items)
+        client, cluster = self._connect()
+        futures: dict = {}
+        finished = False
+        try:
+            # Local workers are ended at once on an interruption: closing the cluster
+            # would first let every running task finish.
+            pids = client.run(os.getpid) if cluster is not None else {}
+            # The recipe travels with each task (it is small: steps and options). Scattered
+            # once instead, it would be lost with the workers holding it when a file
+            # kills them, and every task after it would fail.
+            for index, item in enumerate(items):
+                future = client.submit(_dask_task, func, shared, item, pure=False, retries=0)
+                futures[future] = index
+            for future in as_completed(list(futures)):
+                index = futures.pop(future)
+                try:
+                    result = future.result()
+                except KilledWorker:
+                    result = WorkerDied()
+                except Exception as exc:
+                    result = exc
+                future.release()  # nothing kept across files, here or on the cluster
+                yield index, result
+            finished = True
+        finally:
+            if futures:
+                client.cancel(list(futures), force=True)
+            quiet = contextlib.nullcontext()
+            if not finished:
+                # The scheduler's complaints about the data of killed workers mean nothing to the user.
+                quiet = _logs_silenced("distributed")
+                for pid in pids.values():
+                    with contextlib.suppress(OSError):
+                        os.kill(pid, signal.SIGKILL)
+            with quiet:
+                try:
+                    client.close()
+                    if cluster is not None:
+                        cluster.close()
+                except Exception:
+                    if finished:
+                        raise
+                    # Tearing down killed workers may time out; the interruption is what matters.
+
