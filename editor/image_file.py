@@ -50,6 +50,7 @@ from processing._parallel import workers
 
 from .atomic import WriteError, atomic_write
 from .errors import ImageReadError, ImageWriteError
+from .untrusted import UntrustedInputError, check_regular_file
 
 try:  # littleCMS is an optional part of Pillow's build
     from PIL import ImageCms
@@ -864,6 +865,10 @@ def load_image(path: str | os.PathLike, *, max_pixels: int | None = None) -> Loa
     try:
         if path.is_dir():
             raise ImageReadError(path, "it is a folder, not a file")
+        try:
+            check_regular_file(path)  # a device or a pipe would never end, or block
+        except UntrustedInputError as exc:
+            raise ImageReadError(path, exc.reason) from None
         if path.stat().st_size == 0:
             raise ImageReadError(path, "the file is empty")
         with _pixel_limit(limit):
