@@ -81,6 +81,11 @@ class Operation:
     working_buffers : float
         Image-sized float32 buffers the function needs besides its output
         (separable passes, padded copies), for the memory estimate.
+    check : callable, optional
+        ``check(values) -> (name, message) or None``: a rule that ties
+        parameters together (Canny's high threshold at least its low one),
+        so that values each in range but refused together by the function
+        are refused by validation, naming the parameter.
 
     Examples
     --------
@@ -104,6 +109,7 @@ class Operation:
     canvas_rect: tuple[str, str, str, str] | None = None
     output_shape: Callable[[tuple[int, ...], Mapping[str, Any]], tuple[int, ...]] | None = None
     working_buffers: float = 2.0
+    check: Callable[[Mapping[str, Any]], tuple[str, str] | None] | None = None
 
     def __post_init__(self):
         if not self.description:
@@ -219,7 +225,16 @@ class Operation:
                 result[spec.name] = spec.default
             else:
                 raise ParamError(f"{self.title}: parameter {spec.name!r} is missing")
+        problem = self.combination_problem(result)
+        if problem is not None:
+            raise ParamError(problem[1])
         return result
+
+    def combination_problem(self, values: Mapping[str, Any]) -> tuple[str, str] | None:
+        """(parameter name, message) when valid values are refused together, else None."""
+        if self.check is None:
+            return None
+        return self.check(values)
 
     def scaled(self, values: Mapping[str, Any], scale: float) -> dict[str, Any]:
         """Parameters to use on a proxy ``scale`` times the full size."""

@@ -193,6 +193,9 @@ def _validate_params(op: Operation, params: Mapping[str, Any], *, strict_json: b
             result[spec.name] = spec.from_json(value) if strict_json else spec.validate(value)
         except ParamError as exc:
             raise _FieldError(spec.name, str(exc)) from None
+    problem = op.combination_problem(result)
+    if problem is not None:
+        raise _FieldError(*problem)
     return result
 
 

@@ -15,7 +15,8 @@ import math
 from processing import geometry
 
 from ..operations import Operation
-from ..params import BoolParam, ChoiceParam, ColorParam, FloatParam, IntParam, MatrixParam, ProxyScaling, QuadParam
+from ..params import BoolParam, ChoiceParam, ColorParam, FloatParam, IntParam, ProxyScaling
+from ._bounded import BoundedMatrixParam, BoundedQuadParam
 
 _WARP_CHOICES = (("nearest", "Nearest neighbour"), ("bilinear", "Bilinear"), ("bicubic", "Bicubic"))
 _RESIZE_CHOICES = _WARP_CHOICES + (("lanczos", "Lanczos"), ("area", "Area average"))
@@ -253,7 +254,7 @@ OPERATIONS = [
         "Geometry",
         geometry.affine,
         (
-            MatrixParam(
+            BoundedMatrixParam(
                 "matrix", "Matrix",
                 help="Rows (a, b, tx); (c, d, ty): input (x, y) moves to (a x + b y + tx, c x + d y + ty), "
                      "translations in pixels from the top-left corner.",
@@ -269,7 +270,7 @@ OPERATIONS = [
         "Geometry",
         geometry.perspective,
         (
-            QuadParam(
+            BoundedQuadParam(
                 "quad", "Corners", default_from=_image_corners,
                 help="Corners of the area to straighten, in pixels: top-left, top-right, bottom-right, "
                      "bottom-left. All (0, 0) means the whole image.",
