@@ -794,8 +794,10 @@ def _read_tiff_alone(path: Path, limit: int) -> LoadedImage:
     lost = "it is a TIFF file, but damaged or truncated: its image description cannot be read"
     try:
         tif = tifffile.TiffFile(path)
-    except (tifffile.TiffFileError, ValueError, EOFError, struct.error, IndexError, KeyError) as exc:
-        raise ImageReadError(path, f"{lost} ({exc})") from None
+    except MemoryError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a damaged directory raises anything (TypeError, ...)
+        raise ImageReadError(path, f"{lost} ({exc or type(exc).__name__})") from None
     notes: list[str] = []
     with tif, _decoder_errors():
         if not len(tif.pages):
@@ -917,6 +919,10 @@ def load_image(path: str | os.PathLike, *, max_pixels: int | None = None) -> Loa
     except MemoryError:
         raise ImageReadError(path, "there is not enough memory to open it") from None
     except (OSError, SyntaxError, ValueError, EOFError, zlib.error, struct.error) as exc:
+        raise ImageReadError(path, _damage(exc)) from None
+    except RecursionError:
+        raise ImageReadError(path, "the file is damaged (its structure nests without end)") from None
+    except Exception as exc:  # noqa: BLE001 - decoders of untrusted bytes raise any kind; none may reach the user raw
         raise ImageReadError(path, _damage(exc)) from None
 
 

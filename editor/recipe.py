@@ -145,13 +145,13 @@ def decode_mask(data: Any) -> np.ndarray:
             f"shape {_short(shape)} is too large: at most {MAX_MASK_PIXELS} pixels are allowed in a mask"
         )
     expected = (count + 7) // 8
+    # Deflate has a fixed best ratio: data too short to hold the mask is refused before inflating.
+    if expected > ZLIB_MAX_RATIO * (len(text) * 3 // 4) + 64:
+        raise ValueError(f"data is too short to hold a {height}x{width} mask")
     try:  # the packed bytes, the bits unpacked, the bool mask
         check_allocation(expected + 2 * count, f"A {width} x {height} mask")
     except MemoryLimitError as exc:
         raise ValueError(f"cannot be decoded: {exc}") from None
-    # Deflate has a fixed best ratio: data too short to hold the mask is refused before inflating.
-    if expected > ZLIB_MAX_RATIO * (len(text) * 3 // 4) + 64:
-        raise ValueError(f"data is too short to hold a {height}x{width} mask")
     try:
         compressed = base64.b64decode(text.encode("ascii"), validate=True)
         inflater = zlib.decompressobj()
