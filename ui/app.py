@@ -7,6 +7,8 @@ from typing import Sequence
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
+from .autosave import Autosaver
+from .crash_guard import install_crash_guard
 from .main_window import MainWindow
 from .preferences import settings
 from .resources import APP_ICON, SAMPLE_IMAGE
@@ -28,6 +30,12 @@ def run(paths: Sequence[str]) -> int:
     """Open a window on ``paths`` (the bundled sample if none) and run the event loop."""
     app = make_application()
     window = MainWindow()
+    guard = install_crash_guard(window)  # an exception in the UI is shown and logged, not fatal
     window.show()
-    window.open_file(paths[0] if paths else SAMPLE_IMAGE)
-    return app.exec()
+    autosaver = Autosaver(window)
+    app.aboutToQuit.connect(autosaver.finish)
+    if not autosaver.offer_restore():
+        window.open_file(paths[0] if paths else SAMPLE_IMAGE)
+    code = app.exec()
+    guard.uninstall()
+    return code
