@@ -15,6 +15,7 @@ as an editor saving over a file is expected to.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import secrets
@@ -44,11 +45,23 @@ class WriteError(EditorError):
         super().__init__(f"Cannot write {self.path}: {reason}")
 
 
+_REASONS = {
+    errno.ENOSPC: "the disk is full",
+    errno.EROFS: "the disk is read-only",
+    errno.EDQUOT: "the disk quota is used up",
+    errno.EFBIG: "the file is too large for this disk",
+    errno.EIO: "the disk reported an input/output error",
+}
+
+
 def _reason(exc: OSError) -> str:
+    """Why a write failed, in words for people; the previous file is intact (said by the caller)."""
     if isinstance(exc, FileNotFoundError):
-        return "the folder does not exist"
+        return "the folder does not exist (was it removed or the disk disconnected?)"
     if isinstance(exc, PermissionError):
-        return "permission denied"
+        return "permission denied: the folder or file is read-only for you"
+    if exc.errno in _REASONS:
+        return _REASONS[exc.errno]
     return exc.strerror or str(exc)
 
 
