@@ -60,8 +60,8 @@ def _reason(exc: OSError) -> str:
         return "the folder does not exist (was it removed or the disk disconnected?)"
     if isinstance(exc, PermissionError):
         return "permission denied: the folder or file is read-only for you"
-    if exc.errno in _REASONS:
-        return _REASONS[exc.errno]
+    if exc.errno in _REASONS:  # the system's own words after ours, as people search for them
+        return f"{_REASONS[exc.errno]} ({exc.strerror})" if exc.strerror else _REASONS[exc.errno]
     return exc.strerror or str(exc)
 
 

@@ -45,7 +45,7 @@ def test_export_on_a_full_disk_says_so_and_keeps_everything(qtbot, window, tmp_p
 
     monkeypatch.setattr(atomic.os, "open", open_on_full_disk)
     assert not window.export_to(target)
-    assert warnings_shown == [("Cannot export", f"Cannot write {target}: the disk is full")]
+    assert warnings_shown == [("Cannot export", f"Cannot write {target}: the disk is full (No space left on device)")]
     assert target.read_bytes() == b"yesterday's export"
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")) == []
     assert len(window.document.steps) == 1 and window.isWindowModified()
