@@ -82,3 +82,28 @@ def test_saving_the_project_after_the_source_changed(qtbot, window, image_path, 
     assert not window.projects.save_to(tmp_path / "p.iep.json")
     assert "was changed on disk after it was opened" in warnings_shown[-1][1]
     assert not (tmp_path / "p.iep.json").exists() and not window.undo_stack.isClean()
+
+
+def test_the_memory_guard_in_the_window(qtbot, window):
+    # An enlargement that cannot fit is refused with a message; the document and canvas stay as they were.
+    from editor.memory_guard import set_ceiling
+    from ui.history_commands import AddStepCommand
+
+    from tests.ui.conftest import wait_for_full_render as settle
+
+    settle(qtbot, window)
+    shown = canvas_pixels(window)
+    set_ceiling(1_000_000)
+    try:
+        step = window.document.make_step("geometry.resize", {"mode": "scale", "scale": 8.0})
+        window.undo_stack.push(AddStepCommand(window.document, step))
+        qtbot.waitUntil(lambda: "would need about" in window.statusBar().currentMessage(), timeout=10000)
+        message = window.statusBar().currentMessage()
+        assert message.startswith("Cannot render: Resize of this")
+        assert "more than the editor's memory limit (1.0 MB)" in message
+        assert window.isVisible() and len(window.document.steps) == 1
+        np.testing.assert_array_equal(canvas_pixels(window), shown)
+        window.undo_stack.undo()
+    finally:
+        set_ceiling(None)
+    settle(qtbot, window)
