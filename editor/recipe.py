@@ -40,7 +40,7 @@ from .untrusted import (
     MAX_MASK_PIXELS,
     ZLIB_MAX_RATIO,
     UntrustedInputError,
-    check_json_depth,
+    load_json,
     read_regular_bytes,
     short_repr as _short,
 )
@@ -356,11 +356,9 @@ def _parse_int(text: str) -> int:
 def parse_json(text: str | bytes, noun: str, error=RecipeError) -> Any:
     """``json.loads`` with errors (bad syntax, NaN, encoding, nesting too deep) turned into ``error``."""
     try:
-        check_json_depth(text)
+        return load_json(text, parse_constant=_reject_constant, parse_int=_parse_int)
     except UntrustedInputError as exc:
         raise error(f"this is not a valid {noun} file ({exc.reason})") from None
-    try:
-        return json.loads(text, parse_constant=_reject_constant, parse_int=_parse_int)
     except UnicodeDecodeError:
         raise error(f"this is not a {noun} file (it is not UTF-8 text)") from None
     except json.JSONDecodeError as exc:

@@ -7,8 +7,8 @@ checks here run before any big read or allocation:
 - only regular files are read: a device such as ``/dev/zero`` or a named
   pipe would never end (or block), so it is refused at once;
 - a JSON file's size is bounded before it is read, and its nesting depth
-  before it is parsed (the parser would otherwise recurse as deep as the
-  brackets go);
+  as it is parsed (:func:`load_json`; :func:`check_json_depth` judges text
+  without parsing it);
 - a compressed payload's inflated size is bounded before inflating.
 
 A failure raises :class:`UntrustedInputError`, an editor error whose message
@@ -18,6 +18,7 @@ name and the field.
 from __future__ import annotations
 
 import errno
+import json
 import os
 import stat
 from pathlib import Path
@@ -38,6 +39,8 @@ __all__ = [
     "read_regular_bytes",
     "check_json_depth",
     "json_depth",
+    "value_depth",
+    "load_json",
     "short_repr",
 ]
 
@@ -232,6 +235,50 @@ def json_depth(text: str | bytes) -> int:
     step[outside & ((codes == ord("[")) | (codes == ord("{")))] = 1
     step[outside & ((codes == ord("]")) | (codes == ord("}")))] = -1
     return int(max(0, np.cumsum(step).max()))
+
+
+def value_depth(value) -> int:
+    """Deepest nesting of lists and dicts in a parsed JSON value, without recursion.
+
+    Examples
+    --------
+    >>> value_depth({"a": [[1, 2], "[[[["]})
+    3
+    """
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            item = item.values()
+        elif not isinstance(item, list):
+            continue
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in item)
+    return deepest
+
+
+def load_json(text: str | bytes, *, max_depth: int = MAX_JSON_DEPTH, **options):
+    """``json.loads`` that refuses nesting deeper than ``max_depth``.
+
+    The parser guards its own recursion (a RecursionError, never a crash),
+    so the text is parsed first and the depth measured on the result: a
+    linear walk, with no copy of the text. ``options`` go to ``json.loads``.
+
+    Raises
+    ------
+    UntrustedInputError
+        Nesting too deep.
+    ValueError
+        Not JSON (``json.JSONDecodeError``), or refused by a hook in ``options``.
+    """
+    try:
+        value = json.loads(text, **options)
+    except RecursionError:
+        raise UntrustedInputError(f"it nests hundreds of levels deep; at most {max_depth} are allowed") from None
+    depth = value_depth(value)
+    if depth > max_depth:
+        raise UntrustedInputError(f"it nests {depth} levels deep; at most {max_depth} are allowed")
+    return value
 
 
 def check_json_depth(text: str | bytes, max_depth: int = MAX_JSON_DEPTH) -> None:

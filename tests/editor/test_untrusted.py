@@ -141,6 +141,15 @@ def test_deep_nesting_is_refused_before_parsing():
         with pytest.raises(RecipeError, match=f"at most {MAX_JSON_DEPTH} are allowed"):
             loads_recipe(text)
     check_json_depth("[" * MAX_JSON_DEPTH + "]" * MAX_JSON_DEPTH)  # the limit itself is fine
+    with pytest.raises(RecipeError, match="it nests 40 levels deep; at most 32 are allowed"):
+        loads_recipe('{"format": "image-editor-recipe", "version": 1, "steps": ' + "[" * 39 + "]" * 39 + "}")
+
+
+def test_value_depth_agrees_with_the_text_scan():
+    from editor.untrusted import value_depth
+
+    for value in ([], {}, [[[]]], {"a": [1, {"b": "]]]]"}]}, ["\\", "\"[[", {"k": [[[], [[]]]]}]):
+        assert value_depth(value) == json_depth(json.dumps(value)) == reference_depth(value)
 
 
 # -- the issue's examples -------------------------------------------------------------
