@@ -300,3 +300,55 @@ def test_exceptions_in_threads_and_repeated_ones_share_one_dialog(qtbot, window,
         first.close()
     finally:
         guard.uninstall()
+
+
+def test_the_memory_limit_setting_reaches_the_guard(tmp_path):
+    from PySide6.QtCore import QSettings
+
+    from editor.memory_guard import ceiling_bytes, set_ceiling
+    from ui.app import MEMORY_LIMIT_KEY, apply_memory_limit
+
+    store = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    try:
+        store.setValue(MEMORY_LIMIT_KEY, 512)
+        assert apply_memory_limit(store) == 512
+        assert ceiling_bytes({}) == 512 * 1024 * 1024
+        store.setValue(MEMORY_LIMIT_KEY, "nonsense")
+        assert apply_memory_limit(store) is None and ceiling_bytes({}) is None
+    finally:
+        set_ceiling(None)
+
+
+def test_the_application_offers_the_restore_at_start(qtbot, window, data, monkeypatch):
+    # ui.app.run as a person starts it: the question is answered Yes, the edits come back on screen.
+    from ui import app as app_module
+    from ui.main_window import MainWindow
+
+    apply_steps(window)
+    expected = window.document.steps
+    crashed_autosave(window, data)
+    questions = []
+
+    def answer_yes(parent, title, text, *args, **kwargs):
+        questions.append(title)
+        return QMessageBox.StandardButton.Yes
+
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(answer_yes))
+    seen = {}
+
+    def check():
+        new = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w is not window]
+        if new and new[0].document is not None and new[0]._shown == (new[0].worker.latest_generation, 1):
+            seen["steps"] = new[0].document.steps
+            # Quitting closes every window, and one with unsaved edits would ask: these are answered here.
+            new[0].undo_stack.setClean()
+            window.undo_stack.setClean()
+            QApplication.instance().quit()
+        else:
+            QTimer.singleShot(20, check)
+
+    QTimer.singleShot(0, check)
+    assert app_module.run([]) == 0
+    assert questions == ["Restore unsaved edits?"]
+    assert seen["steps"] == expected
+    assert not [p for p in data.iterdir() if p.name.startswith("autosave-")]  # a normal quit leaves none
