@@ -319,36 +319,44 @@ def test_the_memory_limit_setting_reaches_the_guard(tmp_path):
         set_ceiling(None)
 
 
-def test_the_application_offers_the_restore_at_start(qtbot, window, data, monkeypatch):
-    # ui.app.run as a person starts it: the question is answered Yes, the edits come back on screen.
-    from ui import app as app_module
-    from ui.main_window import MainWindow
+APP_START = """
+import sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+from ui import app as app_module
+from ui.main_window import MainWindow
 
+def answer_yes(parent, title, text, *args, **kwargs):
+    print("asked", title, flush=True)
+    return QMessageBox.StandardButton.Yes
+
+QMessageBox.question = staticmethod(answer_yes)
+
+def check():
+    windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
+    win = windows[0] if windows else None
+    if win is not None and win.document is not None and win._shown == (win.worker.latest_generation, 1):
+        print("restored", [s.op_id for s in win.document.steps], flush=True)
+        win.undo_stack.setClean()  # the restored edits are unsaved: quitting would ask about them
+        QApplication.instance().quit()
+    else:
+        QTimer.singleShot(20, check)
+
+QTimer.singleShot(0, check)
+sys.exit(app_module.run([]))
+"""
+
+
+def test_the_application_offers_the_restore_at_start(qtbot, window, data):
+    # ui.app.run as a person starts it (in its own process: quitting ends a QApplication for good).
     apply_steps(window)
-    expected = window.document.steps
     crashed_autosave(window, data)
-    questions = []
-
-    def answer_yes(parent, title, text, *args, **kwargs):
-        questions.append(title)
-        return QMessageBox.StandardButton.Yes
-
-    monkeypatch.setattr(QMessageBox, "question", staticmethod(answer_yes))
-    seen = {}
-
-    def check():
-        new = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w is not window]
-        if new and new[0].document is not None and new[0]._shown == (new[0].worker.latest_generation, 1):
-            seen["steps"] = new[0].document.steps
-            # Quitting closes every window, and one with unsaved edits would ask: these are answered here.
-            new[0].undo_stack.setClean()
-            window.undo_stack.setClean()
-            QApplication.instance().quit()
-        else:
-            QTimer.singleShot(20, check)
-
-    QTimer.singleShot(0, check)
-    assert app_module.run([]) == 0
-    assert questions == ["Restore unsaved edits?"]
-    assert seen["steps"] == expected
+    env = {**os.environ, "IMAGE_EDITOR_DATA": str(data), "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run([sys.executable, "-c", APP_START], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.splitlines() == [
+        "asked Restore unsaved edits?",
+        "restored ['tone.brightness_contrast', 'filter.gaussian_blur']",
+    ]
     assert not [p for p in data.iterdir() if p.name.startswith("autosave-")]  # a normal quit leaves none
