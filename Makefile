@@ -4,7 +4,7 @@ VENV   ?= .venv
 PYTHON ?= python3
 BIN     = $(VENV)/bin
 
-.PHONY: run test bench bench-batch screenshot lint-imports system-deps clean
+.PHONY: run test fuzz bench bench-batch screenshot lint-imports system-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,13 @@ run: system-deps $(VENV)/.run-installed
 test: system-deps $(VENV)/.test-installed
 	$(BIN)/lint-imports
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -p no:cacheprovider
+
+## Fuzz the loaders (images, recipes, projects, masks) with many more cases than `make test`
+## runs; FUZZ_EXAMPLES=N per target. A failure found belongs in tests/fuzz/corpus/.
+FUZZ_EXAMPLES ?= 2000
+fuzz: system-deps $(VENV)/.test-installed
+	IMAGE_EDITOR_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q \
+		-p no:cacheprovider tests/fuzz --hypothesis-show-statistics
 
 lint-imports: $(VENV)/.test-installed
 	$(BIN)/lint-imports

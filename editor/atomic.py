@@ -2,7 +2,9 @@
 
 A failed write (disk full, no permission, a folder that vanished, an
 exception while encoding) leaves the previous file exactly as it was and no
-temporary file behind.
+temporary file behind. A write killed outright leaves its temporary file;
+the next write into that folder removes it once it is stale
+(:func:`remove_stale_temporaries`).
 
 The file written has the mode any program's new file would have: 0666 less
 the process's umask (0644 or 0664 usually), so others can read an export
@@ -13,18 +15,25 @@ as an editor saving over a file is expected to.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import re
 import secrets
 import stat
+import time
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
 from .errors import EditorError
 
-__all__ = ["atomic_write", "atomic_write_bytes", "WriteError"]
+__all__ = ["atomic_write", "atomic_write_bytes", "WriteError", "remove_stale_temporaries", "STALE_AFTER_SECONDS"]
 
 _NEW_FILE_MODE = 0o666  # less the umask, applied by the system as for any new file
 _TRIES = 100
+# The writer's own temporary names: "." + target name + "." + 8 hex digits + ".tmp".
+_TEMPORARY_NAME = re.compile(r"^\..+\.[0-9a-f]{8}\.tmp$")
+# A write in progress touches its file continuously; one untouched this long was killed.
+STALE_AFTER_SECONDS = 15 * 60
 
 
 class WriteError(EditorError):
@@ -36,11 +45,23 @@ class WriteError(EditorError):
         super().__init__(f"Cannot write {self.path}: {reason}")
 
 
+_REASONS = {
+    errno.ENOSPC: "the disk is full",
+    errno.EROFS: "the disk is read-only",
+    errno.EDQUOT: "the disk quota is used up",
+    errno.EFBIG: "the file is too large for this disk",
+    errno.EIO: "the disk reported an input/output error",
+}
+
+
 def _reason(exc: OSError) -> str:
+    """Why a write failed, in words for people; the previous file is intact (said by the caller)."""
     if isinstance(exc, FileNotFoundError):
-        return "the folder does not exist"
+        return "the folder does not exist (was it removed or the disk disconnected?)"
     if isinstance(exc, PermissionError):
-        return "permission denied"
+        return "permission denied: the folder or file is read-only for you"
+    if exc.errno in _REASONS:  # the system's own words after ours, as people search for them
+        return f"{_REASONS[exc.errno]} ({exc.strerror})" if exc.strerror else _REASONS[exc.errno]
     return exc.strerror or str(exc)
 
 
@@ -84,6 +105,53 @@ def _create_temporary(path: Path) -> tuple[BinaryIO, str]:
         raise
 
 
+def remove_stale_temporaries(folder: str | os.PathLike, *, older_than: float = STALE_AFTER_SECONDS) -> list[Path]:
+    """Remove this writer's temporary files left in ``folder`` by writes that were killed.
+
+    A write killed outright (SIGKILL, power cut) cannot remove its temporary
+    file. Only files named as :func:`atomic_write` names them, regular (not
+    links), owned by this user and not modified for ``older_than`` seconds
+    are removed, so a write in progress in another process is left alone.
+    Best effort: a file that cannot be removed is skipped.
+
+    Returns
+    -------
+    list of Path
+        The files removed.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> left = folder / ".photo.png.0123abcd.tmp"
+    >>> _ = left.write_bytes(b"half")
+    >>> os.utime(left, (0, 0))  # untouched since 1970
+    >>> [p.name for p in remove_stale_temporaries(folder)]
+    ['.photo.png.0123abcd.tmp']
+    """
+    removed: list[Path] = []
+    limit = time.time() - older_than
+    uid = os.getuid() if hasattr(os, "getuid") else None
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        if not _TEMPORARY_NAME.match(entry.name):
+            continue
+        try:
+            info = entry.stat(follow_symlinks=False)
+            if not stat.S_ISREG(info.st_mode) or info.st_mtime > limit:
+                continue
+            if uid is not None and info.st_uid != uid:
+                continue
+            os.unlink(entry.path)
+        except OSError:
+            continue
+        removed.append(Path(entry.path))
+    return removed
+
+
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike) -> Iterator[BinaryIO]:
     """Open a temporary binary file that replaces ``path`` when the block ends.
@@ -102,6 +170,7 @@ def atomic_write(path: str | os.PathLike) -> Iterator[BinaryIO]:
     b'hello'
     """
     path = Path(path)
+    remove_stale_temporaries(path.parent if str(path.parent) else ".")  # left by earlier writes that were killed
     try:
         handle, tmp_name = _create_temporary(path)
     except OSError as exc:

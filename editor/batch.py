@@ -345,8 +345,9 @@ def process_file(
     except ImageReadError as exc:
         # The report names the input already: give only the reason.
         error = exc.reason if exc.path == str(input_path) else str(exc)
-    except MemoryError:
-        error = "there is not enough memory to process it"
+    except MemoryError as exc:
+        # The memory guard's refusal says what needed how much; a raw one cannot.
+        error = str(exc) if isinstance(exc, EditorError) else "there is not enough memory to process it"
     except Exception as exc:
         error = str(exc) if isinstance(exc, EditorError) else f"{type(exc).__name__}: {exc}"
     return FileResult(

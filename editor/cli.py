@@ -16,6 +16,7 @@ from typing import Callable, Sequence
 
 from .catalog import CATALOG
 from .errors import EditorError
+from .library_output import library_output_to_log
 
 __all__ = ["main", "SUBCOMMANDS"]
 
@@ -336,9 +337,13 @@ def _headless(argv: Sequence[str]) -> int:
         add(sub)
     args = parser.parse_args(argv)
     try:
-        return args.run(args)
+        with library_output_to_log():
+            return args.run(args)
     except EditorError as exc:
         print(f"image-editor: {exc}", file=sys.stderr)
+        return 2
+    except MemoryError:
+        print("image-editor: there is not enough memory for this; try a smaller image or fewer jobs", file=sys.stderr)
         return 2
 
 

@@ -12,6 +12,7 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from .image_file import to_float
+from .untrusted import UntrustedInputError, check_regular_file
 
 __all__ = ["load_draft"]
 
@@ -33,6 +34,10 @@ def load_draft(path: str | os.PathLike, min_width: int, min_height: int) -> tupl
         format has no reduced decode, the reduction would be less than 2, or
         the file cannot be read (the full load then reports why).
     """
+    try:
+        check_regular_file(path)  # a pipe would block the open, a device never end
+    except (OSError, UntrustedInputError):
+        return None
     try:
         with Image.open(path) as image:
             if image.format != "JPEG":

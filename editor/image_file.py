@@ -50,6 +50,8 @@ from processing._parallel import workers
 
 from .atomic import WriteError, atomic_write
 from .errors import ImageReadError, ImageWriteError
+from .memory_guard import MemoryLimitError, check_allocation, float_image_shape, image_bytes
+from .untrusted import UntrustedInputError, check_regular_file
 
 try:  # littleCMS is an optional part of Pillow's build
     from PIL import ImageCms
@@ -757,6 +759,20 @@ def _check_size(path: Path, width: int, height: int, limit: int) -> None:
         raise ImageReadError(path, "the image has no pixels")
 
 
+def _check_memory(path: Path, width: int, height: int, bands: int) -> None:
+    """Refuse, before decoding, an image whose pixels cannot fit in memory.
+
+    The load holds the decoded samples (up to 4 bytes each) and the float32
+    pixels, plus one more float32 copy while orienting or converting.
+    """
+    out = float_image_shape(height, width, bands)
+    needed = image_bytes((height, width, bands), 4) + 2 * image_bytes(out)
+    try:
+        check_allocation(needed, f"Opening this {width} x {height} image")
+    except MemoryLimitError as exc:
+        raise ImageReadError(path, str(exc)) from None
+
+
 def _tiff_dpi(tags: Any) -> tuple[float, float] | None:
     """Resolution in dots per inch from TIFF tags read by tifffile, if the file gives one."""
     unit, x, y = tags.valueof(296, 2), tags.valueof(282), tags.valueof(283)
@@ -778,14 +794,17 @@ def _read_tiff_alone(path: Path, limit: int) -> LoadedImage:
     lost = "it is a TIFF file, but damaged or truncated: its image description cannot be read"
     try:
         tif = tifffile.TiffFile(path)
-    except (tifffile.TiffFileError, ValueError, EOFError, struct.error, IndexError, KeyError) as exc:
-        raise ImageReadError(path, f"{lost} ({exc})") from None
+    except MemoryError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a damaged directory raises anything (TypeError, ...)
+        raise ImageReadError(path, f"{lost} ({exc or type(exc).__name__})") from None
     notes: list[str] = []
     with tif, _decoder_errors():
         if not len(tif.pages):
             raise ImageReadError(path, lost)
         page = tif.pages.first
         _check_size(path, page.imagewidth, page.imagelength, limit)
+        _check_memory(path, page.imagewidth, page.imagelength, page.samplesperpixel)
         channels = {tifffile.PHOTOMETRIC.MINISBLACK: 1, tifffile.PHOTOMETRIC.RGB: 3}.get(page.photometric)
         if channels is None or page.samplesperpixel not in (channels, channels + 1) or page.dtype is None or page.dtype.kind not in "uif":
             kind = getattr(page.photometric, "name", str(page.photometric)).lower()
@@ -864,6 +883,10 @@ def load_image(path: str | os.PathLike, *, max_pixels: int | None = None) -> Loa
     try:
         if path.is_dir():
             raise ImageReadError(path, "it is a folder, not a file")
+        try:
+            check_regular_file(path)  # a device or a pipe would never end, or block
+        except UntrustedInputError as exc:
+            raise ImageReadError(path, exc.reason) from None
         if path.stat().st_size == 0:
             raise ImageReadError(path, "the file is empty")
         with _pixel_limit(limit):
@@ -875,6 +898,7 @@ def load_image(path: str | os.PathLike, *, max_pixels: int | None = None) -> Loa
                 return _read_tiff_alone(path, limit)  # float or 32-bit colour, 16-bit gray + alpha ...
             with opened:
                 _check_size(path, *opened.size, limit)
+                _check_memory(path, *opened.size, len(opened.getbands()))
                 return _read(opened, path)
     except ImageReadError:
         raise
@@ -895,6 +919,10 @@ def load_image(path: str | os.PathLike, *, max_pixels: int | None = None) -> Loa
     except MemoryError:
         raise ImageReadError(path, "there is not enough memory to open it") from None
     except (OSError, SyntaxError, ValueError, EOFError, zlib.error, struct.error) as exc:
+        raise ImageReadError(path, _damage(exc)) from None
+    except RecursionError:
+        raise ImageReadError(path, "the file is damaged (its structure nests without end)") from None
+    except Exception as exc:  # noqa: BLE001 - decoders of untrusted bytes raise any kind; none may reach the user raw
         raise ImageReadError(path, _damage(exc)) from None
 
 

@@ -13,6 +13,7 @@ import numpy as np
 from processing._progress import Progress
 
 from .errors import ParamError
+from .memory_guard import check_allocation, image_bytes, shape_text
 from .params import FROM_FUNCTION, Param
 
 __all__ = ["Operation", "plain_text"]
@@ -90,6 +91,20 @@ class Operation:
         Whether the function accepts the ``progress`` callback (found from
         its signature when the operation is made); :meth:`apply` passes it
         on only then.
+    output_shape : callable, optional
+        ``output_shape(shape, params) -> shape`` for an operation that
+        changes the size: the result's ``(H, W)`` or ``(H, W, C)`` for an
+        input of ``shape``, computed from the parameters without running it,
+        so the memory guard can refuse an output that cannot fit. Without
+        it the output has the input's height and width.
+    working_buffers : float
+        Image-sized float32 buffers the function needs besides its output
+        (separable passes, padded copies), for the memory estimate.
+    check : callable, optional
+        ``check(values) -> (name, message) or None``: a rule that ties
+        parameters together (Canny's high threshold at least its low one),
+        so that values each in range but refused together by the function
+        are refused by validation, naming the parameter.
 
     Examples
     --------
@@ -113,6 +128,9 @@ class Operation:
     canvas_rect: tuple[str, str, str, str] | None = None
     # Decided once, here, rather than on every call.
     takes_progress: bool = field(init=False, repr=False, compare=False, default=False)
+    output_shape: Callable[[tuple[int, ...], Mapping[str, Any]], tuple[int, ...]] | None = None
+    working_buffers: float = 2.0
+    check: Callable[[Mapping[str, Any]], tuple[str, str] | None] | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "takes_progress", _takes_progress(self.function))
@@ -229,7 +247,16 @@ class Operation:
                 result[spec.name] = spec.default
             else:
                 raise ParamError(f"{self.title}: parameter {spec.name!r} is missing")
+        problem = self.combination_problem(result)
+        if problem is not None:
+            raise ParamError(problem[1])
         return result
+
+    def combination_problem(self, values: Mapping[str, Any]) -> tuple[str, str] | None:
+        """(parameter name, message) when valid values are refused together, else None."""
+        if self.check is None:
+            return None
+        return self.check(values)
 
     def scaled(self, values: Mapping[str, Any], scale: float) -> dict[str, Any]:
         """Parameters to use on a proxy ``scale`` times the full size."""
@@ -237,18 +264,60 @@ class Operation:
             return dict(values)
         return {p.name: p.scale(values[p.name], scale) for p in self.params if p.name in values}
 
+    def result_shape(self, shape: tuple[int, ...], values: Mapping[str, Any]) -> tuple[int, ...]:
+        """The output's shape for an input of ``shape``, without running the function.
+
+        Channels are counted at least three (an overlay turns gray into
+        colour), so the estimate errs on the large side.
+
+        Examples
+        --------
+        >>> from editor.catalog import CATALOG
+        >>> CATALOG.get("geometry.resize").result_shape((100, 50, 4), {"mode": "scale", "scale": 2.0})
+        (200, 100, 4)
+        """
+        shape = tuple(int(n) for n in shape)
+        height, width = shape[:2]
+        channels = max(3, shape[2] if len(shape) == 3 else 1)
+        if self.output_shape is not None:
+            try:
+                out = tuple(self.output_shape(shape, values))
+            except (ArithmeticError, ValueError, TypeError, KeyError):  # the function's own check will say why
+                out = None
+            if out is not None:
+                height, width = out[:2]
+                if len(out) == 3:
+                    channels = max(channels, out[2])
+        return (height, width, channels)
+
+    def estimate_bytes(self, shape: tuple[int, ...], values: Mapping[str, Any]) -> int:
+        """Bytes this operation would allocate on an input of ``shape``: output plus working buffers."""
+        quarters = round(4 * (1 + self.working_buffers))  # integers: a hostile size must not overflow a float
+        return image_bytes(self.result_shape(shape, values)) * quarters // 4
+
+    def check_memory(self, shape: tuple[int, ...], values: Mapping[str, Any]) -> None:
+        """Raise :class:`editor.memory_guard.MemoryLimitError` if the result cannot fit in memory."""
+        needed = self.estimate_bytes(shape, values)
+        out = self.result_shape(shape, values)
+        what = f"{self.title} of this {shape_text(shape)} image"
+        if out[:2] != tuple(shape[:2]) and max(out[:2]) < 10**9:
+            what += f" (giving {shape_text(out)} pixels)"
+        check_allocation(needed, what)
+
     def apply(self, image: np.ndarray, values: Mapping[str, Any], *, scale: float = 1.0,
               progress: Progress | None = None) -> np.ndarray:
         """Run the function on ``image`` with validated, proxy-scaled parameters.
 
+        The memory the result needs is checked first (see :meth:`check_memory`).
         ``progress`` (called with the fraction done, 0 to 1; it may raise to
         stop the work) reaches functions that accept it; the others run to
         the end without reporting.
         """
-        params = self.scaled(values, scale)
+        scaled = self.scaled(values, scale)
+        self.check_memory(image.shape, scaled)
         if progress is not None and self.takes_progress:
-            return self.function(image, **params, progress=progress)
-        return self.function(image, **params)
+            return self.function(image, **scaled, progress=progress)
+        return self.function(image, **scaled)
 
     def summary(self, values: Mapping[str, Any]) -> str:
         """Short text for the history list: "Gaussian blur, radius 4.00"."""

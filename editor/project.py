@@ -27,6 +27,8 @@ from .document import Document
 from .errors import EditorError, read_error_reason
 from .image_file import load_image
 from .recipe import RecipeError, check_format, parse_json, steps_from_data, steps_to_data
+from .untrusted import UntrustedInputError, open_regular, read_regular_bytes
+from .untrusted import short_repr as _short
 
 __all__ = [
     "PROJECT_FORMAT",
@@ -108,6 +110,13 @@ class SourceChangedError(ProjectError):
 def file_sha256(path: str | os.PathLike) -> str:
     """Hex SHA-256 of a file's bytes, read in 1 MiB blocks.
 
+    Raises
+    ------
+    editor.untrusted.UntrustedInputError
+        ``path`` is a device, pipe or other special file.
+    OSError
+        It cannot be read.
+
     Examples
     --------
     >>> import tempfile, pathlib
@@ -117,7 +126,7 @@ def file_sha256(path: str | os.PathLike) -> str:
     'ba7816bf8f01cfea'
     """
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
+    with open_regular(path) as handle:  # a device or pipe would never end
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
@@ -165,6 +174,8 @@ def save_project(path: str | os.PathLike, document: Document) -> Path:
         raise ProjectError("Cannot save the project: the image was not opened from a file; export it first")
     try:
         digest = file_sha256(source)
+    except UntrustedInputError as exc:
+        raise ProjectError(f"Cannot save the project: the source image {source} cannot be read ({exc.reason})") from None
     except OSError as exc:
         raise ProjectError(f"Cannot save the project: the source image {source} cannot be read ({exc.strerror or exc})") from None
     opened_with = document.info.extra.get(SOURCE_HASH_KEY)
@@ -221,7 +232,9 @@ def read_project(path: str | os.PathLike, *, catalog: Catalog = CATALOG) -> Proj
     path = Path(path)
     prefix = f"Cannot open project {path}"
     try:
-        raw = path.read_bytes()
+        raw = read_regular_bytes(path)
+    except UntrustedInputError as exc:
+        raise ProjectError(f"{prefix}: {exc.reason}") from None
     except OSError as exc:
         raise ProjectError(f"{prefix}: {read_error_reason(exc)}") from None
     try:
@@ -238,9 +251,9 @@ def read_project(path: str | os.PathLike, *, catalog: Catalog = CATALOG) -> Proj
         raise ProjectError(f"{prefix}: 'source' must be an object with 'path' and 'sha256'", field="source")
     stored, digest = source["path"], source["sha256"]
     if not isinstance(stored, str) or not stored or "\0" in stored:
-        raise ProjectError(f"{prefix}: the source path must be a file path, got {stored!r}", field="source")
+        raise ProjectError(f"{prefix}: the source path must be a file path, got {_short(stored)}", field="source")
     if not isinstance(digest, str) or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
-        raise ProjectError(f"{prefix}: the source sha256 must be 64 hex digits, got {digest!r}", field="source")
+        raise ProjectError(f"{prefix}: the source sha256 must be 64 hex digits, got {_short(digest)}", field="source")
     if "steps" not in data:
         raise ProjectError(f"{prefix}: the project has no 'steps' list", field="steps")
     try:
@@ -321,6 +334,11 @@ def load_project(
         raise SourceMissingError(
             f"The source image of project {project.path} should be at {image_path}, but that is a folder",
             image_path,
+        ) from None
+    except UntrustedInputError as exc:
+        raise ProjectError(
+            f"Cannot open project {project.path}: the source image {image_path} cannot be read ({exc.reason})",
+            field="source",
         ) from None
     except OSError as exc:
         raise ProjectError(

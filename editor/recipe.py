@@ -32,9 +32,18 @@ import numpy as np
 from .atomic import atomic_write_bytes
 from .catalog import CATALOG, Catalog
 from .errors import EditorError, ParamError, UnknownOperationError, read_error_reason
+from .memory_guard import MemoryLimitError, check_allocation
 from .operations import Operation
 from .params import json_type
 from .steps import Step
+from .untrusted import (
+    MAX_MASK_PIXELS,
+    ZLIB_MAX_RATIO,
+    UntrustedInputError,
+    load_json,
+    read_regular_bytes,
+    short_repr as _short,
+)
 
 __all__ = [
     "RECIPE_FORMAT",
@@ -125,13 +134,24 @@ def decode_mask(data: Any) -> np.ndarray:
         or len(shape) != 2
         or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape)
     ):
-        raise ValueError(f"shape must be two whole numbers >= 0, got {shape!r}")
+        raise ValueError(f"shape must be two whole numbers >= 0, got {_short(shape)}")
     text = data.get("data")
     if not isinstance(text, str):
         raise ValueError(f"data must be a base64 string, got {json_type(text)}")
     height, width = shape
     count = height * width
+    if count > MAX_MASK_PIXELS:
+        raise ValueError(
+            f"shape {_short(shape)} is too large: at most {MAX_MASK_PIXELS} pixels are allowed in a mask"
+        )
     expected = (count + 7) // 8
+    # Deflate has a fixed best ratio: data too short to hold the mask is refused before inflating.
+    if expected > ZLIB_MAX_RATIO * (len(text) * 3 // 4) + 64:
+        raise ValueError(f"data is too short to hold a {height}x{width} mask")
+    try:  # the packed bytes, the bits unpacked, the bool mask
+        check_allocation(expected + 2 * count, f"A {width} x {height} mask")
+    except MemoryLimitError as exc:
+        raise ValueError(f"cannot be decoded: {exc}") from None
     try:
         compressed = base64.b64decode(text.encode("ascii"), validate=True)
         inflater = zlib.decompressobj()
@@ -173,6 +193,9 @@ def _validate_params(op: Operation, params: Mapping[str, Any], *, strict_json: b
             result[spec.name] = spec.from_json(value) if strict_json else spec.validate(value)
         except ParamError as exc:
             raise _FieldError(spec.name, str(exc)) from None
+    problem = op.combination_problem(result)
+    if problem is not None:
+        raise _FieldError(*problem)
     return result
 
 
@@ -299,15 +322,15 @@ def check_format(data: Any, marker: str, version: int, noun: str, error=RecipeEr
     found = data.get("format")
     if found != marker:
         others = {RECIPE_FORMAT: "recipe", "image-editor-project": "project"}
-        if found in others:
+        if isinstance(found, str) and found in others:
             raise error(f"this is a {others[found]} file, not a {noun} file", field="format")
-        raise error(f"this is not a {noun} file (format marker is {found!r}, expected {marker!r})", field="format")
+        raise error(f"this is not a {noun} file (format marker is {_short(found)}, expected {marker!r})", field="format")
     found_version = data.get("version")
     if not isinstance(found_version, int) or isinstance(found_version, bool) or found_version < 1:
-        raise error(f"the format version must be a whole number >= 1, got {found_version!r}", field="version")
+        raise error(f"the format version must be a whole number >= 1, got {_short(found_version)}", field="version")
     if found_version > version:
         raise error(
-            f"it was written by a newer version of the editor (format version {found_version}; "
+            f"it was written by a newer version of the editor (format version {_short(found_version)}; "
             f"this editor reads version {version} and older)",
             field="version",
         )
@@ -317,10 +340,25 @@ def _reject_constant(name: str):
     raise ValueError(f"{name} is not a valid number")
 
 
+_MAX_INT_DIGITS = 4000  # Python refuses to convert more than 4300, with a message for programmers
+_TOO_LONG_INT = 10**_MAX_INT_DIGITS
+
+
+def _parse_int(text: str) -> int:
+    """A JSON integer; one too long to convert stands in as 10**4000, which every
+    range check refuses, so the field it is in is the one named in the error."""
+    digits = len(text.lstrip("-"))
+    if digits > _MAX_INT_DIGITS:
+        return -_TOO_LONG_INT if text.startswith("-") else _TOO_LONG_INT
+    return int(text)
+
+
 def parse_json(text: str | bytes, noun: str, error=RecipeError) -> Any:
-    """``json.loads`` with errors (bad syntax, NaN, encoding) turned into ``error``."""
+    """``json.loads`` with errors (bad syntax, NaN, encoding, nesting too deep) turned into ``error``."""
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        return load_json(text, parse_constant=_reject_constant, parse_int=_parse_int)
+    except UntrustedInputError as exc:
+        raise error(f"this is not a valid {noun} file ({exc.reason})") from None
     except UnicodeDecodeError:
         raise error(f"this is not a {noun} file (it is not UTF-8 text)") from None
     except json.JSONDecodeError as exc:
@@ -375,7 +413,9 @@ def load_recipe(path: str | os.PathLike, catalog: Catalog = CATALOG) -> tuple[St
     """
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        raw = read_regular_bytes(path)
+    except UntrustedInputError as exc:
+        raise RecipeError(f"Cannot read recipe {path}: {exc.reason}") from None
     except OSError as exc:
         raise RecipeError(f"Cannot read recipe {path}: {read_error_reason(exc)}") from None
     try:

@@ -25,6 +25,15 @@ def _gradient(op_id: str, title: str, function) -> Operation:
     return Operation(op_id, title, "Edges", function, (_DIRECTION, _SIGNED), margin=1, description=description)
 
 
+
+def _high_not_below_low(values):
+    if values["high"] < values["low"]:
+        return "high", (
+            f"the high threshold must be at least the low threshold, got low {values['low']:g} and high {values['high']:g}"
+        )
+    return None
+
+
 OPERATIONS = [
     _gradient("edges.sobel", "Sobel", edges.sobel),
     _gradient("edges.prewitt", "Prewitt", edges.prewitt),
@@ -64,5 +73,6 @@ OPERATIONS = [
             ),
         ),
         description="Find thin, connected edges with Canny's detector; the result is black and white.",
+        check=_high_not_below_low,
     ),
 ]

@@ -4,7 +4,8 @@ import math
 from processing import filters
 
 from ..operations import Operation
-from ..params import BoolParam, FloatParam, IntParam, KernelParam, ProxyScaling
+from ..params import BoolParam, FloatParam, IntParam, ProxyScaling
+from ._bounded import BoundedKernelParam
 
 def _gaussian_margin(name: str):
     """Reach of a Gaussian of standard deviation ``params[name]`` (4 sigma)."""
@@ -110,7 +111,7 @@ OPERATIONS = [
         "Filters",
         filters.convolve,
         (
-            KernelParam(
+            BoundedKernelParam(
                 "kernel", "Kernel", filters.KERNEL_PRESETS["sharpen"],
                 default_reason="the function's identity kernel would preview as no change at all",
                 presets=tuple(filters.KERNEL_PRESETS.items()),

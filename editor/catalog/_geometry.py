@@ -10,10 +10,13 @@ shifts up to its width and height, output sizes up to eight times it (the
 resize factor's own limit). The fixed limits below are what a recipe applied
 to any image is checked against.
 """
+import math
+
 from processing import geometry
 
 from ..operations import Operation
-from ..params import BoolParam, ChoiceParam, ColorParam, FloatParam, IntParam, MatrixParam, ProxyScaling, QuadParam
+from ..params import BoolParam, ChoiceParam, ColorParam, FloatParam, IntParam, ProxyScaling
+from ._bounded import BoundedMatrixParam, BoundedQuadParam
 
 _WARP_CHOICES = (("nearest", "Nearest neighbour"), ("bilinear", "Bilinear"), ("bicubic", "Bicubic"))
 _RESIZE_CHOICES = _WARP_CHOICES + (("lanczos", "Lanczos"), ("area", "Area average"))
@@ -40,6 +43,70 @@ def _enlarged_height(height: int, width: int) -> int:
 def _image_corners(height: int, width: int):
     """The whole image as a quad: its outer corners, clockwise from the top-left."""
     return ((0.0, 0.0), (float(width), 0.0), (float(width), float(height)), (0.0, float(height)))
+
+
+# -- output sizes, for the memory guard: the functions' own formulas, without running them --
+def _channels(shape):
+    return shape[2:]
+
+
+def _rotate90_shape(shape, values):
+    k = int(values.get("k", 1))
+    return (shape[1], shape[0], *_channels(shape)) if k % 2 else tuple(shape)
+
+
+def _rotate_shape(shape, values):
+    if not values.get("expand", False):
+        return tuple(shape)
+    h, w = shape[:2]
+    t = math.radians(float(values.get("angle_deg", 0.0)))
+    c, s = abs(math.cos(t)), abs(math.sin(t))
+    # As the function: ceil with a small tolerance so that multiples of 90 degrees are exact.
+    return (math.ceil(w * s + h * c - 1e-6), math.ceil(w * c + h * s - 1e-6), *_channels(shape))
+
+
+def _resize_shape(shape, values):
+    h, w = shape[:2]
+    if values.get("mode", "scale") == "scale":
+        scale = float(values.get("scale", 1.0))
+        return (max(1, round(h * scale)), max(1, round(w * scale)), *_channels(shape))
+    width, height = int(values.get("width", 0)), int(values.get("height", 0))
+    if width and height:
+        out = (height, width)
+    elif width:
+        out = (max(1, round(h * width / w)), width)
+    elif height:
+        out = (height, max(1, round(w * height / h)))
+    else:
+        out = (h, w)
+    return (*out, *_channels(shape))
+
+
+def _crop_shape(shape, values):
+    h, w = shape[:2]
+    x, y = int(values.get("x", 0)), int(values.get("y", 0))
+    width, height = int(values.get("width", w)), int(values.get("height", h))
+    return (max(0, min(height, h - y)), max(0, min(width, w - x)), *_channels(shape))
+
+
+def _perspective_shape(shape, values):
+    h, w = shape[:2]
+    quad = values.get("quad") or ((0, 0),) * 4
+    points = [(float(x), float(y)) for x, y in quad]
+    if not any(x or y for x, y in points):
+        points = [(0.0, 0.0), (float(w), 0.0), (float(w), float(h)), (0.0, float(h))]
+
+    def side(a, b):
+        return math.hypot(points[a][0] - points[b][0], points[a][1] - points[b][1])
+
+    # An infinite side gives an infinite estimate, which the guard refuses with a message.
+    out_w = int(values.get("width", 0)) or max(1, _rounded(max(side(0, 1), side(3, 2))))
+    out_h = int(values.get("height", 0)) or max(1, _rounded(max(side(0, 3), side(1, 2))))
+    return (out_h, out_w, *_channels(shape))
+
+
+def _rounded(x: float) -> int:
+    return round(x) if math.isfinite(x) else 1 << 62
 
 
 def _interpolation(choices=_WARP_CHOICES) -> ChoiceParam:
@@ -83,6 +150,7 @@ OPERATIONS = [
             ),
         ),
         changes_size=True,
+        output_shape=_rotate90_shape,
         description="Turn the image by quarter turns, without any loss of quality.",
     ),
     Operation(
@@ -100,6 +168,7 @@ OPERATIONS = [
             _fill(),
         ),
         changes_size=True,
+        output_shape=_rotate_shape,
         description="Rotate by any angle about the centre of the image, for example to level a horizon.",
     ),
     Operation(
@@ -129,6 +198,7 @@ OPERATIONS = [
             _interpolation(choices=_RESIZE_CHOICES),
         ),
         changes_size=True,
+        output_shape=_resize_shape,
         description="Make the image larger or smaller, by a factor or to a width and height; smooth when shrinking.",
     ),
     Operation(
@@ -174,6 +244,7 @@ OPERATIONS = [
                      help="Height kept in pixels; clamped at the bottom edge of the image."),
         ),
         changes_size=True,
+        output_shape=_crop_shape,
         canvas_rect=("x", "y", "width", "height"),
         description="Keep a rectangle of the image and cut away the rest.",
     ),
@@ -183,7 +254,7 @@ OPERATIONS = [
         "Geometry",
         geometry.affine,
         (
-            MatrixParam(
+            BoundedMatrixParam(
                 "matrix", "Matrix",
                 help="Rows (a, b, tx); (c, d, ty): input (x, y) moves to (a x + b y + tx, c x + d y + ty), "
                      "translations in pixels from the top-left corner.",
@@ -199,7 +270,7 @@ OPERATIONS = [
         "Geometry",
         geometry.perspective,
         (
-            QuadParam(
+            BoundedQuadParam(
                 "quad", "Corners", default_from=_image_corners,
                 help="Corners of the area to straighten, in pixels: top-left, top-right, bottom-right, "
                      "bottom-left. All (0, 0) means the whole image.",
@@ -214,6 +285,7 @@ OPERATIONS = [
             _fill(),
         ),
         changes_size=True,
+        output_shape=_perspective_shape,
         description="Straighten a slanted rectangle, such as a photographed page, into an upright one.",
     ),
 ]

@@ -4,6 +4,15 @@ from processing import tone
 from ..operations import Operation
 from ..params import CurveParam, FloatParam, IntParam
 
+
+def _white_above_black(values):
+    if values["white"] <= values["black"]:
+        return "white", (
+            f"the white point must be above the black point, got black {values['black']:g} and white {values['white']:g}"
+        )
+    return None
+
+
 OPERATIONS = [
     Operation(
         "tone.brightness_contrast",
@@ -49,6 +58,7 @@ OPERATIONS = [
         ),
         margin=0,
         description="Set the black and white points, then brighten or darken the midtones.",
+        check=_white_above_black,
     ),
     Operation(
         "tone.curves",
