@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from editor.image_file import default_max_pixels
 from editor.render_cache import default_budget_bytes
+from editor.memory_guard import set_ceiling
 from editor.threads import set_thread_count
 
 __all__ = ["SETTINGS_ENV", "settings", "Preferences", "PreferencesDialog"]
@@ -60,11 +61,14 @@ class Preferences:
     CACHE_MB = "preferences/cache_budget_mb"
     THREADS = "preferences/threads"
     MAX_THREADS = 1024
+    MEMORY_LIMIT_MB = "preferences/memory_limit_mb"
 
     def __init__(self, store: QSettings | None = None):
         self.store = store if store is not None else settings()
-        # The thread count is process-wide: reading the preferences applies it.
+        # The thread count and the memory ceiling are process-wide: reading
+        # the preferences applies them.
         self.apply_threads()
+        self.apply_memory_limit()
 
     @staticmethod
     def default_max_megapixels() -> float:
@@ -119,6 +123,22 @@ class Preferences:
         """Make processing use :attr:`threads`; returns the number in use."""
         return set_thread_count(self.threads)
 
+    @property
+    def memory_limit_mb(self) -> int:
+        """Most memory an operation or a load may ask for, in MiB; 0 (the
+        default) leaves it to the free memory (or IMAGE_EDITOR_MEMORY_LIMIT)."""
+        return max(0, int(_number(self.store.value(self.MEMORY_LIMIT_MB), 0)))
+
+    @memory_limit_mb.setter
+    def memory_limit_mb(self, value: int) -> None:
+        self.store.setValue(self.MEMORY_LIMIT_MB, int(value))
+
+    def apply_memory_limit(self) -> int | None:
+        """Give the memory guard :attr:`memory_limit_mb` as its ceiling."""
+        megabytes = self.memory_limit_mb
+        set_ceiling(megabytes * _MiB if megabytes > 0 else None)
+        return megabytes or None
+
 
 class PreferencesDialog(QDialog):
     """Maximum image size, render cache budget and threads; saved when accepted.
@@ -167,6 +187,17 @@ class PreferencesDialog(QDialog):
         form.addRow("Maximum image size:", self.max_megapixels)
         form.addRow("Render cache:", self.cache_mb)
         form.addRow("Threads:", self.threads)
+        self.memory_limit = QSpinBox()
+        self.memory_limit.setRange(0, 1024 * 1024)
+        self.memory_limit.setSingleStep(1024)
+        self.memory_limit.setSuffix(" MB")
+        self.memory_limit.setSpecialValueText("Free memory")
+        self.memory_limit.setValue(preferences.memory_limit_mb)
+        self.memory_limit.setToolTip(
+            "An operation or an image that would need more memory than this is refused with a message "
+            "instead of slowing the computer down. By default, the memory that is free decides."
+        )
+        form.addRow("Memory limit:", self.memory_limit)
         note = QLabel("The image size limit applies to the next image opened.")
         note.setWordWrap(True)
         buttons = QDialogButtonBox(
@@ -186,11 +217,14 @@ class PreferencesDialog(QDialog):
         self.max_megapixels.setValue(Preferences.default_max_megapixels())
         self.cache_mb.setValue(Preferences.default_cache_mb())
         self.threads.setValue(0)
+        self.memory_limit.setValue(0)
 
     def accept(self) -> None:
         self.preferences.max_megapixels = self.max_megapixels.value()
         self.preferences.cache_budget_mb = self.cache_mb.value()
         self.preferences.threads = self.threads.value()
         self.preferences.apply_threads()
+        self.preferences.memory_limit_mb = self.memory_limit.value()
+        self.preferences.apply_memory_limit()
         self.preferences.store.sync()
         super().accept()

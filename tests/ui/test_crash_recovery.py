@@ -306,15 +306,15 @@ def test_the_memory_limit_setting_reaches_the_guard(tmp_path):
     from PySide6.QtCore import QSettings
 
     from editor.memory_guard import ceiling_bytes, set_ceiling
-    from ui.app import MEMORY_LIMIT_KEY, apply_memory_limit
+    from ui.preferences import Preferences
 
     store = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
     try:
-        store.setValue(MEMORY_LIMIT_KEY, 512)
-        assert apply_memory_limit(store) == 512
+        store.setValue(Preferences.MEMORY_LIMIT_MB, 512)
+        assert Preferences(store).apply_memory_limit() == 512  # reading the preferences applies it
         assert ceiling_bytes({}) == 512 * 1024 * 1024
-        store.setValue(MEMORY_LIMIT_KEY, "nonsense")
-        assert apply_memory_limit(store) is None and ceiling_bytes({}) is None
+        store.setValue(Preferences.MEMORY_LIMIT_MB, "nonsense")
+        assert Preferences(store).apply_memory_limit() is None and ceiling_bytes({}) is None
     finally:
         set_ceiling(None)
 

@@ -44,3 +44,26 @@ def test_a_bad_stored_value_means_all_cores():
     assert Preferences(store).threads == 0
     store.setValue(Preferences.THREADS, -4)
     assert Preferences(store).threads == 0
+
+
+def test_memory_limit_setting_is_saved_and_given_to_the_guard(qtbot):
+    from editor.memory_guard import ceiling_bytes, set_ceiling
+    from ui.app import make_application
+    from ui.preferences import Preferences, PreferencesDialog, settings
+
+    make_application()
+    try:
+        dialog = PreferencesDialog(Preferences(settings()))
+        qtbot.addWidget(dialog)
+        assert dialog.memory_limit.text() == "Free memory"
+        dialog.memory_limit.setValue(2048)
+        dialog.accept()
+        assert ceiling_bytes({}) == 2048 * 1024 * 1024
+        assert Preferences(settings()).memory_limit_mb == 2048
+        dialog = PreferencesDialog(Preferences(settings()))
+        qtbot.addWidget(dialog)
+        dialog.restore_defaults()
+        dialog.accept()
+        assert ceiling_bytes({}) is None
+    finally:
+        set_ceiling(None)
