@@ -42,3 +42,26 @@ def any_image(request) -> np.ndarray:
 @pytest.fixture
 def rgb_image() -> np.ndarray:
     return make_image((32, 48, 3), seed=1)
+
+
+@pytest.fixture
+def full_disk(monkeypatch):
+    """Every temporary file the atomic writer creates is backed by /dev/full:
+    writes fail with ENOSPC. Returns a function that frees the disk again."""
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full here")
+    real_open = os.open
+
+    def open_on_full_disk(path, flags, mode=0o777, *args, **kwargs):
+        fd = real_open(path, flags, mode, *args, **kwargs)
+        if str(path).endswith(".tmp"):
+            full = real_open("/dev/full", os.O_RDWR)
+            os.dup2(full, fd)
+            os.close(full)
+        return fd
+
+    from editor import atomic
+
+    monkeypatch.setattr(atomic.os, "open", open_on_full_disk)
+    # Calling what the fixture gives frees the disk again.
+    return lambda: monkeypatch.setattr(atomic.os, "open", real_open)

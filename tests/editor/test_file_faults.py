@@ -10,31 +10,13 @@ from editor import atomic
 from editor.document import Document
 from editor.errors import EditorError, ImageWriteError
 from editor.image_file import ExportOptions, load_image, save_image
-from editor.project import ProjectError, SourceChangedError, load_project, save_project
+from editor.project import ProjectError, SourceChangedError, save_project
 from editor.recipe import save_recipe
 from editor.steps import Step
 from tests.conftest import make_image
 
 PIXELS = make_image((40, 50, 3), seed=4)
 STEPS = (Step("filter.gaussian_blur", {"sigma": 1.0}),)
-
-
-@pytest.fixture
-def full_disk(monkeypatch):
-    """Every temporary file the atomic writer creates is backed by /dev/full: writes fail with ENOSPC."""
-    if not os.path.exists("/dev/full"):
-        pytest.skip("no /dev/full here")
-    real_open = os.open
-
-    def open_on_full_disk(path, flags, mode=0o777, *args, **kwargs):
-        fd = real_open(path, flags, mode, *args, **kwargs)
-        if str(path).endswith(".tmp"):
-            full = real_open("/dev/full", os.O_RDWR)
-            os.dup2(full, fd)
-            os.close(full)
-        return fd
-
-    monkeypatch.setattr(atomic.os, "open", open_on_full_disk)
 
 
 def only_file(folder: Path, name: str) -> None:

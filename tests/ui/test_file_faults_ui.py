@@ -1,13 +1,9 @@
 """File faults in the window: each says why, and nothing is lost."""
-import os
-from pathlib import Path
 
 import numpy as np
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
-from editor import atomic
-from editor.steps import Step
 from tests.ui.conftest import canvas_pixels, wait_for_full_render
 
 
@@ -25,33 +21,20 @@ def edit(win):
     win.undo_stack.push(AddStepCommand(win.document, step))
 
 
-def test_export_on_a_full_disk_says_so_and_keeps_everything(qtbot, window, tmp_path, warnings_shown, monkeypatch):
-    if not os.path.exists("/dev/full"):
-        pytest.skip("no /dev/full here")
+def test_export_on_a_full_disk_says_so_and_keeps_everything(qtbot, window, tmp_path, warnings_shown, full_disk):
     edit(window)
     wait_for_full_render(qtbot, window)
     shown = canvas_pixels(window)
     target = tmp_path / "export.png"
     target.write_bytes(b"yesterday's export")
-    real_open = os.open
-
-    def open_on_full_disk(path, flags, mode=0o777, *args, **kwargs):
-        fd = real_open(path, flags, mode, *args, **kwargs)
-        if str(path).endswith(".tmp"):
-            full = real_open("/dev/full", os.O_RDWR)
-            os.dup2(full, fd)
-            os.close(full)
-        return fd
-
-    monkeypatch.setattr(atomic.os, "open", open_on_full_disk)
     assert not window.export_to(target)
     assert warnings_shown == [("Cannot export", f"Cannot write {target}: the disk is full (No space left on device)")]
     assert target.read_bytes() == b"yesterday's export"
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")) == []
     assert len(window.document.steps) == 1 and window.isWindowModified()
     np.testing.assert_array_equal(canvas_pixels(window), shown)
-    monkeypatch.setattr(atomic.os, "open", real_open)
-    assert window.export_to(target)  # space again: the same export now works
+    full_disk()  # space again: the same export now works
+    assert window.export_to(target)
 
 
 def test_export_into_a_folder_that_vanished(qtbot, window, tmp_path, warnings_shown):
