@@ -48,7 +48,8 @@ class OperationSidebar(QWidget):
             for op in ops:
                 item = QTreeWidgetItem(group, [op.title])
                 item.setData(0, _OP_ID, op.id)
-                item.setToolTip(0, f"<b>{op.title}</b><br>{op.description}<br><i>{op.id}</i>")
+                # The id is what recipes and the command line call it: said so.
+                item.setToolTip(0, f"<b>{op.title}</b><br>{op.description}<br><i>In recipes: {op.id}</i>")
                 self._items[op.id] = item
         self.tree.expandAll()
         self.search.textChanged.connect(self._filter)
