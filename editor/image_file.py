@@ -623,8 +623,13 @@ def _read_tiff(path: Path) -> np.ndarray | None:
         with _decoder_errors():
             _check_tiff_data(tif, page)
             samples = page.asarray(maxworkers=workers())
-        if page.planarconfig == tifffile.PLANARCONFIG.SEPARATE and samples.ndim == 3:
+        height, width, spp = page.imagelength, page.imagewidth, page.samplesperpixel
+        if spp > 1 and samples.shape == (spp, height, width):  # separate planes
             samples = np.moveaxis(samples, 0, -1)
+        if samples.shape != ((height, width) if spp == 1 else (height, width, spp)):
+            # Tags tifffile read otherwise than they say (a plane layout of 257,
+            # found by fuzzing): Pillow, which opened the file, decides.
+            return None
     if samples.ndim == 3 and samples.shape[2] == 2:
         samples = samples[..., [0, 0, 0, 1]]
     return samples
@@ -813,8 +818,11 @@ def _read_tiff_alone(path: Path, limit: int) -> LoadedImage:
             )
         _check_tiff_data(tif, page)
         samples = page.asarray(maxworkers=workers())
-        if page.planarconfig == tifffile.PLANARCONFIG.SEPARATE and samples.ndim == 3:
+        height, width, spp = page.imagelength, page.imagewidth, page.samplesperpixel
+        if spp > 1 and samples.shape == (spp, height, width):  # separate planes
             samples = np.moveaxis(samples, 0, -1)
+        if samples.shape != ((height, width) if spp == 1 else (height, width, spp)):
+            raise ImageReadError(path, f"{lost} (its plane layout does not match its size)")
         premultiplied = tifffile.EXTRASAMPLE.ASSOCALPHA in tuple(page.extrasamples)
         tags = page.tags
         orientation = tags.valueof(274, 1)
