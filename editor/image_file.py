@@ -624,7 +624,7 @@ def _read_tiff(path: Path) -> np.ndarray | None:
             _check_tiff_data(tif, page)
             samples = page.asarray(maxworkers=workers())
         height, width, spp = page.imagelength, page.imagewidth, page.samplesperpixel
-        if spp > 1 and samples.shape == (spp, height, width):  # separate planes
+        if page.planarconfig == tifffile.PLANARCONFIG.SEPARATE and samples.ndim == 3:
             samples = np.moveaxis(samples, 0, -1)
         if samples.shape != ((height, width) if spp == 1 else (height, width, spp)):
             # Tags tifffile read otherwise than they say (a plane layout of 257,
@@ -819,7 +819,7 @@ def _read_tiff_alone(path: Path, limit: int) -> LoadedImage:
         _check_tiff_data(tif, page)
         samples = page.asarray(maxworkers=workers())
         height, width, spp = page.imagelength, page.imagewidth, page.samplesperpixel
-        if spp > 1 and samples.shape == (spp, height, width):  # separate planes
+        if page.planarconfig == tifffile.PLANARCONFIG.SEPARATE and samples.ndim == 3:
             samples = np.moveaxis(samples, 0, -1)
         if samples.shape != ((height, width) if spp == 1 else (height, width, spp)):
             raise ImageReadError(path, f"{lost} (its plane layout does not match its size)")
