@@ -622,17 +622,23 @@ def _read_tiff(path: Path) -> np.ndarray | None:
             return None
         with _decoder_errors():
             _check_tiff_data(tif, page)
-            samples = page.asarray(maxworkers=workers())
-        height, width, spp = page.imagelength, page.imagewidth, page.samplesperpixel
-        if page.planarconfig == tifffile.PLANARCONFIG.SEPARATE and samples.ndim == 3:
-            samples = np.moveaxis(samples, 0, -1)
-        if samples.shape != ((height, width) if spp == 1 else (height, width, spp)):
-            # Tags tifffile read otherwise than they say (a plane layout of 257,
-            # found by fuzzing): Pillow, which opened the file, decides.
-            return None
+            samples = _tiff_samples(page)
+        if samples is None:
+            return None  # Pillow, which opened the file, decides
     if samples.ndim == 3 and samples.shape[2] == 2:
         samples = samples[..., [0, 0, 0, 1]]
     return samples
+
+
+def _tiff_samples(page: tifffile.TiffPage) -> np.ndarray | None:
+    """A page's samples as ``(H, W)`` or ``(H, W, samples)``, or None when
+    tifffile read them in another shape than the tags say (a plane layout tag
+    of 257, found by fuzzing)."""
+    samples = page.asarray(maxworkers=workers())
+    if page.planarconfig == tifffile.PLANARCONFIG.SEPARATE and samples.ndim == 3:
+        samples = np.moveaxis(samples, 0, -1)
+    height, width, spp = page.imagelength, page.imagewidth, page.samplesperpixel
+    return samples if samples.shape == ((height, width) if spp == 1 else (height, width, spp)) else None
 
 
 def _check_tiff_data(tif: tifffile.TiffFile, page: tifffile.TiffPage) -> None:
@@ -817,11 +823,8 @@ def _read_tiff_alone(path: Path, limit: int) -> LoadedImage:
                 path, f"this kind of TIFF is not supported ({kind}, {page.samplesperpixel} samples of {page.bitspersample} bits)"
             )
         _check_tiff_data(tif, page)
-        samples = page.asarray(maxworkers=workers())
-        height, width, spp = page.imagelength, page.imagewidth, page.samplesperpixel
-        if page.planarconfig == tifffile.PLANARCONFIG.SEPARATE and samples.ndim == 3:
-            samples = np.moveaxis(samples, 0, -1)
-        if samples.shape != ((height, width) if spp == 1 else (height, width, spp)):
+        samples = _tiff_samples(page)
+        if samples is None:
             raise ImageReadError(path, f"{lost} (its plane layout does not match its size)")
         premultiplied = tifffile.EXTRASAMPLE.ASSOCALPHA in tuple(page.extrasamples)
         tags = page.tags
