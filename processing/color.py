@@ -115,6 +115,20 @@ def _capped_taps(weights) -> np.ndarray:
         taps[k] = np.nextafter(taps[k], np.float32(0.0))
 
 
+def _spread_gray(gray_of):
+    """A band kernel that writes ``gray_of(src, plane)``'s plane into the three channels."""
+
+    def kernel(src, dst):
+        y = np.empty(src.shape[:2], np.float32)
+        gray_of(src, y)
+        # Strided copies of one cached plane: cheaper than a broadcast
+        # assignment, whose innermost loop would run over just 3 channels.
+        for c in range(3):
+            dst[..., c] = y
+
+    return kernel
+
+
 def grayscale(image: np.ndarray, method: str = "luma", *, keep_channels: bool = True) -> np.ndarray:
     """Convert to shades of gray.
 
@@ -188,15 +202,7 @@ def grayscale(image: np.ndarray, method: str = "luma", *, keep_channels: bool = 
                 return y
             return _map_bands(image, weighted, shape=image.shape[:2])
 
-        def spread(src, dst):
-            y = np.empty(src.shape[:2], np.float32)
-            weighted(src, y)
-            # Strided copies of one cached plane: cheaper than a broadcast
-            # assignment, whose innermost loop would run over just 3 channels.
-            for c in range(3):
-                dst[..., c] = y
-
-        return _map_bands(image, spread)
+        return _map_bands(image, _spread_gray(weighted))
 
     def gray_of(src, y):
         r, g, b = src[..., 0], src[..., 1], src[..., 2]
@@ -220,13 +226,7 @@ def grayscale(image: np.ndarray, method: str = "luma", *, keep_channels: bool = 
     if not keep_channels:
         return _map_bands(image, gray_of, shape=image.shape[:2])
 
-    def kernel(src, dst):
-        y = np.empty(src.shape[:2], np.float32)
-        gray_of(src, y)
-        for c in range(3):
-            dst[..., c] = y
-
-    return _map_bands(image, kernel)
+    return _map_bands(image, _spread_gray(gray_of))
 
 
 # ---------------------------------------------------------------------------

@@ -54,7 +54,7 @@ assert saver.offer_restore(ask=lambda path: True), "nothing to restore"
 steps = len(win.document.steps)
 
 def check():
-    if win._shown == (win.worker.latest_generation, 1):
+    if win.live.is_final_shown():
         print(f"restored {steps} steps, rendered at {time.time():.6f}", flush=True)
         saver.finish()
         win.undo_stack.setClean()  # the restored edits are unsaved: closing would ask about them

@@ -60,7 +60,7 @@ def main() -> int:
     window.set_compare_mode("split")
     window.canvas.set_split(0.45)
     deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and window._shown != (window.worker.latest_generation, 1):
+    while time.monotonic() < deadline and not window.live.is_final_shown():
         settle(0.05)
     settle(0.5)
     OUT.parent.mkdir(parents=True, exist_ok=True)

@@ -511,17 +511,9 @@ class MainWindow(QMainWindow):
     def _request_render(self, final: bool) -> None:
         self.live.request(self._display_steps(), final)
 
-    @property
-    def _result(self) -> RenderResult | None:
-        return self.live.result
-
-    @property
-    def _shown(self) -> tuple[int, int]:
-        return self.live.shown
-
-    def _on_result_shown(self, result: RenderResult) -> None:
+    def _on_result_shown(self, _result: RenderResult) -> None:
         self._check_split_shapes()
-        self._request_before(result)
+        self._request_before()
 
     # -- before/after ------------------------------------------------------------
     def set_compare_mode(self, mode: str) -> None:
@@ -539,8 +531,7 @@ class MainWindow(QMainWindow):
             total = sum(self.views.sizes()) or self.views.width()
             self.views.setSizes([total // 2, total - total // 2])
             QTimer.singleShot(0, self._fit_side_by_side)
-        if self._result is not None:
-            self._request_before(self._result)
+        self._request_before()
 
     def fit_to_window(self) -> None:
         """Ctrl+0: the whole image in view (both images, side by side)."""
@@ -573,8 +564,8 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Comparing with {label}", 4000)
         if self.compare_mode == "after":
             self.set_compare_mode("split")
-        elif self._result is not None:
-            self._request_before(self._result)
+        else:
+            self._request_before()
 
     def hold_before(self, down: bool) -> None:
         """While backslash is held, show the before image."""
@@ -582,8 +573,8 @@ class MainWindow(QMainWindow):
             return
         self._holding_before = down
         self._apply_canvas_mode()
-        if down and self._result is not None:
-            self._request_before(self._result)
+        if down:
+            self._request_before()
 
     def _apply_canvas_mode(self) -> None:
         if self._holding_before:
@@ -594,7 +585,8 @@ class MainWindow(QMainWindow):
     def _wants_before(self) -> bool:
         return self.compare_mode != "after" or self._holding_before
 
-    def _request_before(self, result: RenderResult | None = None) -> None:
+    def _request_before(self) -> None:
+        """Ask for the image to compare with the result on the canvas (if any)."""
         if self.document is None or not self._wants_before():
             return
         difference = self.compare_mode == "difference" and not self._holding_before
@@ -616,7 +608,7 @@ class MainWindow(QMainWindow):
         """A split line needs before and after of one shape (a resize can be
         scaled to fit); other shapes are shown side by side. Judged only on
         the current result, never on one an edit has made stale."""
-        before, result = self.canvas.before_item.picture, self._result
+        before, result = self.canvas.before_item.picture, self.live.result
         if self.compare_mode != "split" or before.width == 0 or result is None:
             return
         if not self.live.is_current(result):
@@ -722,7 +714,7 @@ class MainWindow(QMainWindow):
         self.zoom_label.setText(f"{zoom * 100:.0f}%")
 
     def _probe(self, x: int, y: int) -> None:
-        result = self._result
+        result = self.live.result
         if result is None or x < 0:
             self.probe_label.setText("")
             return

@@ -335,7 +335,7 @@ QMessageBox.question = staticmethod(answer_yes)
 def check():
     windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
     win = windows[0] if windows else None
-    if win is not None and win.document is not None and win._shown == (win.worker.latest_generation, 1):
+    if win is not None and win.document is not None and win.live.is_final_shown():
         print("restored", [s.op_id for s in win.document.steps], flush=True)
         win.undo_stack.setClean()  # the restored edits are unsaved: quitting would ask about them
         QApplication.instance().quit()
