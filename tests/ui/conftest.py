@@ -29,11 +29,22 @@ def window(qtbot, image_path):
     assert win.open_file(image_path)
     wait_for_full_render(qtbot, win)
     yield win
-    # Closing with unsaved edits asks a question; tests that mean it answer it.
+    dispose(win)
+
+
+def dispose(win):
+    """Close the window and delete it now (no waiting on a clock).
+
+    Closing with unsaved edits asks a question; tests that mean it answer it,
+    so the stack is marked clean first.
+    """
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+
     win.undo_stack.setClean()
     win.close()
     win.deleteLater()
-    qtbot.wait(1)
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
 
 
 @pytest.fixture(autouse=True)

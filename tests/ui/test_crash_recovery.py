@@ -1,11 +1,9 @@
 """Crash recovery and the window that never dies: autosave, restore after a kill, the exception dialog."""
-import json
 import os
 import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +13,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from editor.project import read_project
 from editor.steps import Step
-from tests.ui.conftest import canvas_pixels, wait_for_full_render
+from tests.ui.conftest import canvas_pixels, dispose, wait_for_full_render
 
 ROOT = Path(__file__).resolve().parents[2]
 STEPS = (
@@ -58,10 +56,7 @@ def new_window(qtbot):
 
 
 def close(win, qtbot):
-    win.undo_stack.setClean()
-    win.close()
-    win.deleteLater()
-    qtbot.wait(1)
+    dispose(win)
 
 
 # -- autosave ------------------------------------------------------------------------

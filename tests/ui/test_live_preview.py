@@ -15,7 +15,7 @@ from editor.params import FloatParam
 from editor.preview import LIVE_REDUCTIONS, Kind
 from processing.tone import brightness_contrast
 from tests.conftest import make_image
-from tests.ui.conftest import canvas_pixels, wait_for_full_render
+from tests.ui.conftest import canvas_pixels, dispose, wait_for_full_render
 
 gate = threading.Event()
 slow_entered = threading.Event()  # a render with a delay is waiting at the gate
@@ -78,10 +78,7 @@ def big_window(qtbot):
     yield win
     gate.set()
     blocker_release.set()
-    win.undo_stack.setClean()
-    win.close()
-    win.deleteLater()
-    qtbot.wait(1)
+    dispose(win)
 
 
 def test_drag_previews_on_a_proxy_then_full_resolution(big_window, qtbot):
