@@ -168,23 +168,52 @@ def _is_terminal(stream) -> bool:
         return False
 
 
-@contextlib.contextmanager
-def _terminate_as_interrupt():
-    """SIGTERM (a job scheduler, ``kill``) stops a run as Ctrl+C does: workers
-    stopped, temporary files removed, the summary so far printed."""
+class _StopSignals:
+    """Ctrl+C and SIGTERM (a job scheduler, ``kill``) stop a run the same way:
+    workers stopped, temporary files removed, the summary so far printed.
 
-    def interrupt(signum, frame):
+    The handler raises KeyboardInterrupt where the main thread happens to be,
+    and Python drops an exception raised inside a weakref callback or a
+    finaliser (Dask runs many). So the signal is also remembered, and
+    :meth:`check`, called after each finished file, raises it again; and
+    the "Exception ignored" traceback Python would print for the dropped one
+    is not shown.
+    """
+
+    def __init__(self):
+        self.received = False
+        self._previous: dict[int, object] = {}
+        self._previous_hook = sys.unraisablehook
+
+    def _unraisable(self, unraisable) -> None:
+        if not (self.received and issubclass(unraisable.exc_type, KeyboardInterrupt)):
+            self._previous_hook(unraisable)
+
+    def _handle(self, signum, frame):
+        self.received = True
         raise KeyboardInterrupt
 
-    try:
-        previous = signal.signal(signal.SIGTERM, interrupt)
-    except ValueError:  # not the main thread: leave signals alone
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    def check(self) -> None:
+        # Not while the interruption is being handled: the clean-up reports the
+        # files that were finished as it stopped, and must get to the end.
+        if self.received and not isinstance(sys.exc_info()[1], KeyboardInterrupt):
+            raise KeyboardInterrupt
+
+    def __enter__(self) -> "_StopSignals":
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            try:
+                self._previous[signum] = signal.signal(signum, self._handle)
+            except ValueError:  # not the main thread: leave signals alone
+                return self
+        self._previous_hook = sys.unraisablehook
+        sys.unraisablehook = self._unraisable
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for signum, previous in self._previous.items():
+            signal.signal(signum, previous)
+        if self._previous:
+            sys.unraisablehook = self._previous_hook
 
 
 def _dry_run(plan, out, err) -> int:
@@ -249,12 +278,15 @@ def _cmd_apply(args: argparse.Namespace) -> int:
 
     settled = {id(entry) for entry in plan if isinstance(entry, FileResult)}
 
+    stop = _StopSignals()
+
     def on_result(result) -> None:
         (report.planned if id(result) in settled else report.result)(result)
+        stop.check()
 
     interrupted = False
     try:
-        with _terminate_as_interrupt():
+        with stop:
             apply_recipe(
                 steps, (), plan=plan, format=args.format, overwrite=args.overwrite, quality=args.quality,
                 keep_metadata=not args.strip_metadata, on_result=on_result, on_start=report.start,

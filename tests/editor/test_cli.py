@@ -3,6 +3,7 @@ import io
 import json
 import os
 import re
+import signal
 import pickle
 import subprocess
 import sys
@@ -324,3 +325,26 @@ def test_apply_with_several_processes_writes_the_same_files(files, capsys):
     results = apply_recipe(STEPS, inputs, outdir=out2, overwrite=True, jobs=2)
     assert [r.input for r in results] == inputs and all(r.ok for r in results)
     assert main(["apply", str(files / "r.json"), inputs[0], "-j", "-1"]) == 2
+
+
+def test_a_stop_signal_dropped_inside_a_finaliser_still_stops_the_run(capsys):
+    # Python drops an exception raised in a finaliser (Dask's weakref callbacks
+    # are where Ctrl+C once vanished): the run must stop at the next file anyway.
+    from editor.cli import _StopSignals
+
+    class Finalised:
+        def __del__(self):
+            signal.raise_signal(signal.SIGINT)
+
+    stop = _StopSignals()
+    with stop:
+        stop.check()  # no signal yet: the run goes on
+        Finalised()  # collected at once; the KeyboardInterrupt raised in __del__ is dropped
+        with pytest.raises(KeyboardInterrupt):
+            stop.check()
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            stop.check()  # the stop is being handled: the clean-up carries on
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert "KeyboardInterrupt" not in capsys.readouterr().err
