@@ -49,7 +49,7 @@ from processing import augment
 from processing._progress import Progress, report
 
 from .atomic import atomic_write_bytes
-from .batch import IMAGE_SUFFIXES, expand_inputs
+from .batch import IMAGE_SUFFIXES, expand_inputs, remove_leftovers
 from .errors import EditorError, read_error_reason
 from .image_file import EXPORT_FORMATS, FORMATS_BY_SUFFIX, ExportOptions, encode_image, load_image
 from .recipe import parse_json
@@ -522,6 +522,18 @@ def _coco_annotations(source: Source, result: augment.Augmented, kp_owner) -> li
     return out
 
 
+def _outputs(task: _Task) -> list[Path]:
+    """Every file the task may write (for removing what a stopped worker left half-written)."""
+    outdir = Path(task.outdir)
+    _, suffix = _image_format(task.source.image)
+    paths = []
+    for k in range(task.per_image):
+        stem = f"{task.source.name}_{k:03d}"
+        paths += [outdir / "images" / f"{stem}{suffix}", outdir / "masks" / f"{stem}.png",
+                  outdir / "masks" / f"{stem}.tif", outdir / "labels" / f"{stem}.txt"]
+    return paths
+
+
 def _run_task(task: _Task):
     """For worker processes: records, or the failure as a message."""
     try:
@@ -629,9 +641,11 @@ def export_dataset(
             from .executors import Processes
 
             finished = 0
+            seen: set[int] = set()
             outcomes = Processes(min(jobs, len(tasks))).map(_run_task, tasks)
             try:
                 for index, outcome in outcomes:
+                    seen.add(index)
                     finished += 1
                     if isinstance(outcome, Failure):
                         failed(tasks[index], outcome.error)
@@ -641,7 +655,9 @@ def export_dataset(
                         by_source[tasks[index].source.index] = outcome
                     report(progress, finished / len(tasks))
             finally:
-                outcomes.close()
+                outcomes.close()  # the workers are stopped: what they were writing can go
+                remove_leftovers(path for index, task in enumerate(tasks) if index not in seen
+                                 for path in _outputs(task))
     finally:
         # Also when stopped: the manifest lists what was finished.
         _write_manifests(result, by_source, steps, per_image, seed, label_format, categories)
