@@ -426,9 +426,11 @@ def _image_format(path: Path) -> tuple[str, str]:
     return fmt, path.suffix.lower()
 
 
-def _export_source(task: _Task, after_variant: Callable[[], None] | None = None) -> list[dict]:
+def _export_source(task: _Task, after_variant: Callable[[], None] | None = None,
+                   records: list | None = None) -> list[dict]:
     """Write every variant of one input; returns its manifest records (with
-    their COCO annotations under ``"_annotations"``, taken out by the caller)."""
+    their COCO annotations under ``"_annotations"``, taken out by the caller),
+    appended to ``records`` as each variant is finished."""
     source = task.source
     outdir = Path(task.outdir)
     loaded = load_image(source.image)
@@ -463,7 +465,7 @@ def _export_source(task: _Task, after_variant: Callable[[], None] | None = None)
         keypoints = np.array(points, np.float64).reshape(-1, 2)
     fmt, suffix = _image_format(source.image)
     options = ExportOptions(format=fmt, quality=95, metadata="none")
-    records = []
+    records = [] if records is None else records
     for k in range(task.per_image):
         seed = augment.variant_seed(task.seed, source.index, k)
         variant = augment.sample(task.pipeline, seed, pixels.shape)
@@ -632,7 +634,8 @@ def export_dataset(
                     report(progress, done / total)
 
                 try:
-                    by_source[task.source.index] = _export_source(task, after_variant)
+                    # Records arrive as variants finish: a stop keeps those finished.
+                    _export_source(task, after_variant, by_source.setdefault(task.source.index, []))
                 except EditorError as exc:
                     failed(task, str(exc))
                 except MemoryError:
