@@ -113,55 +113,47 @@ def photo(width: int, height: int) -> np.ndarray:
         return np.asarray(im.convert("RGB").resize((width, height), Image.Resampling.LANCZOS))
 
 
-def best_rate(call, calls: int, rounds: int) -> float:
-    """Images per second: the best of ``rounds`` rounds of ``calls`` calls."""
-    best = float("inf")
+def best_times(calls, repeat: int, rounds: int) -> list[float]:
+    """Seconds per call of each of ``calls``: the best of ``rounds`` rounds of
+    ``repeat`` calls, the contenders taking turns within each round so that
+    a busy spell of the machine slows both alike."""
+    best = [float("inf")] * len(calls)
     for _ in range(rounds):
-        start = time.perf_counter()
-        for n in range(calls):
-            call(n)
-        best = min(best, (time.perf_counter() - start) / calls)
-    return 1.0 / best
-
-
-def best_time(call, rounds: int) -> float:
-    best = float("inf")
-    for _ in range(rounds):
-        start = time.perf_counter()
-        call()
-        best = min(best, time.perf_counter() - start)
-    return best
+        for k, call in enumerate(calls):
+            if call is None:
+                continue
+            start = time.perf_counter()
+            for n in range(repeat):
+                call(n)
+            best[k] = min(best[k], (time.perf_counter() - start) / repeat)
+    return [b if b != float("inf") else None for b in best]
 
 
 def run(rounds: int) -> tuple[list, list]:
     image = photo(512, 512)
     rows = []
     for name, ours, theirs in cases() + [("pipeline of 6", PIPELINE, their_pipeline)]:
-        ours_rate = best_rate(lambda n, p=ours: augment.apply(image, augment.sample(p, n, image.shape)), 20, rounds)
-        peer_rate = None
-        if A is not None:
-            transform = theirs()
-            peer_rate = best_rate(lambda n, t=transform: t(image=image)["image"], 20, rounds)
-        rows.append((name, ours_rate, peer_rate))
+        transform = theirs() if A is not None else None
+        mine = lambda n, p=ours: augment.apply(image, augment.sample(p, n, image.shape))  # noqa: E731
+        peer = (lambda n, t=transform: t(image=image)["image"]) if transform is not None else None
+        t_ours, t_peer = best_times([mine, peer], 20, rounds)
+        rows.append((name, 1 / t_ours, 1 / t_peer if t_peer else None))
     grid = []
     proxy = photo(1224, 816)  # a 6000 x 4000 photo reduced 4.9 times: 1 MP
     cell = photo(340, 227)
     for label, picture in (("9 variants on the 1 MP proxy", proxy), ("9 variants at cell size (340 x 227)", cell)):
-        def nine(picture=picture):
+        def nine(_, picture=picture):
             for k in range(9):
                 augment.apply(picture, augment.sample(PIPELINE, augment.variant_seed(1, 0, k), picture.shape))
 
-        ours = best_time(nine, rounds)
-        peer = None
+        nine_theirs = None
         if A is not None:
-            transform = their_pipeline()
-
-            def nine_theirs(picture=picture, transform=transform):
+            def nine_theirs(_, picture=picture, transform=their_pipeline()):
                 for _ in range(9):
                     transform(image=picture)
 
-            peer = best_time(nine_theirs, rounds)
-        grid.append((label, ours, peer))
+        t_ours, t_peer = best_times([nine, nine_theirs], 1, rounds)
+        grid.append((label, t_ours, t_peer))
     return rows, grid
 
 

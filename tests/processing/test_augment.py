@@ -257,7 +257,7 @@ def test_keypoints_land_on_the_transformed_pixel(name):
 
 # -- seeds and dtypes -------------------------------------------------------------
 def _full_pipeline():
-    return [_always(n) for n in augment.TRANSFORMS if n != "noise"]
+    return [_always(n) for n in augment.TRANSFORMS]
 
 
 def test_same_seed_same_bytes_different_seeds_differ():
@@ -313,9 +313,13 @@ def test_sixteen_bit_precision_is_kept():
 def test_alpha_untouched_by_photometric_transforms():
     rng = np.random.default_rng(7)
     img = _readonly(rng.random((6, 6, 4)).astype(np.float32))
-    for name in ("brightness", "contrast", "saturation", "hue", "gamma", "blur", "cutout"):
+    for name in ("brightness", "contrast", "saturation", "hue", "gamma", "blur", "noise", "cutout"):
         out = augment.apply(img, augment.sample([_always(name)], 1, img.shape)).image
         np.testing.assert_array_equal(out[..., 3], img[..., 3])
+    as8 = _readonly((img * 255).astype(np.uint8))
+    for name in ("brightness", "gamma", "cutout"):  # the 8-bit shortcuts too
+        out = augment.apply(as8, augment.sample([_always(name)], 1, img.shape)).image
+        np.testing.assert_array_equal(out[..., 3], as8[..., 3])
 
 
 def test_photometric_values():
@@ -403,3 +407,26 @@ def test_bad_seeds_and_images_are_refused():
         augment.apply(np.zeros((4, 4, 2)), _variant((4, 4)))
     with pytest.raises(ValueError, match="mask 0 must be"):
         augment.apply(np.zeros((4, 4)), _variant((4, 4)), masks=[np.zeros((3, 4))])
+
+
+def test_noise_is_seeded_per_variant():
+    img = _readonly(np.full((16, 16, 3), 0.5, np.float32))
+    step = _always("noise", amount=[0.1, 0.1])
+    a = augment.apply(img, augment.sample([step], (1, 0, 0), img.shape)).image
+    b = augment.apply(img, augment.sample([step], (1, 0, 0), img.shape)).image
+    c = augment.apply(img, augment.sample([step], (1, 0, 1), img.shape)).image
+    assert a.tobytes() == b.tobytes() != c.tobytes()
+    assert 0.05 < float(np.std(a - 0.5)) < 0.15
+
+
+@pytest.mark.parametrize("name", ["brightness", "contrast", "gamma", "cutout"])
+def test_eight_bit_shortcuts_match_the_float_path(name):
+    rng = np.random.default_rng(9)
+    img8 = _readonly((rng.random((9, 11, 3)) * 255).astype(np.uint8))
+    v = augment.sample([_always(name), _always("gamma")], 4, img8.shape)
+    fast = augment.apply(img8, v).image
+    # the reference: the float path, rounded once at the end
+    slow = augment.apply(img8.astype(np.float32) / np.float32(255), v).image
+    expected = np.floor(slow * np.float32(255) + np.float32(0.5)).astype(np.uint8)
+    assert np.abs(fast.astype(int) - expected).max() <= 1
+    assert (fast != expected).mean() < 0.01
