@@ -78,6 +78,20 @@ def _reference_forward(op, h, w):
             return (cx + dx + sx * dy + op["translate_x"] * w, cy + dy + sy * dx + op["translate_y"] * h)
         if name == "resized_crop":
             return ((x - op["x"] * w) * w / (op["width"] * w), (y - op["y"] * h) * h / (op["height"] * h))
+        if name == "perspective":
+            # the projective map taking the inner quad to the output's corners, solved here
+            c = op["corners"]
+            quad = [(c[0][0] * w, c[0][1] * h), ((1 - c[1][0]) * w, c[1][1] * h),
+                    ((1 - c[2][0]) * w, (1 - c[2][1]) * h), (c[3][0] * w, (1 - c[3][1]) * h)]
+            rect = [(0, 0), (w, 0), (w, h), (0, h)]
+            rows, rhs = [], []
+            for (px, py), (qx, qy) in zip(quad, rect):
+                rows.append([px, py, 1, 0, 0, 0, -qx * px, -qx * py])
+                rows.append([0, 0, 0, px, py, 1, -qy * px, -qy * py])
+                rhs += [qx, qy]
+            a, b, cc, d, e, ff, g, hh = np.linalg.solve(np.array(rows, float), np.array(rhs, float))
+            den = g * x + hh * y + 1
+            return (a * x + b * y + cc) / den, (d * x + e * y + ff) / den
         raise AssertionError(name)
 
     return f
@@ -118,6 +132,7 @@ WARP_OPS = [
     {"transform": "affine", "scale": 1.3, "translate_x": 0.1, "translate_y": -0.05,
      "shear_x_deg": 12.0, "shear_y_deg": -7.0},
     {"transform": "resized_crop", "x": 0.2, "y": 0.1, "width": 0.5, "height": 0.7},
+    {"transform": "perspective", "corners": [[0.1, 0.05], [0.2, 0.1], [0.05, 0.15], [0.12, 0.0]]},
 ]
 
 
@@ -148,6 +163,41 @@ def test_perspective_maps_the_corners_onto_the_inner_quad(photo):
     # the middle of the output reads the input through the same projective map
     kp = augment.apply(photo, _variant(photo.shape, op), keypoints=[(6.5, 7.5)]).keypoints[0]
     assert 0 < kp[0] < w and 0 < kp[1] < h
+
+
+def test_grid_distortion_matches_a_point_by_point_mapping(photo):
+    h, w = photo.shape[:2]
+    n = 3
+    rng = np.random.default_rng(10)
+    dx, dy = rng.uniform(-0.4, 0.4, (2, n + 1, n + 1))
+    op = {"transform": "grid_distortion", "cells": n, "dx": dx.tolist(), "dy": dy.tolist()}
+    out = augment.apply(photo, _variant(photo.shape, op)).image
+
+    def node_value(grid, gx, gy):
+        """Bilinear interpolation between grid nodes at node coordinates (gx, gy)."""
+        i0, j0 = min(int(gy), n - 1), min(int(gx), n - 1)
+        ty, tx = gy - i0, gx - j0
+        return ((1 - ty) * ((1 - tx) * grid[i0][j0] + tx * grid[i0][j0 + 1])
+                + ty * ((1 - tx) * grid[i0 + 1][j0] + tx * grid[i0 + 1][j0 + 1]))
+
+    # border nodes move along the border only
+    ddx = dx * (w / n)
+    ddy = dy * (h / n)
+    ddx[:, 0] = ddx[:, -1] = 0
+    ddy[0, :] = ddy[-1, :] = 0
+    for i in range(h):
+        for j in range(w):
+            u, v = j + 0.5, i + 0.5
+            x = u + node_value(ddx, u * n / w, v * n / h)
+            y = v + node_value(ddy, u * n / w, v * n / h)
+            # border pixels repeat beyond the edges
+            fx = min(max(x - 0.5, 0.0), w - 1.0)
+            fy = min(max(y - 0.5, 0.0), h - 1.0)
+            x0, y0 = min(int(fx), w - 2), min(int(fy), h - 2)
+            tx, ty = fx - x0, fy - y0
+            ref = ((1 - ty) * ((1 - tx) * photo[y0, x0] + tx * photo[y0, x0 + 1])
+                   + ty * ((1 - tx) * photo[y0 + 1, x0] + tx * photo[y0 + 1, x0 + 1]))
+            np.testing.assert_allclose(out[i, j], ref, atol=1e-4)
 
 
 def test_grid_distortion_keeps_the_frame_and_maps_points_consistently():
