@@ -146,13 +146,11 @@ def run(rounds: int) -> tuple[list, list]:
             for k in range(9):
                 augment.apply(picture, augment.sample(PIPELINE, augment.variant_seed(1, 0, k), picture.shape))
 
-        nine_theirs = None
-        if A is not None:
-            def nine_theirs(_, picture=picture, transform=their_pipeline()):
-                for _ in range(9):
-                    transform(image=picture)
+        def nine_theirs(_, picture=picture, transform=their_pipeline() if A is not None else None):
+            for _ in range(9):
+                transform(image=picture)
 
-        t_ours, t_peer = best_times([nine, nine_theirs], 1, rounds)
+        t_ours, t_peer = best_times([nine, nine_theirs if A is not None else None], 1, rounds)
         grid.append((label, t_ours, t_peer))
     return rows, grid
 
