@@ -1079,6 +1079,7 @@ def apply(image: np.ndarray, variant: dict, *, masks: Sequence[np.ndarray] = (),
                 for op in stage:
                     work = _exact(op, work)
                     out_masks = [_exact(op, m) for m in out_masks]
+                report(step_progress, 1.0)
                 continue
             inverse = np.linalg.inv(forward)
             if not is_float:
