@@ -233,8 +233,8 @@ def read_coco(path: str | os.PathLike) -> dict:
 
     Only what the export uses is checked and kept: each image's ``id`` and
     ``file_name``; each annotation's ``image_id``, ``category_id``, ``bbox``
-    and optional ``keypoints`` and ``iscrowd``. Segmentation polygons are
-    not carried over.
+    and optional ``keypoints``, ``iscrowd`` and polygon ``segmentation``
+    (run-length encoded segmentations are not carried over).
     """
     path = Path(path)
     try:
@@ -288,6 +288,13 @@ def read_coco(path: str | os.PathLike) -> dict:
             if any(v not in (0, 1, 2) for v in kp[2::3]):
                 fail(f"{where}: keypoint visibility must be 0, 1 or 2")
             kept["keypoints"] = [float(v) for v in kp]
+        segmentation = ann.get("segmentation")
+        if isinstance(segmentation, list):
+            if (len(segmentation) > 1000
+                    or not all(isinstance(p, list) and len(p) % 2 == 0 and 6 <= len(p) <= 100_000
+                               and all(_finite(v) for v in p) for p in segmentation)):
+                fail(f"{where}: segmentation must be a list of polygons [x1, y1, x2, y2, ...] of 3 points or more")
+            kept["segmentation"] = [[float(v) for v in p] for p in segmentation]
         annotations.setdefault(ann["image_id"], []).append(kept)
     categories = data.get("categories", [])
     for n, cat in enumerate(categories):
@@ -445,7 +452,8 @@ def _export_source(task: _Task, after_variant: Callable[[], None] | None = None,
     classes = np.zeros(0, np.int64)
     boxes = None
     keypoints = None
-    kp_owner: list[tuple[int, int]] = []  # (annotation, keypoint) of each row of keypoints
+    # What each row of keypoints is: ("k", annotation, keypoint) or ("s", annotation, polygon, vertex).
+    kp_owner: list[tuple] = []
     if task.label_format == "yolo":
         classes, normalised = read_yolo(source.yolo)
         boxes = np.stack([(normalised[:, 0] - normalised[:, 2] / 2) * w, (normalised[:, 1] - normalised[:, 3] / 2) * h,
@@ -461,7 +469,11 @@ def _export_source(task: _Task, after_variant: Callable[[], None] | None = None,
             for k in range(len(kp) // 3):
                 if kp[3 * k + 2] > 0:
                     points.append((kp[3 * k], kp[3 * k + 1]))
-                    kp_owner.append((n, k))
+                    kp_owner.append(("k", n, k))
+            for j, polygon in enumerate(a.get("segmentation", ())):
+                for k in range(len(polygon) // 2):
+                    points.append((polygon[2 * k], polygon[2 * k + 1]))
+                    kp_owner.append(("s", n, j, k))
         keypoints = np.array(points, np.float64).reshape(-1, 2)
     fmt, suffix = _image_format(source.image)
     options = ExportOptions(format=fmt, quality=95, metadata="none")
@@ -503,9 +515,10 @@ def _export_source(task: _Task, after_variant: Callable[[], None] | None = None,
 
 
 def _coco_annotations(source: Source, result: augment.Augmented, kp_owner) -> list[dict]:
-    moved: dict[tuple[int, int], tuple[float, float, bool]] = {}
-    for (n, k), (x, y), inside in zip(kp_owner, result.keypoints, result.keypoints_inside):
-        moved[(n, k)] = (float(x), float(y), bool(inside))
+    oh, ow = result.image.shape[:2]
+    moved: dict[tuple, tuple[float, float, bool]] = {}
+    for owner, (x, y), inside in zip(kp_owner, result.keypoints, result.keypoints_inside):
+        moved[owner] = (float(x), float(y), bool(inside))
     out = []
     for index, (x0, y0, x1, y1) in zip(result.box_indices, result.boxes):
         ann = source.annotations[index]
@@ -515,13 +528,64 @@ def _coco_annotations(source: Source, result: augment.Augmented, kp_owner) -> li
         if "keypoints" in ann:
             kp = list(ann["keypoints"])
             for k in range(len(kp) // 3):
-                if (index, k) in moved:
-                    x, y, inside = moved[(index, k)]
+                if ("k", index, k) in moved:
+                    x, y, inside = moved[("k", index, k)]
                     kp[3 * k: 3 * k + 3] = [x, y, kp[3 * k + 2]] if inside else [0.0, 0.0, 0]
             new["keypoints"] = kp
             new["num_keypoints"] = sum(1 for v in kp[2::3] if v > 0)
+        if "segmentation" in ann:
+            polygons = []
+            for j, polygon in enumerate(ann["segmentation"]):
+                vertices = [moved[("s", index, j, k)][:2] for k in range(len(polygon) // 2)]
+                clipped = _clip_polygon(vertices, ow, oh)
+                if len(clipped) >= 3:
+                    polygons.append([float(v) for xy in clipped for v in xy])
+            new["segmentation"] = polygons
+            new["area"] = float(sum(_polygon_area(p) for p in polygons))
         out.append(new)
     return out
+
+
+def _clip_polygon(vertices: list[tuple[float, float]], width: float, height: float) -> list[tuple[float, float]]:
+    """The part of a polygon inside the frame ``[0, width] x [0, height]``
+    (Sutherland-Hodgman: clipped against each edge of the frame in turn).
+
+    Examples
+    --------
+    >>> _clip_polygon([(-2, 1), (3, 1), (3, 4), (-2, 4)], 10, 10)
+    [(0.0, 1.0), (3, 1), (3, 4), (0.0, 4.0)]
+    """
+    if any(math.isnan(v) for xy in vertices for v in xy):
+        return []  # a vertex behind a perspective's horizon: the shape is lost
+    edges = ((0, 0.0, True), (0, float(width), False), (1, 0.0, True), (1, float(height), False))
+    for axis, limit, low in edges:
+        if not vertices:
+            break
+        inside = (lambda p: p[axis] >= limit) if low else (lambda p: p[axis] <= limit)
+        result = []
+        for k, current in enumerate(vertices):
+            previous = vertices[k - 1]
+            if inside(current) != inside(previous):
+                t = (limit - previous[axis]) / (current[axis] - previous[axis])
+                crossing = [previous[0] + t * (current[0] - previous[0]), previous[1] + t * (current[1] - previous[1])]
+                crossing[axis] = limit
+                result.append((float(crossing[0]), float(crossing[1])))
+            if inside(current):
+                result.append(current)
+        vertices = result
+    return vertices
+
+
+def _polygon_area(flat: list[float]) -> float:
+    """Area of a polygon given as ``[x1, y1, x2, y2, ...]`` (shoelace formula).
+
+    Examples
+    --------
+    >>> _polygon_area([0, 0, 4, 0, 4, 3, 0, 3])
+    12.0
+    """
+    xs, ys = flat[0::2], flat[1::2]
+    return abs(sum(xs[k - 1] * ys[k] - xs[k] * ys[k - 1] for k in range(len(xs)))) / 2.0
 
 
 def _outputs(task: _Task) -> list[Path]:
