@@ -1192,14 +1192,18 @@ def _exact(op: dict, array: np.ndarray) -> np.ndarray:
 
 
 def variants(image: np.ndarray, pipeline, seed: int, count: int, *, input_index: int = 0,
-             masks: Sequence[np.ndarray] = (), boxes=None, keypoints=None, min_visibility: float = 0.3,
-             mask_fill=0, progress: Progress | None = None) -> list[tuple[dict, Augmented]]:
+             full_shape: tuple[int, ...] | None = None, masks: Sequence[np.ndarray] = (), boxes=None,
+             keypoints=None, min_visibility: float = 0.3, mask_fill=0,
+             progress: Progress | None = None) -> list[tuple[dict, Augmented]]:
     """Draw and apply ``count`` variants of one image: a preview grid.
 
     Variant ``k`` is drawn with the seed ``variant_seed(seed, input_index, k)``,
-    as an export numbers them, so cell ``k`` of a grid shows what the
-    dataset's variant ``k`` of that input will be. ``progress`` hears after
-    each variant and may raise to stop.
+    as an export numbers them, and for ``full_shape`` (the full image's,
+    when ``image`` is a reduced preview of it; default its own), so cell
+    ``k`` of a grid shows, reduced, what the dataset's variant ``k`` of that
+    input will be (a blur of 2 pixels of the full image is half a pixel on a
+    preview a quarter its size). ``progress`` hears after each variant and
+    may raise to stop.
 
     Returns
     -------
@@ -1216,7 +1220,8 @@ def variants(image: np.ndarray, pipeline, seed: int, count: int, *, input_index:
     """
     steps = check_pipeline(pipeline)
     count = check_int("count", count, 0)
-    drawn = [sample(steps, variant_seed(seed, input_index, k), image.shape) for k in range(count)]
+    shape = image.shape if full_shape is None else full_shape
+    drawn = [sample(steps, variant_seed(seed, input_index, k), shape) for k in range(count)]
 
     # One after the other: side by side on the pool measured slower for
     # grid-cell sizes (each variant's own warps and blurs already use it).

@@ -508,3 +508,15 @@ def test_grid_cells_are_the_exports_variants():
     for k, (variant, out) in enumerate(cells):
         assert variant == augment.sample(pipe, (8, 2, k), img.shape)
         assert out.image.tobytes() == augment.apply(img, variant).image.tobytes()
+
+
+def test_a_grid_on_a_preview_draws_for_the_full_image():
+    full = np.zeros((40, 40), np.float32)
+    full[20, 20] = 1.0
+    preview = np.zeros((10, 10), np.float32)
+    preview[5, 5] = 1.0
+    pipe = [_always("blur", sigma_px=[4.0, 4.0])]
+    ((variant, cell),) = augment.variants(preview, pipe, 1, 1, full_shape=full.shape)
+    assert variant == augment.sample(pipe, (1, 0, 0), full.shape)  # the export's variant 0
+    # sigma 4 on the full image is sigma 1 on the preview: its peak is that of a unit Gaussian
+    assert cell.image[5, 5] == pytest.approx(1 / (2 * np.pi), rel=0.05)
