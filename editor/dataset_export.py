@@ -61,6 +61,8 @@ __all__ = [
     "DatasetError",
     "Source",
     "Failure",
+    "Targets",
+    "load_targets",
     "ExportResult",
     "find_sources",
     "export_dataset",
@@ -405,6 +407,69 @@ def _encode_mask(mask: _Mask, values: np.ndarray) -> tuple[bytes, str]:
     return buffer.getvalue(), ".png"
 
 
+# -- one input's targets -----------------------------------------------------------
+@dataclass(frozen=True)
+class Targets:
+    """An input's mask and labels, in pixels, ready for :func:`processing.augment.apply`.
+
+    ``mask`` is the mask as stored (``mask.values``, ``mask.mode``); ``boxes``
+    ``(N, 4)`` pixel ``x_min, y_min, x_max, y_max`` with their ``classes``
+    (YOLO class or COCO category), None without labels; ``keypoints``
+    ``(K, 2)`` pixel positions (COCO keypoints that are labelled, then the
+    vertices of segmentation polygons), None without COCO labels; ``owners``
+    says what each keypoint row is: ``("k", annotation, keypoint)`` or
+    ``("s", annotation, polygon, vertex)``.
+    """
+
+    mask: Any = None
+    classes: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    boxes: np.ndarray | None = None
+    keypoints: np.ndarray | None = None
+    owners: tuple = ()
+
+
+def load_targets(source: Source, height: int, width: int, label_format: str | None) -> Targets:
+    """Read ``source``'s mask and labels for an image of ``height x width``
+    pixels (the panel shows them over the grid; the export transforms them).
+
+    Raises
+    ------
+    DatasetError
+        A mask of another size, or a label file that cannot be used.
+    """
+    h, w = int(height), int(width)
+    mask = None
+    if source.mask is not None:
+        mask = read_mask(source.mask)
+        if mask.values.shape[:2] != (h, w):
+            raise DatasetError(f"the mask {source.mask} is {mask.values.shape[1]} x {mask.values.shape[0]}, "
+                               f"the image {w} x {h}")
+    if label_format == "yolo":
+        classes, normalised = read_yolo(source.yolo)
+        boxes = np.stack([(normalised[:, 0] - normalised[:, 2] / 2) * w, (normalised[:, 1] - normalised[:, 3] / 2) * h,
+                          (normalised[:, 0] + normalised[:, 2] / 2) * w, (normalised[:, 1] + normalised[:, 3] / 2) * h],
+                         axis=1) if len(normalised) else np.zeros((0, 4))
+        return Targets(mask, classes, boxes)
+    if label_format == "coco":
+        anns = source.annotations
+        boxes = np.array([[a["bbox"][0], a["bbox"][1], a["bbox"][0] + a["bbox"][2], a["bbox"][1] + a["bbox"][3]]
+                          for a in anns], np.float64).reshape(-1, 4)
+        classes = np.array([a["category_id"] for a in anns], np.int64)
+        points, owners = [], []
+        for n, a in enumerate(anns):
+            kp = a.get("keypoints", [])
+            for k in range(len(kp) // 3):
+                if kp[3 * k + 2] > 0:
+                    points.append((kp[3 * k], kp[3 * k + 1]))
+                    owners.append(("k", n, k))
+            for j, polygon in enumerate(a.get("segmentation", ())):
+                for k in range(len(polygon) // 2):
+                    points.append((polygon[2 * k], polygon[2 * k + 1]))
+                    owners.append(("s", n, j, k))
+        return Targets(mask, classes, boxes, np.array(points, np.float64).reshape(-1, 2), tuple(owners))
+    return Targets(mask)
+
+
 # -- the work on one input ---------------------------------------------------------
 @dataclass(frozen=True)
 class _Task:
@@ -443,38 +508,9 @@ def _export_source(task: _Task, after_variant: Callable[[], None] | None = None,
     loaded = load_image(source.image)
     pixels = loaded.pixels
     h, w = pixels.shape[:2]
-    mask = None
-    if source.mask is not None:
-        mask = read_mask(source.mask)
-        if mask.values.shape[:2] != (h, w):
-            raise DatasetError(f"the mask {source.mask} is {mask.values.shape[1]} x {mask.values.shape[0]}, "
-                               f"the image {w} x {h}")
-    classes = np.zeros(0, np.int64)
-    boxes = None
-    keypoints = None
-    # What each row of keypoints is: ("k", annotation, keypoint) or ("s", annotation, polygon, vertex).
-    kp_owner: list[tuple] = []
-    if task.label_format == "yolo":
-        classes, normalised = read_yolo(source.yolo)
-        boxes = np.stack([(normalised[:, 0] - normalised[:, 2] / 2) * w, (normalised[:, 1] - normalised[:, 3] / 2) * h,
-                          (normalised[:, 0] + normalised[:, 2] / 2) * w, (normalised[:, 1] + normalised[:, 3] / 2) * h],
-                         axis=1) if len(normalised) else np.zeros((0, 4))
-    elif task.label_format == "coco":
-        anns = source.annotations
-        boxes = np.array([[a["bbox"][0], a["bbox"][1], a["bbox"][0] + a["bbox"][2], a["bbox"][1] + a["bbox"][3]]
-                          for a in anns], np.float64).reshape(-1, 4)
-        points = []
-        for n, a in enumerate(anns):
-            kp = a.get("keypoints", [])
-            for k in range(len(kp) // 3):
-                if kp[3 * k + 2] > 0:
-                    points.append((kp[3 * k], kp[3 * k + 1]))
-                    kp_owner.append(("k", n, k))
-            for j, polygon in enumerate(a.get("segmentation", ())):
-                for k in range(len(polygon) // 2):
-                    points.append((polygon[2 * k], polygon[2 * k + 1]))
-                    kp_owner.append(("s", n, j, k))
-        keypoints = np.array(points, np.float64).reshape(-1, 2)
+    targets = load_targets(source, h, w, task.label_format)
+    mask, classes, boxes, keypoints, kp_owner = (targets.mask, targets.classes, targets.boxes, targets.keypoints,
+                                                 targets.owners)
     fmt, suffix = _image_format(source.image)
     options = ExportOptions(format=fmt, quality=95, metadata="none")
     records = [] if records is None else records

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from editor.dataset_export import DatasetError, export_dataset, find_sources, read_coco, read_mask, read_yolo
+from editor.dataset_export import (DatasetError, export_dataset, find_sources, load_targets, read_coco, read_mask,
+                                   read_yolo)
 from editor.image_file import load_image
 from processing import augment
 
@@ -198,3 +199,14 @@ def test_bad_settings_are_refused(folder):
         find_sources([folder / "in"], labels=folder, label_format="voc")
     with pytest.raises(DatasetError, match="must hold one COCO JSON file, found 0"):
         find_sources([folder / "in"], labels=folder / "in", label_format="coco")
+
+
+def test_targets_of_one_input_for_the_panel(tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "labels").mkdir()
+    _photo(tmp_path / "in" / "a.png")
+    (tmp_path / "labels" / "a.txt").write_text("3 0.225 0.2 0.25 0.2\n")
+    (source,), _, _ = find_sources([tmp_path / "in" / "a.png"], labels=tmp_path / "labels", label_format="yolo")
+    targets = load_targets(source, 30, 40, "yolo")
+    np.testing.assert_allclose(targets.boxes, [[4, 3, 14, 9]])
+    assert targets.classes.tolist() == [3] and targets.mask is None and targets.keypoints is None
