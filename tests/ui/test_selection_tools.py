@@ -252,3 +252,69 @@ def test_masked_step_survives_project_and_runs_headless(qtbot, window, tmp_path)
     (out,) = outdir.iterdir()
     written = load_image(out).pixels
     np.testing.assert_allclose(written, expected, atol=0.5 / 255 + 1e-6)  # written in 8 bits, like its source
+
+
+DPR_SCRIPT = r'''
+import sys
+import numpy as np
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+from ui.app import make_application
+from ui.main_window import MainWindow
+from editor.document import Document
+
+make_application()
+win = MainWindow()
+win.resize(900, 600)
+win.show()
+rng = np.random.default_rng(1)
+win.set_document(Document(rng.random((60, 80, 3), dtype=np.float32)))
+canvas = win.canvas
+for _ in range(200):
+    QApplication.processEvents()
+    if not canvas.sceneRect().isEmpty():
+        break
+canvas.set_zoom(4.0)
+canvas.centerOn(40, 30)
+QApplication.processEvents()
+win.tools.activate("select.rectangle")
+viewport = canvas.viewport()
+start = canvas.mapFromScene(QPointF(31, 22))
+end = canvas.mapFromScene(QPointF(45, 31))
+QTest.mousePress(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
+QTest.mouseMove(viewport, end)
+QTest.mouseRelease(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, end)
+got = win.document.selection.hard()
+expected = np.zeros((60, 80), bool)
+expected[22:31, 31:45] = True
+# A half logical pixel (one device pixel at ratio 2) maps to an eighth of an
+# image pixel at 400%: the tools see it.
+seen = []
+tool = win.tools.active
+tool.press = lambda event: seen.append((event.x, event.y)) or True
+half = QPointF(start) + QPointF(0.5, 0.5)
+event = QMouseEvent(QMouseEvent.Type.MouseButtonPress, half, canvas.mapToGlobal(half), Qt.MouseButton.LeftButton,
+                    Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+QApplication.sendEvent(viewport, event)
+print(viewport.devicePixelRatioF(), bool(np.array_equal(got, expected)), seen[0][0] - 31, seen[0][1] - 22)
+win.undo_stack.setClean()
+win.close()
+'''
+
+
+def test_rectangle_selection_with_device_pixel_ratio_2(tmp_path):
+    """Run in a process of its own with Qt scaling the offscreen screen by 2.
+    What it proves: with a real device pixel ratio of 2 (a high-DPI screen),
+    the events' logical positions, and their half pixels, map to the right
+    image points; it cannot prove how a particular platform rounds input."""
+    env = dict(os.environ, QT_SCALE_FACTOR="2", QT_QPA_PLATFORM="offscreen",
+               IMAGE_EDITOR_SETTINGS=str(tmp_path / "settings.ini"))
+    result = subprocess.run([sys.executable, "-c", DPR_SCRIPT], capture_output=True, text=True, env=env,
+                            cwd=Path(__file__).resolve().parents[2], timeout=120)
+    assert result.returncode == 0, result.stderr
+    ratio, same, dx, dy = result.stdout.split()[-4:]
+    assert float(ratio) == 2.0
+    assert same == "True"
+    assert float(dx) == pytest.approx(0.125) and float(dy) == pytest.approx(0.125)
