@@ -122,6 +122,7 @@ def _flood(q: np.ndarray, seed: tuple[int, int], levels: int, connectivity: int,
     out = np.full(qflat.size, big, dtype=np.int32)
     seen = qflat == big  # the border counts as seen: no bounds checks below
     stamp = np.empty(qflat.size, dtype=np.int64)  # deduplicates neighbours shared by frontier pixels
+    counting = np.arange(4096, dtype=np.int64)  # sliced; doubled when a frontier outgrows it
     offsets = _offsets(wp, connectivity)
     start = (seed[1] + 1) * wp + seed[0] + 1
     seen[start] = True
@@ -147,8 +148,11 @@ def _flood(q: np.ndarray, seed: tuple[int, int], levels: int, connectivity: int,
             near = near[~seen[near]]
             if near.size == 0:
                 break
-            stamp[near] = np.arange(near.size)
-            near = near[stamp[near] == np.arange(near.size)]
+            if near.size > counting.size:
+                counting = np.arange(2 * near.size, dtype=np.int64)
+            count = counting[: near.size]
+            stamp[near] = count
+            near = near[stamp[near] == count]
             seen[near] = True
             found = np.maximum(qflat[near], k)
             out[near] = found
