@@ -201,15 +201,18 @@ def test_wand_click_then_drag_and_slider(qtbot, window):
     image = np.asarray(window.document.render())
     point = view_of(canvas, seed[0] + 0.5, seed[1] + 0.5)
     qtbot.mouseClick(canvas.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    qtbot.waitUntil(lambda: window.document.selection is not None)  # the flood runs off the GUI thread
     np.testing.assert_array_equal(selection(window), bfs_region(image, seed, 20, 8))
     # The slider changes the same click's selection, in the same undo entry.
     tool.options.tolerance.setValue(60)
     np.testing.assert_array_equal(selection(window), bfs_region(image, seed, 60, 8))
     # Dragging right and down from the click raises the tolerance.
     viewport = canvas.viewport()
+    point = view_of(canvas, seed[0] + 0.5, seed[1] + 0.5)
     qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, pos=point)
     qtbot.mouseMove(viewport, point + QPoint(20, 20))
     qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=point + QPoint(20, 20))
+    qtbot.waitUntil(lambda: not tool.busy and window.undo_stack.count() == 2)
     level = tool.options.tolerance.value()
     assert level == 60 + 20
     np.testing.assert_array_equal(selection(window), bfs_region(image, seed, level, 8))

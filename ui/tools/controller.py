@@ -12,9 +12,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 from PySide6.QtGui import QAction, QActionGroup
-from PySide6.QtWidgets import QLabel, QToolBar
+from PySide6.QtWidgets import QLabel, QSizePolicy, QToolBar
 
 from editor.document import Document
 from editor.errors import EditorError
@@ -28,6 +28,26 @@ from .base import TOOLS, CanvasTool
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..main_window import MainWindow
+
+class _Delivery(QObject):
+    """Brings a background job's result back to the GUI thread."""
+
+    done = Signal(object, object)  # result, error message (None when it worked)
+
+
+class _Job(QRunnable):
+    def __init__(self, work, delivery: _Delivery):
+        super().__init__()
+        self.work, self.delivery = work, delivery
+
+    def run(self) -> None:
+        try:
+            result = self.work()
+        except Exception as exc:  # noqa: BLE001 - reported to the user, never lost
+            self.delivery.done.emit(None, str(exc) or type(exc).__name__)
+        else:
+            self.delivery.done.emit(result, None)
+
 
 PAN_STATUS = "Drag to pan the image; wheel to zoom. Pick a tool on the toolbar to select or paint."
 
@@ -63,7 +83,11 @@ class ToolController(QObject):
         self.active: CanvasTool | None = None
         self.hint = QLabel()
         self.hint.setObjectName("tool-hint")
+        # A long hint is cut off rather than widening the window (which would
+        # move the image under the pointer).
+        self.hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self._observed: Document | None = None
+        self._deliveries: set[_Delivery] = set()
         self._build()
 
     # -- building ---------------------------------------------------------------------
@@ -140,6 +164,7 @@ class ToolController(QObject):
 
     def _show_hint(self, text: str) -> None:
         self.hint.setText(text)
+        self.hint.setToolTip(text)
 
     # -- context for the tools -----------------------------------------------------------
     @property
@@ -177,6 +202,21 @@ class ToolController(QObject):
             while (h // factor) * (w // factor) > max_pixels and factor < min(h, w):
                 factor += 1
         return document.render(factor=factor), factor
+
+    def run_in_background(self, work, done) -> None:
+        """Run ``work()`` off the GUI thread; then ``done(result, error)`` on
+        it (error is a message, or None). For tool work that takes longer than
+        a frame (the wand's flood), so the window never freezes."""
+        delivery = _Delivery(self)
+        self._deliveries.add(delivery)
+
+        def deliver(result, error):
+            self._deliveries.discard(delivery)
+            delivery.deleteLater()
+            done(result, error)
+
+        delivery.done.connect(deliver)
+        QThreadPool.globalInstance().start(_Job(work, delivery))
 
     def message(self, text: str, timeout: int = 5000) -> None:
         self.window.statusBar().showMessage(text, timeout)

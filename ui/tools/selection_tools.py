@@ -368,8 +368,11 @@ class WandTool(_SelectTool):
         self.options.tolerance.sliderReleased.connect(lambda: self._commit_click())
         self.click: _Click | None = None
         self.dragging = False
+        self.busy = False  # a flood is running in the background
+        self._start: ToolEvent | None = None
         self._start_tolerance = 0
         self._clicks = 0
+        self._commit_when_ready = False
 
     def press(self, event: ToolEvent) -> bool:
         if event.button != Qt.MouseButton.LeftButton:
@@ -379,35 +382,55 @@ class WandTool(_SelectTool):
         if not (0 <= x < w and 0 <= y < h):
             return True
         try:
-            self.click = self.flood(event)
-        except (EditorError, ValueError) as exc:
+            image, factor = self.controller.result_image(WAND_MAX_PIXELS)
+        except EditorError as exc:
             self.controller.message(str(exc))
             return True
-        self.dragging = True
-        self._start_tolerance = self.options.tolerance.value()
-        self.selection_preview.emit(None)
-        self._preview()
-        return True
-
-    def flood(self, event: ToolEvent) -> _Click:
-        """The level map of a click at ``event`` (on a reduced copy of a large image)."""
-        image, factor = self.controller.result_image(WAND_MAX_PIXELS)
-        x, y = event.pixel
-        seed = (min(x // factor, image.shape[1] - 1), min(y // factor, image.shape[0] - 1))
-        levels = wand_levels(image, seed, contiguous=self.options.contiguous.isChecked(),
-                             connectivity=self.options.connectivity.currentData(),
-                             sample_radius=self.options.sample.currentData(), levels=WAND_LEVELS)
         document = self.controller.document
         base = document.selection if document is not None else None
         if base is not None and base.shape != self.controller.result_shape():
             base = None
         self._clicks += 1
-        return _Click(levels, factor, self.options.mode_for(event), base, event, self._clicks)
+        number, mode = self._clicks, self.options.mode_for(event)
+        seed = (min(x // factor, image.shape[1] - 1), min(y // factor, image.shape[0] - 1))
+        options = dict(contiguous=self.options.contiguous.isChecked(),
+                       connectivity=self.options.connectivity.currentData(),
+                       sample_radius=self.options.sample.currentData(), levels=WAND_LEVELS)
+        self.click = None
+        self.busy = True
+        self.dragging = True
+        self._commit_when_ready = False
+        self._start = event
+        self._start_tolerance = self.options.tolerance.value()
+        self.controller.overlay.set_preview(None)
+        self.status_changed.emit("Selecting\u2026")
+
+        def done(levels, error):
+            self._flooded(number, levels, error, factor, mode, base, event)
+
+        self.controller.run_in_background(lambda: wand_levels(image, seed, **options), done)
+        return True
+
+    def _flooded(self, number: int, levels, error, factor: int, mode: str, base, event: ToolEvent) -> None:
+        """The level map of click ``number`` is ready (or failed)."""
+        if number != self._clicks:
+            return  # a newer click is on its way
+        self.busy = False
+        self.status_changed.emit(self.status)
+        if error is not None:
+            self.controller.message(f"The wand could not select: {error}")
+            self.dragging = False
+            return
+        self.click = _Click(levels, factor, mode, base, event, number)
+        self._preview()
+        if self._commit_when_ready or not self.dragging:
+            self._commit_when_ready = False
+            self._commit_click()
 
     def move(self, event: ToolEvent) -> bool:
-        if not self.dragging or self.click is None:
+        if not self.dragging or self._start is None:
             return False
-        start = self.click.point.view
+        start = self._start.view
         delta = (event.view.x() - start.x()) + (event.view.y() - start.y())
         value = int(round(self._start_tolerance + delta / 2))  # a level per two screen pixels
         self.options.tolerance.setValue(max(0, min(WAND_LEVELS - 1, value)))
@@ -417,7 +440,10 @@ class WandTool(_SelectTool):
         if not self.dragging or event.button != Qt.MouseButton.LeftButton:
             return False
         self.dragging = False
-        self._commit_click()
+        if self.busy:
+            self._commit_when_ready = True  # the flood is still running: commit when it lands
+        else:
+            self._commit_click()
         return True
 
     def _tolerance_moved(self, value: int) -> None:
@@ -465,8 +491,12 @@ class WandTool(_SelectTool):
                                        f"{self.name.replace('&', '')} (tolerance {tolerance})")
 
     def cancel(self) -> bool:
-        had = self.dragging
+        had = self.dragging or self.busy
         self.dragging = False
+        if self.busy:
+            self._clicks += 1  # the running flood's result will be ignored
+            self.busy = False
+            self.status_changed.emit(self.status)
         self.controller.overlay.set_preview(None)
         return had
 
