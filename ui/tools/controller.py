@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 from PySide6.QtGui import QAction, QActionGroup
-from PySide6.QtWidgets import QLabel, QSizePolicy, QToolBar
+from PySide6.QtWidgets import QComboBox, QLabel, QSizePolicy, QToolBar
 
 from editor.document import Document
 from editor.errors import EditorError
@@ -99,6 +99,9 @@ class ToolController(QObject):
         self.toolbar.setObjectName("tools-toolbar")
         self.options_bar = QToolBar("Tool Options")
         self.options_bar.setObjectName("tool-options-toolbar")
+        # One height for every tool, so the image does not move when the
+        # options change: that of the tallest control they hold.
+        self.options_bar.setMinimumHeight(QComboBox().sizeHint().height() + 8)
         pan = self._action("pan", "&Pan", "pan", "H", "Drag to pan the image")
         self.toolbar.addAction(pan)
         for spec in sorted(TOOLS.values(), key=lambda s: (s.order, s.name)):
@@ -111,6 +114,7 @@ class ToolController(QObject):
             tool.status_changed.connect(self._show_hint)
             self.toolbar.addAction(self._action(spec.id, spec.name, spec.icon, spec.shortcut, spec.status))
         pan.setChecked(True)
+        self._add_title("pan")
         self._show_hint(PAN_STATUS)
 
     def _action(self, tool_id: str, name: str, icon_name: str, shortcut: str, status: str) -> QAction:
@@ -130,6 +134,11 @@ class ToolController(QObject):
         self.actions[tool_id] = act
         return act
 
+    def _add_title(self, tool_id: str) -> None:
+        title = QLabel(self.actions[tool_id].text().replace("&", ""))
+        title.setStyleSheet("font-weight: bold; padding: 0 8px;")
+        self.options_bar.addWidget(title)
+
     def menu_actions(self) -> list[QAction]:
         return list(self.actions.values())
 
@@ -146,8 +155,12 @@ class ToolController(QObject):
         self.active = tool
         self.actions[tool_id].setChecked(True)
         self.options_bar.clear()
+        self._add_title(tool_id)
         options = tool.options_widget() if tool is not None else None
         if options is not None:
+            # Cut off at the right in a narrow window rather than widening it.
+            options.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            options.setMinimumWidth(0)
             self.options_bar.addWidget(options)
         if tool is not None:
             tool.activate()
