@@ -12,9 +12,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtGui import QAction, QActionGroup
-from PySide6.QtWidgets import QComboBox, QLabel, QSizePolicy, QToolBar
+from PySide6.QtWidgets import QComboBox, QFrame, QLabel, QScrollArea, QSizePolicy, QToolBar
 
 from editor.document import Document
 from editor.errors import EditorError
@@ -88,6 +88,7 @@ class ToolController(QObject):
         self.hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self._observed: Document | None = None
         self._deliveries: set[_Delivery] = set()
+        self._holders: dict[str, QAction | None] = {}  # tool id -> its options in the bar
         self._build()
 
     # -- building ---------------------------------------------------------------------
@@ -114,7 +115,10 @@ class ToolController(QObject):
             tool.status_changed.connect(self._show_hint)
             self.toolbar.addAction(self._action(spec.id, spec.name, spec.icon, spec.shortcut, spec.status))
         pan.setChecked(True)
-        self._add_title("pan")
+        self.options_title = QLabel()
+        self.options_title.setStyleSheet("font-weight: bold; padding: 0 8px;")
+        self.options_bar.addWidget(self.options_title)
+        self._show_options("pan")
         self._show_hint(PAN_STATUS)
 
     def _action(self, tool_id: str, name: str, icon_name: str, shortcut: str, status: str) -> QAction:
@@ -134,10 +138,32 @@ class ToolController(QObject):
         self.actions[tool_id] = act
         return act
 
-    def _add_title(self, tool_id: str) -> None:
-        title = QLabel(self.actions[tool_id].text().replace("&", ""))
-        title.setStyleSheet("font-weight: bold; padding: 0 8px;")
-        self.options_bar.addWidget(title)
+    def _show_options(self, tool_id: str) -> None:
+        """Show ``tool_id``'s name and options in the options bar, hiding the
+        others' (each tool's options are added once and kept)."""
+        self.options_title.setText(self.actions[tool_id].text().replace("&", ""))
+        tool = self.tools.get(tool_id)
+        if tool is not None and tool_id not in self._holders:
+            options = tool.options_widget()
+            self._holders[tool_id] = None if options is None else self.options_bar.addWidget(self._holder(options))
+        for owner, action in self._holders.items():
+            if action is not None:
+                action.setVisible(owner == tool_id)
+
+    @staticmethod
+    def _holder(options) -> QScrollArea:
+        """The options in a frame that takes the bar's remaining width and
+        cuts them off at the right in a narrow window, rather than widening
+        the window (which would move the image under the pointer)."""
+        holder = QScrollArea()
+        holder.setFrameShape(QFrame.Shape.NoFrame)
+        holder.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        holder.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        holder.setWidget(options)
+        holder.setWidgetResizable(True)
+        holder.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        holder.setFixedHeight(options.sizeHint().height())
+        return holder
 
     def menu_actions(self) -> list[QAction]:
         return list(self.actions.values())
@@ -154,14 +180,7 @@ class ToolController(QObject):
             self.active.deactivate()
         self.active = tool
         self.actions[tool_id].setChecked(True)
-        self.options_bar.clear()
-        self._add_title(tool_id)
-        options = tool.options_widget() if tool is not None else None
-        if options is not None:
-            # Cut off at the right in a narrow window rather than widening it.
-            options.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-            options.setMinimumWidth(0)
-            self.options_bar.addWidget(options)
+        self._show_options(tool_id)
         if tool is not None:
             tool.activate()
         self.canvas.set_active_tool(tool)
