@@ -321,3 +321,18 @@ def test_rectangle_selection_with_device_pixel_ratio_2(tmp_path):
     assert float(ratio) == 2.0
     assert same == "True"
     assert float(dx) == pytest.approx(0.125) and float(dy) == pytest.approx(0.125)
+
+
+def test_free_lasso_drag(qtbot, window):
+    set_zoom(qtbot, window, 4.0)
+    window.tools.activate("select.lasso")
+    canvas = window.canvas
+    viewport = canvas.viewport()
+    corners = [(32, 22), (46, 22), (46, 34), (32, 34)]
+    qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, pos=view_of(canvas, *corners[0]))
+    for x, y in corners[1:] + corners[:1]:
+        qtbot.mouseMove(viewport, view_of(canvas, x, y))
+    qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=view_of(canvas, *corners[0]))
+    np.testing.assert_array_equal(selection(window), reference_rect(32, 22, 46, 34))
+    window.undo_stack.undo()
+    assert window.document.selection is None

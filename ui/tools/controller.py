@@ -159,8 +159,8 @@ class ToolController(QObject):
         holder.setFrameShape(QFrame.Shape.NoFrame)
         holder.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         holder.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        options.adjustSize()  # its natural width, not stretched across the bar
         holder.setWidget(options)
-        holder.setWidgetResizable(True)
         holder.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         holder.setFixedHeight(options.sizeHint().height())
         return holder

@@ -220,6 +220,7 @@ class LassoTool(_SelectTool):
         self.points: list[QPointF] = []
         self.hover: QPointF | None = None
         self.pressed: ToolEvent | None = None
+        self._points_at_press = 0
         self.mode = "replace"
 
     def press(self, event: ToolEvent) -> bool:
@@ -232,6 +233,7 @@ class LassoTool(_SelectTool):
             return True
         self.pressed = event
         self.points.append(event.point)
+        self._points_at_press = len(self.points)
         self.update()
         return True
 
@@ -239,7 +241,7 @@ class LassoTool(_SelectTool):
         if not self.points:
             return False
         self.hover = event.point
-        if self.pressed is not None and event.buttons & Qt.MouseButton.LeftButton:
+        if self.pressed is not None:  # between press and release: the button is held
             last = self.canvas.view_point(self.points[-1])
             if QLineF(last, event.view).length() >= 2.0:  # freehand: a point every 2 screen pixels
                 self.points.append(event.point)
@@ -249,9 +251,9 @@ class LassoTool(_SelectTool):
     def release(self, event: ToolEvent) -> bool:
         if self.pressed is None or event.button != Qt.MouseButton.LeftButton:
             return False
-        pressed, self.pressed = self.pressed, None
-        dragged = QLineF(pressed.view, event.view).length() > CLICK_SLOP
-        if dragged and len(self.points) >= 3 and self.points[0] == pressed.point:
+        self.pressed = None
+        freehand = len(self.points) > self._points_at_press
+        if freehand and self._points_at_press == 1 and len(self.points) >= 3:
             self.close()  # one drag from start to end: a free outline
         return True
 
