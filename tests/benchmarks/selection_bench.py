@@ -7,9 +7,11 @@ Measures (issue 12's target: p95 < 50 ms):
 * click -> first selection: the level map of a click (``wand_levels``), at
   full resolution and on the reduced copy the editor floods (at most
   ``WAND_MAX_PIXELS``), plus the first mask;
-* tolerance change -> new outline: one comparison of the level map, the
-  mask brought to full size when the editor works on a reduced copy, and
-  the outline segments the marching ants draw;
+* tolerance change -> new outline: one comparison of the level map and the
+  outline the marching ants draw (segments and the lines handed to Qt), as
+  the editor does while the slider or the drag moves;
+* release -> selection: the mask brought to full size (from the reduced
+  copy) and made the document's selection, once per gesture;
 * peers, for what one flood at one tolerance costs them on the same image:
   scikit-image's ``segmentation.flood`` and OpenCV's ``floodFill`` (they
   flood again for every tolerance; the level map does it once).
@@ -36,8 +38,9 @@ import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from processing.wand import wand_levels, wand_mask  # noqa: E402
-from ui.selection_overlay import OUTLINE_MAX_PIXELS, outline_segments  # noqa: E402
-from ui.tools.selection_tools import WAND_MAX_PIXELS  # noqa: E402
+from editor.selection import Selection  # noqa: E402
+from ui.selection_overlay import SelectionOverlay  # noqa: E402
+from ui.tools.selection_tools import WAND_MAX_PIXELS, upsample_mask  # noqa: E402
 
 SEEDS = [(0.1, 0.1), (0.5, 0.5), (0.8, 0.7)]  # fractions of width and height
 TOLERANCES = [16, 32, 48, 64, 96]
@@ -62,15 +65,6 @@ def timed(func, *args, **kwargs) -> tuple[float, object]:
     return time.perf_counter() - t0, value
 
 
-def outline_time(mask: np.ndarray) -> float:
-    step = 1
-    while mask.size // (step * step) > OUTLINE_MAX_PIXELS:
-        step += 1
-    t0 = time.perf_counter()
-    outline_segments(mask[::step, ::step])
-    return time.perf_counter() - t0
-
-
 def reduced(image: np.ndarray, limit: int) -> tuple[np.ndarray, int]:
     h, w = image.shape[:2]
     factor = 1
@@ -84,23 +78,25 @@ def reduced(image: np.ndarray, limit: int) -> tuple[np.ndarray, int]:
 
 def bench_wand(image: np.ndarray, label: str, repeats: int, full_shape=None) -> list[tuple[str, list[float]]]:
     h, w = image.shape[:2]
-    clicks, changes = [], []
+    clicks, changes, commits = [], [], []
     for fx, fy in SEEDS:
         seed = (int(fx * w), int(fy * h))
         for _ in range(repeats):
             elapsed, levels = timed(wand_levels, image, seed)
             t_mask, mask = timed(wand_mask, levels, 32 / 255)
             clicks.append(elapsed + t_mask)
+        factor = 1 if full_shape is None else full_shape[0] // h
         for k in TOLERANCES:
             t0 = time.perf_counter()
             mask = wand_mask(levels, k / 255)
-            if full_shape is not None:  # the editor's reduced copy: back to full size
-                f = full_shape[0] // h
-                mask = np.repeat(np.repeat(mask, f, axis=0), f, axis=1)
-            compare = time.perf_counter() - t0
-            changes.append(compare + outline_time(mask))
+            SelectionOverlay._outline(mask, factor)
+            changes.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        Selection(mask if full_shape is None else upsample_mask(mask, factor, full_shape[:2]))
+        commits.append(time.perf_counter() - t0)
     return [(f"click \u2192 first selection ({label})", clicks),
-            (f"tolerance change \u2192 new outline ({label})", changes)]
+            (f"tolerance change \u2192 new outline ({label})", changes),
+            (f"release \u2192 selection at full size ({label})", commits)]
 
 
 def bench_peers(image: np.ndarray) -> list[tuple[str, list[float]]]:

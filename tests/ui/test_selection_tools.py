@@ -336,3 +336,16 @@ def test_free_lasso_drag(qtbot, window):
     np.testing.assert_array_equal(selection(window), reference_rect(32, 22, 46, 34))
     window.undo_stack.undo()
     assert window.document.selection is None
+
+
+def test_wand_mask_from_a_reduced_copy_covers_blocks():
+    from ui.tools.selection_tools import upsample_mask
+
+    small = np.array([[True, False], [False, True]])
+    expected = np.kron(small, np.ones((3, 3), bool))
+    np.testing.assert_array_equal(upsample_mask(small, 3, (6, 6)), expected)
+    np.testing.assert_array_equal(upsample_mask(small, 3, (5, 4)), expected[:5, :4])
+    grown = upsample_mask(small, 3, (7, 8))  # past the last block: its edge repeats
+    np.testing.assert_array_equal(grown[:6, :6], expected)
+    np.testing.assert_array_equal(grown[6, :6], expected[5])
+    np.testing.assert_array_equal(grown[:6, 7], expected[:, 5])

@@ -312,6 +312,20 @@ class LassoTool(_SelectTool):
         draw_outline(painter, lambda p: p.drawPolyline(QPolygonF(view)))
 
 
+def upsample_mask(small: np.ndarray, factor: int, shape: tuple[int, int]) -> np.ndarray:
+    """A mask made on a copy reduced by ``factor``, at full size ``shape``:
+    each pixel becomes a factor x factor block; the rows and columns past
+    the reduced copy's last whole block repeat its edge."""
+    if factor == 1:
+        return small
+    hs, ws = small.shape
+    big = np.broadcast_to(small[:, None, :, None], (hs, factor, ws, factor)).reshape(hs * factor, ws * factor)
+    h, w = shape
+    if h > big.shape[0] or w > big.shape[1]:
+        big = np.pad(big, ((0, max(0, h - big.shape[0])), (0, max(0, w - big.shape[1]))), mode="edge")
+    return big[:h, :w]
+
+
 class WandOptions(SelectionOptions):
     """Selection options plus the wand's own."""
 
@@ -466,19 +480,7 @@ class WandTool(_SelectTool):
     def full_mask(self) -> np.ndarray:
         """The selection at full resolution (each reduced pixel covers a block)."""
         small = self.mask()
-        f = self.click.factor
-        if f == 1:
-            return small
-        h, w = self.controller.result_shape()
-        big = np.repeat(np.repeat(small, f, axis=0), f, axis=1)
-        out = np.zeros((h, w), dtype=bool)
-        hh, ww = min(h, big.shape[0]), min(w, big.shape[1])
-        out[:hh, :ww] = big[:hh, :ww]
-        if hh < h:
-            out[hh:, :ww] = out[hh - 1: hh, :ww]
-        if ww < w:
-            out[:, ww:] = out[:, ww - 1: ww]
-        return out
+        return upsample_mask(small, self.click.factor, self.controller.result_shape())
 
     def _commit_click(self) -> None:
         if self.click is None or self.controller.document is None:
