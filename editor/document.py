@@ -150,10 +150,11 @@ class Document:
 
     def masked(self, step: Step, shape: tuple[int, ...] | None = None) -> Step:
         """``step`` limited to the current selection: the selection becomes its
-        mask, when there is one, the step has none, and (given ``shape``, the
-        image the step applies to) their sizes agree."""
+        mask, when there is one, the step has none, the step keeps the image's
+        size (a crop or rotation cannot be limited to a selection) and (given
+        ``shape``, the image the step applies to) their sizes agree."""
         selection = self._selection
-        if selection is None or step.mask is not None:
+        if selection is None or step.mask is not None or self.catalog.get(step.op_id).changes_size:
             return step
         if shape is not None and tuple(shape[:2]) != selection.shape:
             return step

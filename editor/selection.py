@@ -9,10 +9,9 @@ mask image all live here; the UI only asks.
 """
 from __future__ import annotations
 
-import hashlib
 import io
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -51,26 +50,28 @@ class Selection:
     """
 
     mask: np.ndarray
-    _digest: str = field(default="", repr=False)
 
     def __post_init__(self):
         mask = np.asarray(self.mask)
         if mask.ndim != 2 or mask.size == 0:
             raise ValueError(f"a selection mask must be a non-empty 2-D array, got shape {mask.shape}")
+        # One copy (a 24 MP float mask is 96 MB), clipped in place.
+        mask = np.array(mask, dtype=bool if mask.dtype == bool else np.float32, order="C")
         if mask.dtype != bool:
-            mask = np.clip(mask.astype(np.float32), 0.0, 1.0)
-        else:
-            mask = mask.copy()
+            np.clip(mask, 0.0, 1.0, out=mask)
         mask.flags.writeable = False
         object.__setattr__(self, "mask", mask)
-        digest = hashlib.blake2b(mask.tobytes() + repr((mask.shape, mask.dtype.str)).encode(), digest_size=16)
-        object.__setattr__(self, "_digest", digest.hexdigest())
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Selection) and self._digest == other._digest
+        # Compared only when a change may be no change (rare): no digest
+        # is kept, which would cost a pass over every new selection.
+        if not isinstance(other, Selection):
+            return False
+        a, b = self.mask, other.mask
+        return a is b or (a.shape == b.shape and a.dtype == b.dtype and bool(np.array_equal(a, b)))
 
     def __hash__(self) -> int:
-        return hash(self._digest)
+        return hash((self.mask.shape, self.mask.dtype.str))
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -152,7 +153,10 @@ def combine(current: Selection | None, mask: np.ndarray, mode: str = "replace") 
     mask = np.asarray(mask)
     if current is not None and current.shape != mask.shape:
         current = None
-    result = combine_masks(None if current is None else current.mask, mask, mode)
+    if current is None and mode in ("replace", "add"):
+        result = mask  # the Selection makes its own copy
+    else:
+        result = combine_masks(None if current is None else current.mask, mask, mode)
     if not result.any():
         return None
     return Selection(result)

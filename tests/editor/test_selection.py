@@ -139,3 +139,10 @@ def test_document_selection_and_masked_steps():
     assert seen == [sel]
     np.testing.assert_array_equal(doc.masked(step, (24, 32)).mask, sel.mask)
     assert doc.masked(step, (10, 10)).mask is None  # made on an image of another size
+
+
+def test_a_size_changing_step_is_not_limited_to_the_selection():
+    doc = Document(gradient())
+    doc.set_selection(Selection(np.eye(24, 32, dtype=bool)))
+    crop = doc.make_step("geometry.crop", x=2, y=2, width=10, height=8)
+    assert doc.masked(crop, (24, 32)).mask is None

@@ -255,7 +255,9 @@ class ToolController(QObject):
 
     # -- requests from tools, as undo commands ---------------------------------------------
     def add_step(self, step: Step) -> None:
-        """Add ``step`` (limited to the selection, if any) as one undo entry."""
+        """Add ``step`` as one undo entry, limited to the selection if there
+        is one, unless the step changes the image's size (crop, rotate),
+        which a mask cannot limit."""
         document = self.document
         if document is None:
             return
