@@ -110,9 +110,10 @@ def _offsets(width: int, connectivity: int) -> np.ndarray:
     return np.array(four + [-width - 1, -width + 1, width - 1, width + 1], dtype=np.int64)
 
 
-def _flood(q: np.ndarray, seed: tuple[int, int], levels: int, connectivity: int,
+def _flood(q: np.ndarray, seed: tuple[int, int], levels: int, connectivity: int, max_level: int,
            progress: Progress | None) -> np.ndarray:
-    """Minimax path levels from ``seed`` over the quantised distances ``q``."""
+    """Minimax path levels from ``seed`` over the quantised distances ``q``,
+    up to ``max_level``; pixels that join later get ``max_level + 1``."""
     h, w = q.shape
     wp = w + 2
     big = levels  # above every level: the padding border is never entered
@@ -133,6 +134,8 @@ def _flood(q: np.ndarray, seed: tuple[int, int], levels: int, connectivity: int,
     lows = [int(qflat[start])]  # the lowest level in each waiting chunk
     while waiting:
         k = min(lows)
+        if k > max_level:
+            break  # the rest joins above the levels asked for
         due = [i for i, low in enumerate(lows) if low == k]
         pool = np.concatenate([waiting[i] for i in due]) if len(due) > 1 else waiting[due[0]]
         waiting = [chunk for i, chunk in enumerate(waiting) if lows[i] != k]
@@ -163,11 +166,13 @@ def _flood(q: np.ndarray, seed: tuple[int, int], levels: int, connectivity: int,
                 lows.append(int(found[~here].min()))
         if progress is not None:
             report(progress, k / levels)
-    return out.reshape(h + 2, wp)[1:-1, 1:-1]
+    result = out.reshape(h + 2, wp)[1:-1, 1:-1]
+    return np.minimum(result, max_level + 1) if max_level < levels - 1 else result
 
 
 def wand_levels(image: np.ndarray, seed, *, contiguous: bool = True, connectivity: int = 8,
-                sample_radius: int = 0, levels: int = 256, progress: Progress | None = None) -> np.ndarray:
+                sample_radius: int = 0, levels: int = 256, max_level: int | None = None,
+                progress: Progress | None = None) -> np.ndarray:
     """For every pixel, the smallest tolerance level at which the wand selects it.
 
     Parameters
@@ -187,6 +192,10 @@ def wand_levels(image: np.ndarray, seed, *, contiguous: bool = True, connectivit
     levels : int
         Number of tolerance levels, 2 to 65536; level ``k`` is the tolerance
         ``k / (levels - 1)`` of colour distance.
+    max_level : int, optional
+        Flood only up to this level (the work grows with the area reached):
+        the map is exact for every tolerance up to ``max_level``, and pixels
+        that would join later get ``max_level + 1``. Default: all levels.
     progress : callable, optional
         Called with the fraction of levels flooded; it may raise to stop.
 
@@ -214,17 +223,20 @@ def wand_levels(image: np.ndarray, seed, *, contiguous: bool = True, connectivit
     [[0, 5, 5, 5]]
     >>> wand_levels(img, (0, 0), levels=11, contiguous=False).tolist()
     [[0, 5, 1, 1]]
+    >>> wand_levels(img, (0, 0), levels=11, max_level=2).tolist()
+    [[0, 3, 3, 3]]
     """
     image = as_image(image)
     seed = _check_seed(image.shape, seed)
     if connectivity not in (4, 8):
         raise ValueError(f"connectivity must be 4 or 8, got {connectivity!r}")
     levels = check_int("levels", levels, 2, 65536)
+    max_level = levels - 1 if max_level is None else check_int("max_level", max_level, 0, levels - 1)
     q = quantize_distance(color_distance(image, sample_color(image, seed, sample_radius)), levels)
     if not contiguous:
         report(progress, 1.0)
         return q
-    result = _flood(q, seed, levels, connectivity, progress)
+    result = _flood(q, seed, levels, connectivity, max_level, progress)
     report(progress, 1.0)
     return result.astype(q.dtype)
 

@@ -109,3 +109,14 @@ def test_input_does_not_change_and_errors_are_precise():
         wand_levels(image, (0, 0), connectivity=6)
     with pytest.raises(ValueError, match="tolerance must be between 0 and 1"):
         wand_mask(np.zeros((2, 2), np.uint8), 1.5)
+
+
+def test_a_partial_flood_is_exact_up_to_its_level():
+    image = blobs((40, 50), 6)
+    seed = (20, 20)
+    for cap in (0, 12, 40):
+        partial = wand_levels(image, seed, max_level=cap)
+        assert partial.max() <= cap + 1
+        for level in range(0, cap + 1, 3):
+            np.testing.assert_array_equal(partial <= level, flood(image, seed, level))
+    np.testing.assert_array_equal(wand_levels(image, seed, max_level=255), wand_levels(image, seed))

@@ -33,6 +33,7 @@ from .base import CanvasTool, ToolEvent, register_tool, selection_mode
 CLICK_SLOP = 3.0  # screen pixels a press may move and still be a click
 WAND_MAX_PIXELS = 1_000_000  # the wand floods a reduced copy of larger images (pure NumPy: ~1 s per 1.5 MP)
 WAND_LEVELS = 256
+WAND_FIRST_LEVELS = 64  # a click floods at least this far at once (see first_cap)
 MODE_NAMES = {"replace": "Replace", "add": "Add (Shift)", "subtract": "Subtract (Ctrl)",
               "intersect": "Intersect (Shift+Ctrl)"}
 
@@ -357,10 +358,25 @@ class WandOptions(SelectionOptions):
 
 
 class _Click:
-    """One wand click: its level map, and the selection it was combined with."""
+    """One wand click: what to flood, its level map so far (exact up to
+    ``cap``), and the selection it was combined with."""
 
-    def __init__(self, levels: np.ndarray, factor: int, mode: str, base: Selection | None, point: ToolEvent, number: int):
-        self.levels, self.factor, self.mode, self.base, self.point, self.number = levels, factor, mode, base, point, number
+    def __init__(self, number: int, image: np.ndarray, seed: tuple[int, int], options: dict, factor: int,
+                 mode: str, base: Selection | None, point: ToolEvent):
+        self.number, self.image, self.seed, self.options = number, image, seed, options
+        self.factor, self.mode, self.base, self.point = factor, mode, base, point
+        self.levels: np.ndarray | None = None
+        self.cap = -1  # the level map is exact for tolerances up to this
+
+    def flood(self, cap: int) -> np.ndarray:
+        return wand_levels(self.image, self.seed, max_level=cap, **self.options)
+
+
+def first_cap(tolerance: int) -> int:
+    """How far the first flood of a click goes: the work grows with the
+    area reached, so a click floods a little past its tolerance; going
+    higher later floods the rest in the background."""
+    return min(WAND_LEVELS - 1, max(WAND_FIRST_LEVELS, 2 * tolerance))
 
 
 @register_tool(order=13)
@@ -407,41 +423,48 @@ class WandTool(_SelectTool):
         if base is not None and base.shape != self.controller.result_shape():
             base = None
         self._clicks += 1
-        number, mode = self._clicks, self.options.mode_for(event)
         seed = (min(x // factor, image.shape[1] - 1), min(y // factor, image.shape[0] - 1))
         options = dict(contiguous=self.options.contiguous.isChecked(),
                        connectivity=self.options.connectivity.currentData(),
                        sample_radius=self.options.sample.currentData(), levels=WAND_LEVELS)
-        self.click = None
-        self.busy = True
+        self.click = _Click(self._clicks, image, seed, options, factor, self.options.mode_for(event), base, event)
         self.dragging = True
         self._commit_when_ready = False
         self._start = event
         self._start_tolerance = self.options.tolerance.value()
         self.controller.overlay.set_preview(None)
-        self.status_changed.emit("Selecting\u2026")
-
-        def done(levels, error):
-            self._flooded(number, levels, error, factor, mode, base, event)
-
-        self.controller.run_in_background(lambda: wand_levels(image, seed, **options), done)
+        self._flood(first_cap(self._start_tolerance))
         return True
 
-    def _flooded(self, number: int, levels, error, factor: int, mode: str, base, event: ToolEvent) -> None:
-        """The level map of click ``number`` is ready (or failed)."""
-        if number != self._clicks:
-            return  # a newer click is on its way
+    def _flood(self, cap: int) -> None:
+        """Flood the current click up to ``cap`` in the background."""
+        click = self.click
+        self.busy = True
+        self.status_changed.emit("Selecting\u2026")
+        self.controller.run_in_background(lambda: click.flood(cap),
+                                          lambda levels, error: self._flooded(click, cap, levels, error))
+
+    def _flooded(self, click: _Click, cap: int, levels, error) -> None:
+        """A flood of ``click`` up to ``cap`` landed (or failed)."""
+        if click is not self.click or not self.busy:
+            return  # a newer click, or cancelled
         self.busy = False
         self.status_changed.emit(self.status)
         if error is not None:
             self.controller.message(f"The wand could not select: {error}")
             self.dragging = False
             return
-        self.click = _Click(levels, factor, mode, base, event, number)
+        click.levels, click.cap = levels, cap
+        if self.options.tolerance.value() > cap:
+            self._flood(WAND_LEVELS - 1)  # the tolerance went past it meanwhile: the rest too
         self._preview()
-        if self._commit_when_ready or not self.dragging:
+        if not self.busy and (self._commit_when_ready or not self.dragging):
             self._commit_when_ready = False
             self._commit_click()
+
+    def ready(self) -> bool:
+        """Whether the selection at the current tolerance is known exactly."""
+        return self.click is not None and self.options.tolerance.value() <= self.click.cap
 
     def move(self, event: ToolEvent) -> bool:
         if not self.dragging or self._start is None:
@@ -456,23 +479,25 @@ class WandTool(_SelectTool):
         if not self.dragging or event.button != Qt.MouseButton.LeftButton:
             return False
         self.dragging = False
-        if self.busy:
-            self._commit_when_ready = True  # the flood is still running: commit when it lands
-        else:
-            self._commit_click()
+        self._commit_click()
         return True
 
     def _tolerance_moved(self, value: int) -> None:
         self.options.tolerance_label.setText(str(value))
-        if self.click is None:
+        click = self.click
+        if click is None or click.levels is None:
             return
+        if value > click.cap and not self.busy:
+            self._flood(WAND_LEVELS - 1)
         self._preview()
         if not self.dragging and not self.options.tolerance.isSliderDown():
             self._commit_click()  # keyboard or a click on the slider's groove
 
     def mask(self) -> np.ndarray:
-        """The last click's selection at the current tolerance, reduced size."""
-        return wand_mask(self.click.levels, self.options.tolerance.value() / (WAND_LEVELS - 1), WAND_LEVELS)
+        """The last click's selection at the current tolerance (at most the
+        level flooded so far), reduced size."""
+        level = min(self.options.tolerance.value(), self.click.cap)
+        return wand_mask(self.click.levels, level / (WAND_LEVELS - 1), WAND_LEVELS)
 
     def _preview(self) -> None:
         self.controller.overlay.set_preview(self.mask(), self.click.factor)
@@ -484,6 +509,9 @@ class WandTool(_SelectTool):
 
     def _commit_click(self) -> None:
         if self.click is None or self.controller.document is None:
+            return
+        if not self.ready():
+            self._commit_when_ready = True  # a flood is still running: commit when it lands
             return
         mask = self.full_mask()
         radius = self.options.feather.value()
@@ -497,9 +525,11 @@ class WandTool(_SelectTool):
     def cancel(self) -> bool:
         had = self.dragging or self.busy
         self.dragging = False
+        self._commit_when_ready = False
         if self.busy:
-            self._clicks += 1  # the running flood's result will be ignored
-            self.busy = False
+            self.busy = False  # the running flood's result will be ignored
+            if self.click is not None and self.click.levels is None:
+                self.click = None
             self.status_changed.emit(self.status)
         self.controller.overlay.set_preview(None)
         return had
