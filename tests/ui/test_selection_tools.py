@@ -349,3 +349,19 @@ def test_wand_mask_from_a_reduced_copy_covers_blocks():
     np.testing.assert_array_equal(grown[:6, :6], expected)
     np.testing.assert_array_equal(grown[6, :6], expected[5])
     np.testing.assert_array_equal(grown[:6, 7], expected[:, 5])
+
+
+def test_marching_ants_are_exact_in_view_when_zoomed_in(qtbot, window, monkeypatch):
+    import ui.selection_overlay as overlay_module
+
+    monkeypatch.setattr(overlay_module, "OUTLINE_MAX_PIXELS", 1000)  # as if the image were huge: sampled by 3
+    set_zoom(qtbot, window, 4.0)
+    window.tools.activate("select.rectangle")
+    press_drag(qtbot, window.canvas, view_of(window.canvas, 31, 22), view_of(window.canvas, 46, 31))
+    overlay = window.tools.overlay
+    assert overlay._step == 3
+    edges = {(31, 22, 46, 22), (31, 31, 46, 31), (31, 22, 31, 31), (46, 22, 46, 31)}
+    in_view = {tuple(round(v) for v in (l.x1(), l.y1(), l.x2(), l.y2())) for l in overlay.lines(4.0)}
+    assert in_view == edges  # the rectangle fits in the view: all four, exactly
+    coarse = {tuple(round(v) for v in (l.x1(), l.y1(), l.x2(), l.y2())) for l in overlay.lines(0.25)}
+    assert all(v % 3 == 0 for line in coarse for v in line)  # zoomed out: the sampled grid, under a screen pixel
