@@ -365,3 +365,26 @@ def test_marching_ants_are_exact_in_view_when_zoomed_in(qtbot, window, monkeypat
     assert in_view == edges  # the rectangle fits in the view: all four, exactly
     coarse = {tuple(round(v) for v in (l.x1(), l.y1(), l.x2(), l.y2())) for l in overlay.lines(0.25)}
     assert all(v % 3 == 0 for line in coarse for v in line)  # zoomed out: the sampled grid, under a screen pixel
+
+
+def test_save_and_load_a_mask_through_the_select_menu(qtbot, window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from editor.image_file import save_image
+
+    set_zoom(qtbot, window, 4.0)
+    window.tools.activate("select.rectangle")
+    press_drag(qtbot, window.canvas, view_of(window.canvas, 31, 22), view_of(window.canvas, 45, 31))
+    assert window.select_actions.save_mask(tmp_path / "mask.png")
+    window.select_actions.select_none()
+    assert window.document.selection is None
+    assert window.select_actions.load_mask(tmp_path / "mask.png")
+    np.testing.assert_array_equal(selection(window), reference_rect(31, 22, 45, 31))
+    window.undo_stack.undo()
+    assert window.document.selection is None
+    save_image(tmp_path / "small.png", np.zeros((10, 10), np.float32))
+    warnings = []
+    monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda *args: warnings.append(args[2])))
+    assert not window.select_actions.load_mask(tmp_path / "small.png")
+    assert "10 x 10 pixels but the image is 80 x 60" in warnings[0]
+    assert window.document.selection is None
