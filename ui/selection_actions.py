@@ -101,6 +101,9 @@ class SelectionActions(QObject):
                                         tip="The step being edited applies only inside the current selection")
         self.clear_step_mask_action = action("&Clear Step Mask", self.clear_step_mask,
                                              tip="The step being edited applies to the whole image again")
+        self.mask_to_selection_action = action("Select Step's &Mask", self.mask_to_selection,
+                                               tip="The mask of the step being edited becomes the selection, to change "
+                                                   "it with the tools and put it back with Limit Step to Selection")
 
     def populate(self, menu: QMenu, tool_actions: list[QAction]) -> None:
         menu.addActions(tool_actions)
@@ -111,7 +114,7 @@ class SelectionActions(QObject):
         menu.addSeparator()
         menu.addActions([self.save_action, self.load_action])
         menu.addSeparator()
-        menu.addActions([self.limit_step_action, self.clear_step_mask_action])
+        menu.addActions([self.mask_to_selection_action, self.limit_step_action, self.clear_step_mask_action])
 
     def update_actions(self) -> None:
         document = self.window.document
@@ -124,7 +127,9 @@ class SelectionActions(QObject):
             act.setEnabled(has_sel)
         index = self._edited_index()
         self.limit_step_action.setEnabled(has_sel and index is not None)
-        self.clear_step_mask_action.setEnabled(index is not None and document.steps[index].mask is not None)
+        has_mask = index is not None and document.steps[index].mask is not None
+        self.clear_step_mask_action.setEnabled(has_mask)
+        self.mask_to_selection_action.setEnabled(has_mask)
 
     # -- helpers ---------------------------------------------------------------------
     @property
@@ -237,6 +242,19 @@ class SelectionActions(QObject):
                                 "applies to (a step before it crops or resizes).")
             return
         self.window.undo_stack.push(SetStepMaskCommand(document, index, current.mask, "Limit Step to Selection"))
+
+    def mask_to_selection(self) -> None:
+        index = self._edited_index()
+        document = self.window.document
+        if index is None or document.steps[index].mask is None:
+            return
+        mask = document.steps[index].mask
+        if mask.shape != self._tools.result_shape():
+            QMessageBox.warning(self.window, "Select Step's Mask",
+                                "The step's mask has the size of the image at that step, not of the image now "
+                                "(a later step crops or resizes), so it cannot be shown as the selection.")
+            return
+        self._set(Selection(mask), f"Select Mask of Step {index + 1}")
 
     def clear_step_mask(self) -> None:
         index = self._edited_index()

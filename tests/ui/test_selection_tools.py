@@ -156,12 +156,22 @@ def test_edit_and_clear_a_step_mask(qtbot, window):
     assert window.select_actions.limit_step_action.isEnabled()
     window.select_actions.limit_step()
     np.testing.assert_array_equal(window.document.steps[0].mask, reference_rect(31, 22, 45, 31))
+    # Edit the mask: select it, subtract a part with Ctrl, put it back.
+    window.select_actions.select_none()
+    window.select_step(0)
+    window.select_actions.mask_to_selection()
+    np.testing.assert_array_equal(selection(window), reference_rect(31, 22, 45, 31))
+    press_drag(qtbot, window.canvas, view_of(window.canvas, 31, 22), view_of(window.canvas, 38, 31),
+               Qt.KeyboardModifier.ControlModifier)
+    window.select_step(0)
+    window.select_actions.limit_step()
+    np.testing.assert_array_equal(window.document.steps[0].mask, reference_rect(38, 22, 45, 31))
+    window.undo_stack.undo()
+    np.testing.assert_array_equal(window.document.steps[0].mask, reference_rect(31, 22, 45, 31))
     window.select_actions.clear_step_mask()
     assert window.document.steps[0].mask is None
     window.undo_stack.undo()
     assert window.document.steps[0].mask is not None
-    window.undo_stack.undo()
-    assert window.document.steps[0].mask is None
 
 
 def bfs_region(image, seed, tolerance_level, connectivity):
