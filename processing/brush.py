@@ -76,14 +76,18 @@ def _span(low: float, high: float, radius: float, size: int) -> tuple[int, int]:
 
 
 def _falloff(d2: np.ndarray, radius: float, hardness: float) -> np.ndarray:
-    """Coverage for squared distances ``d2`` (float64), as float32."""
+    """Coverage for squared distances ``d2`` (float64, overwritten), as float32."""
     if hardness >= 1.0:
         return (d2 <= radius * radius).astype(np.float32)
     inner = hardness * radius
-    d = np.sqrt(d2)
-    t = np.clip((radius - d) / (radius - inner), 0.0, 1.0)
+    t = np.sqrt(d2, out=d2)
+    np.subtract(radius, t, out=t)
+    t *= 1.0 / (radius - inner)
+    np.clip(t, 0.0, 1.0, out=t)
     # Smoothstep: no kink where the soft edge meets the solid core or the outside.
-    return (t * t * (3.0 - 2.0 * t)).astype(np.float32)
+    out = t.astype(np.float32)
+    out *= out * (np.float32(3.0) - np.float32(2.0) * out)
+    return out
 
 
 def segment_coverage(start, end, radius: float, *, hardness: float = 1.0, shape,
@@ -150,10 +154,18 @@ def segment_coverage(start, end, radius: float, *, hardness: float = 1.0, shape,
     if length2 == 0.0:
         d2 = xs * xs + ys * ys
     else:
-        t = np.clip((xs * dx + ys * dy) * (1.0 / length2), 0.0, 1.0)
-        ex = xs - t * dx
-        ey = ys - t * dy
-        d2 = ex * ex + ey * ey
+        # In place, two full-size temporaries: on a big brush the patch has
+        # a million pixels and allocation would cost more than the arithmetic.
+        t = xs * dx + ys * dy
+        t *= 1.0 / length2
+        np.clip(t, 0.0, 1.0, out=t)
+        d2 = t * dx
+        np.subtract(xs, d2, out=d2)
+        d2 *= d2
+        t *= dy
+        np.subtract(ys, t, out=t)
+        t *= t
+        d2 += t
     return _falloff(d2, radius, hardness), (r0, c0)
 
 
