@@ -36,6 +36,7 @@ from .errors import ParamError
 
 __all__ = [
     "FROM_FUNCTION",
+    "PICK_SOURCES",
     "Extent",
     "image_extent",
     "json_type",
@@ -183,6 +184,10 @@ def image_extent(extent: Extent, shape: tuple[int, ...]) -> Any:
         raise ValueError(f"unknown image extent {extent!r}; use one of {', '.join(_EXTENTS)} or a function") from None
 
 
+PICK_SOURCES = ("luminance", "color")
+"""What a click on the image can set a parameter to (``Param.pick``)."""
+
+
 class _FromFunction:
     """Marker default: the operation takes it from its function's signature."""
 
@@ -221,6 +226,11 @@ class Param:
     default_from : Extent, optional
         The default follows the image (see :meth:`bound_to`): crop width
         defaults to the image's width.
+    pick : str, optional
+        The value can be picked from the image with a click (the panel shows
+        a pick button): ``"luminance"`` takes the brightness (Rec. 709 luma)
+        of the pixels around the click, for levels and thresholds;
+        ``"color"`` their mean colour. See :data:`PICK_SOURCES`.
 
     Subclasses set ``kind`` and define ``validate`` and ``from_json``.
     """
@@ -232,6 +242,11 @@ class Param:
     help: str = ""
     default_reason: str = ""
     default_from: Extent | None = None
+    pick: str | None = None
+
+    def __post_init__(self):
+        if self.pick is not None and self.pick not in PICK_SOURCES:
+            raise ValueError(f"{self.name}: pick must be one of {', '.join(PICK_SOURCES)}, got {self.pick!r}")
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
