@@ -51,6 +51,32 @@ class FrozenParams(Mapping[str, Any]):
         return f"FrozenParams({dict(self._items)!r})"
 
 
+MASK_LEVELS = 255  # a soft mask's weights are multiples of 1/255
+
+
+def _normalized_mask(mask) -> np.ndarray:
+    """A read-only copy: bool as is, float weights clipped to [0, 1] and
+    rounded to 1/255 (bool when only 0 and 1 are left)."""
+    mask = np.asarray(mask)
+    if mask.ndim != 2:
+        raise ValueError(f"a step's mask must be 2-D, got shape {mask.shape}")
+    if mask.dtype == bool:
+        mask = mask.copy()
+    elif mask.dtype.kind in "fiu":
+        weights = np.asarray(mask, dtype=np.float32)
+        if not np.all(np.isfinite(weights)):
+            raise ValueError("a step's mask weights must be finite numbers")
+        levels = np.rint(np.clip(weights, 0.0, 1.0) * np.float32(MASK_LEVELS))
+        if np.all((levels == 0) | (levels == MASK_LEVELS)):
+            mask = levels == MASK_LEVELS
+        else:
+            mask = (levels / np.float32(MASK_LEVELS)).astype(np.float32)
+    else:
+        raise ValueError(f"a step's mask must be bool or float weights, got dtype {mask.dtype}")
+    mask.flags.writeable = False
+    return mask
+
+
 @dataclass(frozen=True, eq=False)
 class Step:
     """One edit: an operation id, its parameters, an optional mask.
@@ -64,8 +90,12 @@ class Step:
         Catalog id of the operation.
     params : Mapping
         Parameter values (validated by the document when the step is added).
-    mask : ndarray of bool, optional
-        Where the step applies; elsewhere the input shows through.
+    mask : ndarray, optional
+        Where the step applies, ``(H, W)``: bool (applies or not), or float
+        weights in [0, 1] (a feathered selection: the result is blended with
+        the input by the weight). Weights are kept to 1/255 steps, the
+        precision a project stores; a float mask of only 0 and 1 is kept as
+        bool. Elsewhere the input shows through.
     enabled : bool
         A disabled step is kept in the list but passes its input through.
 
@@ -85,12 +115,10 @@ class Step:
         object.__setattr__(self, "params", FrozenParams(self.params))
         digest = None
         if self.mask is not None:
-            mask = np.array(self.mask, dtype=bool, copy=True)
-            if mask.ndim != 2:
-                raise ValueError(f"a step's mask must be 2-D, got shape {mask.shape}")
-            mask.flags.writeable = False
+            mask = _normalized_mask(self.mask)
             object.__setattr__(self, "mask", mask)
-            digest = hashlib.blake2b(np.packbits(mask).tobytes() + repr(mask.shape).encode(), digest_size=16).hexdigest()
+            data = np.packbits(mask).tobytes() if mask.dtype == bool else mask.tobytes()
+            digest = hashlib.blake2b(data + repr((mask.shape, mask.dtype.str)).encode(), digest_size=16).hexdigest()
         object.__setattr__(self, "_mask_digest", digest)
 
     @property
@@ -113,3 +141,7 @@ class Step:
     def with_enabled(self, enabled: bool) -> "Step":
         """A copy switched on or off."""
         return Step(self.op_id, self.params, self.mask, enabled)
+
+    def with_mask(self, mask: np.ndarray | None) -> "Step":
+        """A copy with another mask (None: the whole image)."""
+        return Step(self.op_id, self.params, mask, self.enabled)

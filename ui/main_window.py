@@ -45,9 +45,11 @@ from .preferences import settings
 from .project_actions import ProjectActions
 from .render_worker import RenderResult
 from .resources import icon
+from .selection_actions import SelectionActions
 from .sidebar import OperationSidebar
 from .steps_panel import StepsPanel
 from .theme import apply_theme
+from .tools.controller import ToolController
 
 APP_NAME = "Image Editor"
 UNDO_TEXT_CHARS = 48  # longer Undo/Redo menu texts end in an ellipsis
@@ -167,6 +169,8 @@ class MainWindow(QMainWindow):
     # -- actions: created in one place, enabled in one place ----------------------
     def _create_actions(self) -> None:
         action = partial(make_action, self)
+        self.tools = ToolController(self)  # canvas tools: toolbar, shortcuts, their undo commands
+        self.select_actions = SelectionActions(self)
         self.files = FileActions(self)  # Open, Recent, Export, clipboard, drops, preferences
         self.open_action, self.export_action = self.files.open_action, self.files.export_as_action
         self.quit_action = action("&Quit", self.close, QKeySequence.StandardKey.Quit)
@@ -233,6 +237,7 @@ class MainWindow(QMainWindow):
         panels = self.view_menu.addMenu("&Panels")
         for dock in self.findChildren(QDockWidget):
             panels.addAction(dock.toggleViewAction())
+        self.select_actions.populate(self.menuBar().addMenu("&Select"), self.tools.menu_actions())
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addActions([self.shortcuts_action, self.about_action])
 
@@ -247,6 +252,9 @@ class MainWindow(QMainWindow):
         bar.addActions([self.zoom_in_action, self.zoom_out_action, self.fit_action, self.actual_size_action])
         bar.addSeparator()
         bar.addActions(list(self.compare_actions.values()))
+        self.addToolBar(Qt.ToolBarArea.LeftToolBarArea, self.tools.toolbar)
+        self.addToolBar(self.tools.options_bar)
+        self.statusBar().addWidget(self.tools.hint, 1)
 
     def _update_actions(self) -> None:
         has_doc = self.document is not None
@@ -256,6 +264,8 @@ class MainWindow(QMainWindow):
         self.apply_action.setEnabled(self._pending is not None)
         self.cancel_action.setEnabled(self._pending is not None or self.worker.busy)
         self.sidebar.setEnabled(has_doc)
+        self.tools.toolbar.setEnabled(has_doc)
+        self.select_actions.update_actions()
         self.projects.update_actions()
         self.files.update_actions()
 
@@ -356,6 +366,7 @@ class MainWindow(QMainWindow):
         self._edited_id = self._before_id = None
         self.projects.document_replaced()
         self.steps_panel.set_document(document)
+        self.tools.document_replaced()
         self._sync_selection()
         h, w = document.source.shape[:2]
         name = Path(document.info.path).name if document.info.path else "Untitled"
@@ -427,7 +438,7 @@ class MainWindow(QMainWindow):
         """Add the previewed operation to the document as one undo entry."""
         if self._pending is None or self.document is None:
             return
-        step = self._pending
+        step = self.document.masked(self._pending, self._input_shape(len(self.document.steps)))
         self._pending = None
         command = AddStepCommand(self.document, step)
         self.undo_stack.push(command)
@@ -447,6 +458,8 @@ class MainWindow(QMainWindow):
 
     def cancel(self) -> None:
         """Escape: drop the preview if there is one, else stop rendering."""
+        if self.tools.cancel():
+            return
         if self._pending is not None:
             self.cancel_pending()
         else:
@@ -502,7 +515,9 @@ class MainWindow(QMainWindow):
 
     def _display_steps(self) -> tuple[Step, ...]:
         steps = self.document.steps
-        return steps + (self._pending,) if self._pending is not None else steps
+        if self._pending is None:
+            return steps
+        return steps + (self.document.masked(self._pending, self._input_shape(len(steps))),)
 
     def proxy_factor(self) -> int:
         """Reduction that renders about as many pixels as the canvas shows."""

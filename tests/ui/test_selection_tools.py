@@ -1,0 +1,254 @@
+"""The canvas tools driven with real mouse events: selections at several
+zooms, modes, the wand, masked operations, undo, save and reopen."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+
+from tests.ui.conftest import wait_for_full_render
+
+H, W = 60, 80  # the conftest image
+
+
+def press_drag(qtbot, canvas, start: QPoint, end: QPoint, modifier=Qt.KeyboardModifier.NoModifier):
+    viewport = canvas.viewport()
+    qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, modifier, start)
+    middle = QPoint((start.x() + end.x()) // 2, (start.y() + end.y()) // 2)
+    qtbot.mouseMove(viewport, middle)
+    qtbot.mouseMove(viewport, end)
+    qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, modifier, end)
+
+
+def view_of(canvas, x: float, y: float) -> QPoint:
+    """The viewport pixel whose top-left corner is image point (x, y), found
+    with Qt's own forward mapping (not the tools' inverse one)."""
+    point = canvas.mapFromScene(QPointF(x, y))
+    return QPoint(point.x(), point.y())
+
+
+def set_zoom(qtbot, window, zoom: float):
+    canvas = window.canvas
+    canvas.set_zoom(zoom)
+    canvas.centerOn(W / 2, H / 2)
+    qtbot.waitUntil(lambda: abs(canvas.zoom() - zoom) < 1e-9)
+
+
+def reference_rect(x0, y0, x1, y1):
+    mask = np.zeros((H, W), bool)
+    mask[y0:y1, x0:x1] = True
+    return mask
+
+
+def selection(window):
+    sel = window.document.selection
+    return None if sel is None else np.asarray(sel.hard())
+
+
+@pytest.mark.parametrize("zoom", [1 / 3, 1.0, 4.0])
+def test_rectangle_selection_at_zoom(qtbot, window, zoom):
+    set_zoom(qtbot, window, zoom)
+    window.tools.activate("select.rectangle")
+    canvas = window.canvas
+    # At 1/3 a screen pixel spans three image pixels: corners on multiples of 3
+    # are hit exactly; at 400% any visible pixel edge is.
+    x0, y0, x1, y1 = (9, 12, 30, 27) if zoom < 1 else (31, 22, 45, 31)
+    start, end = view_of(canvas, x0, y0), view_of(canvas, x1, y1)
+    assert canvas.viewport().rect().contains(start) and canvas.viewport().rect().contains(end)
+    press_drag(qtbot, canvas, start, end)
+    got = selection(window)
+    assert got is not None
+    np.testing.assert_array_equal(got, reference_rect(x0, y0, x1, y1))
+
+
+def test_modes_are_set_operations(qtbot, window):
+    set_zoom(qtbot, window, 4.0)
+    window.tools.activate("select.rectangle")
+    canvas = window.canvas
+    a = (30, 20, 42, 32)
+    b = (36, 26, 48, 38)
+    ra, rb = reference_rect(*a), reference_rect(*b)
+
+    def drag(rect, modifier=Qt.KeyboardModifier.NoModifier):
+        press_drag(qtbot, canvas, view_of(canvas, *rect[:2]), view_of(canvas, *rect[2:]), modifier)
+
+    drag(a)
+    drag(b, Qt.KeyboardModifier.ShiftModifier)
+    np.testing.assert_array_equal(selection(window), ra | rb)
+    drag(a)
+    drag(b, Qt.KeyboardModifier.ControlModifier)
+    np.testing.assert_array_equal(selection(window), ra & ~rb)
+    drag(a)
+    drag(b, Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.ControlModifier)
+    np.testing.assert_array_equal(selection(window), ra & rb)
+    # Each gesture is one undo entry: undo goes back to the plain rectangle a.
+    window.undo_stack.undo()
+    np.testing.assert_array_equal(selection(window), ra)
+
+
+def test_shortcuts_pick_tools_and_escape_cancels_a_lasso(qtbot, window):
+    canvas = window.canvas
+    canvas.setFocus()
+    for key, tool in ((Qt.Key.Key_M, "select.rectangle"), (Qt.Key.Key_L, "select.lasso"), (Qt.Key.Key_W, "select.wand")):
+        qtbot.keyClick(canvas, key)
+        assert window.tools.active_id() == tool
+        assert window.tools.hint.text() == window.tools.active.status
+        assert canvas.viewport().cursor().shape() == Qt.CursorShape.CrossCursor
+    qtbot.keyClick(canvas, Qt.Key.Key_L)
+    set_zoom(qtbot, window, 4.0)
+    viewport = canvas.viewport()
+    for x, y in ((32, 22), (44, 22)):
+        qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=view_of(canvas, x, y))
+    assert len(window.tools.active.points) == 2
+    qtbot.keyClick(canvas, Qt.Key.Key_Escape)
+    assert window.tools.active.points == []
+    assert window.document.selection is None
+
+
+def test_polygonal_lasso(qtbot, window):
+    set_zoom(qtbot, window, 4.0)
+    window.tools.activate("select.lasso")
+    canvas = window.canvas
+    viewport = canvas.viewport()
+    corners = [(32, 22), (46, 22), (46, 34), (32, 34)]
+    for x, y in corners:
+        qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=view_of(canvas, x, y))
+    qtbot.keyClick(canvas, Qt.Key.Key_Return)
+    np.testing.assert_array_equal(selection(window), reference_rect(32, 22, 46, 34))
+
+
+def test_masked_blur_leaves_outside_identical_and_undo_removes_it(qtbot, window):
+    set_zoom(qtbot, window, 4.0)
+    window.tools.activate("select.rectangle")
+    canvas = window.canvas
+    press_drag(qtbot, canvas, view_of(canvas, 31, 22), view_of(canvas, 45, 31))
+    inside = reference_rect(31, 22, 45, 31)
+    before = np.array(window.document.render())
+    window.choose_operation("filter.gaussian_blur")
+    window.apply_pending()
+    step = window.document.steps[-1]
+    assert step.mask is not None
+    after = np.array(window.document.render())
+    assert np.array_equal(after[~inside], before[~inside])  # bit-identical outside
+    assert not np.array_equal(after[inside], before[inside])
+    assert "masked" in window.steps_panel.list.item(0).text()
+    window.undo_stack.undo()
+    assert window.document.steps == ()
+
+
+def test_edit_and_clear_a_step_mask(qtbot, window):
+    window.choose_operation("tone.invert")
+    window.apply_pending()
+    window.select_step(0)
+    assert window.document.steps[0].mask is None
+    window.select_actions.select_all()
+    window.select_actions.invert()  # nothing left: no selection
+    assert window.document.selection is None
+    set_zoom(qtbot, window, 4.0)
+    window.tools.activate("select.rectangle")
+    press_drag(qtbot, window.canvas, view_of(window.canvas, 31, 22), view_of(window.canvas, 45, 31))
+    window.select_step(0)
+    window.select_actions.update_actions()
+    assert window.select_actions.limit_step_action.isEnabled()
+    window.select_actions.limit_step()
+    np.testing.assert_array_equal(window.document.steps[0].mask, reference_rect(31, 22, 45, 31))
+    window.select_actions.clear_step_mask()
+    assert window.document.steps[0].mask is None
+    window.undo_stack.undo()
+    assert window.document.steps[0].mask is not None
+    window.undo_stack.undo()
+    assert window.document.steps[0].mask is None
+
+
+def bfs_region(image, seed, tolerance_level, connectivity):
+    """Plain breadth-first flood fill: pixels reached through pixels whose
+    largest channel difference from the seed is <= level / 255 (to within
+    the 1/1000 of a level the wand allows for float rounding)."""
+    from collections import deque
+
+    h, w = image.shape[:2]
+    ref = image[seed[1], seed[0]].astype(np.float64)
+    diff = np.abs(image.astype(np.float64) - ref)
+    dist = diff.max(axis=2) if diff.ndim == 3 else diff
+    ok = dist * 255 <= tolerance_level + 1e-3
+    seen = np.zeros((h, w), bool)
+    queue = deque([(seed[1], seed[0])])
+    seen[seed[1], seed[0]] = True
+    steps = [(-1, 0), (1, 0), (0, -1), (0, 1)]
+    if connectivity == 8:
+        steps += [(-1, -1), (-1, 1), (1, -1), (1, 1)]
+    while queue:
+        y, x = queue.popleft()
+        for dy, dx in steps:
+            ny, nx = y + dy, x + dx
+            if 0 <= ny < h and 0 <= nx < w and not seen[ny, nx] and ok[ny, nx]:
+                seen[ny, nx] = True
+                queue.append((ny, nx))
+    return seen
+
+
+def test_wand_click_then_drag_and_slider(qtbot, window):
+    set_zoom(qtbot, window, 4.0)
+    window.tools.activate("select.wand")
+    tool = window.tools.active
+    tool.options.tolerance.setValue(20)
+    canvas = window.canvas
+    seed = (40, 30)
+    image = np.asarray(window.document.render())
+    point = view_of(canvas, seed[0] + 0.5, seed[1] + 0.5)
+    qtbot.mouseClick(canvas.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    np.testing.assert_array_equal(selection(window), bfs_region(image, seed, 20, 8))
+    # The slider changes the same click's selection, in the same undo entry.
+    tool.options.tolerance.setValue(60)
+    np.testing.assert_array_equal(selection(window), bfs_region(image, seed, 60, 8))
+    # Dragging right and down from the click raises the tolerance.
+    viewport = canvas.viewport()
+    qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, pos=point)
+    qtbot.mouseMove(viewport, point + QPoint(20, 20))
+    qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=point + QPoint(20, 20))
+    level = tool.options.tolerance.value()
+    assert level == 60 + 20
+    np.testing.assert_array_equal(selection(window), bfs_region(image, seed, level, 8))
+    window.undo_stack.undo()
+    np.testing.assert_array_equal(selection(window), bfs_region(image, seed, 60, 8))
+    window.undo_stack.undo()
+    assert window.document.selection is None
+
+
+def test_masked_step_survives_project_and_runs_headless(qtbot, window, tmp_path):
+    set_zoom(qtbot, window, 4.0)
+    window.tools.activate("select.ellipse")
+    tool = window.tools.active
+    tool.options.feather.setValue(3.0)
+    press_drag(qtbot, window.canvas, view_of(window.canvas, 28, 18), view_of(window.canvas, 50, 40))
+    assert window.document.selection.is_soft
+    window.choose_operation("tone.invert")
+    window.apply_pending()
+    expected = np.array(window.document.render())
+    project = tmp_path / "edit.iep.json"
+    from editor.project import load_project, save_project
+
+    save_project(project, window.document)
+    document = load_project(project)
+    assert document.steps[0].mask is not None and document.steps[0].mask.dtype == np.float32
+    np.testing.assert_array_equal(np.asarray(document.render()), expected)
+    # Headless: the recipe carries the mask; apply it to the same image.
+    from editor.recipe import save_recipe
+
+    recipe = tmp_path / "recipe.json"
+    save_recipe(recipe, document.steps)
+    outdir = tmp_path / "out"
+    outdir.mkdir()
+    source = Path(window.document.info.path)
+    result = subprocess.run([sys.executable, "-m", "editor", "apply", str(recipe), str(source), "-o", str(outdir),
+                             "--format", "tiff"], capture_output=True, text=True, env=dict(os.environ))
+    assert result.returncode == 0, result.stderr
+    from editor.image_file import load_image
+
+    (out,) = outdir.iterdir()
+    written = load_image(out).pixels
+    np.testing.assert_allclose(written, expected, atol=0.5 / 255 + 1e-6)  # written in 8 bits, like its source
