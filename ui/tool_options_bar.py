@@ -37,8 +37,10 @@ class ToolOptions(QWidget):
         return label
 
     def number(self, text: str, minimum: int, maximum: int, value: int, suffix: str = "",
-               tip: str = "", slider: bool = True) -> QSpinBox:
-        """A spin box (and a slider moving with it) for a whole number."""
+               tip: str = "", slider: bool = True, slider_maximum: int | None = None) -> QSpinBox:
+        """A spin box (and a slider moving with it) for a whole number. The
+        slider may stop short of the maximum (``slider_maximum``) so that the
+        usual values get most of its length; the box takes any value."""
         self.label(text)
         spin = QSpinBox()
         spin.setRange(minimum, maximum)
@@ -48,11 +50,12 @@ class ToolOptions(QWidget):
         spin.setKeyboardTracking(False)
         if slider:
             bar = QSlider(Qt.Orientation.Horizontal)
-            bar.setRange(minimum, maximum)
+            bar.setRange(minimum, min(maximum, slider_maximum or maximum))
             bar.setValue(value)
             bar.setFixedWidth(90)
             bar.setToolTip(tip)
-            bar.valueChanged.connect(spin.setValue)
+            # A value past the slider's end leaves the slider at its end, not the value at it.
+            bar.valueChanged.connect(lambda v: None if v == bar.maximum() and spin.value() > v else spin.setValue(v))
             spin.valueChanged.connect(bar.setValue)
             self.row.addWidget(bar)
             spin.slider = bar

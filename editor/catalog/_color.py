@@ -5,6 +5,15 @@ from ..operations import Operation
 from ..params import ChoiceParam, ColorParam, FloatParam
 
 
+def _reference_has_light(values):
+    if min(values["reference"]) <= 0.0:
+        r, g, b = values["reference"]
+        return "reference", (
+            f"the neutral colour needs some red, green and blue to balance on, got ({r:g}, {g:g}, {b:g})"
+        )
+    return None
+
+
 def _mix(name: str, label: str) -> FloatParam:
     return FloatParam(name, label, minimum=-2.0, maximum=2.0, step=0.01,
                       help="Weight of this input channel in this output channel.")
@@ -79,6 +88,7 @@ OPERATIONS = [
         margin=0,
         description="Remove a colour cast: click something that should be neutral gray and the colours are "
                     "balanced so that it is.",
+        check=_reference_has_light,
     ),
     Operation(
         "color.normalize_color",

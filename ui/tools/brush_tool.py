@@ -49,7 +49,8 @@ class BrushTool(CanvasTool):
     def __init__(self, controller):
         super().__init__(controller)
         options = ToolOptions()
-        self.size_box = options.number("Size", 1, MAX_SIZE, 40, " px", "Brush diameter in image pixels ([ and ])")
+        self.size_box = options.number("Size", 1, MAX_SIZE, 40, " px", "Brush diameter in image pixels ([ and ])",
+                                       slider_maximum=500)
         self.hardness_box = options.number("Hardness", 0, 100, 75, " %",
                                            "How much of the brush paints at full strength; the rest fades out")
         self.opacity_box = options.number("Opacity", 1, 100, 100, " %",

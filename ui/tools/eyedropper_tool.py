@@ -77,7 +77,8 @@ class EyedropperTool(CanvasTool):
         if len(sample) < 3:
             self.controller.message("A gray image has no colour cast to remove.")
             return True
-        reference = tuple(min(1.0, v) for v in sample[:3])
+        # Five decimals keep a 16-bit pick exact (steps of 1/65535) and the step's summary short.
+        reference = tuple(round(min(1.0, v), 5) for v in sample[:3])
         if min(reference) <= 0.0:
             self.controller.message("That pixel has no light in one colour: pick a brighter gray.")
             return True
