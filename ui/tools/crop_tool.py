@@ -291,13 +291,15 @@ class CropTool(CanvasTool):
         document = self.controller.document
         if values is None or document is None:
             return
-        if self.editing is not None and self.editing < len(document.steps):
+        if self.editing is not None:
             index, self.editing = self.editing, None
-            old = document.steps[index]
-            new = old.with_params(dict(old.params, **values))
             self.rect = None
-            if new != old:
-                self.controller.window.undo_stack.push(EditStepCommand(document, index, new, next(_gestures)))
+            # The step may have gone meanwhile (undo): then there is nothing to change.
+            if index < len(document.steps) and document.steps[index].op_id == CROP_OP:
+                old = document.steps[index]
+                new = old.with_params(dict(old.params, **values))
+                if new != old:
+                    self.controller.window.undo_stack.push(EditStepCommand(document, index, new, next(_gestures)))
             self._show_all_steps()
         else:
             self.rect = None
@@ -321,6 +323,8 @@ class CropTool(CanvasTool):
     def _step_selected(self, index: int) -> None:
         document = self.controller.document
         if document is None or not 0 <= index < len(document.steps) or document.steps[index].op_id != CROP_OP:
+            if self.editing is not None:
+                self.cancel()  # another step chosen: the image comes back whole
             return
         # After the window has put the step in the Settings panel.
         QTimer.singleShot(0, lambda: self.edit_step(index))
