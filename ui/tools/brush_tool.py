@@ -4,7 +4,9 @@ A stroke paints at the pointer's pace on a photo of any size: each pointer
 move paints one segment on a reduced proxy of the mask, shown as a red tint
 over the image, and repaints only the part of the view the segment covers;
 the full-resolution mask follows segment by segment when the event loop is
-free, and is complete when the button is released. The finished stroke
+free, and is complete when the button is released. Zoomed in past the
+proxy's detail, the tint of the part repainted comes from the
+full-resolution mask instead (few pixels at such zooms). The finished stroke
 becomes the selection (one undo entry), so any operation then applies
 through it, and inpainting takes it as its mask.
 """
@@ -228,6 +230,26 @@ class BrushTool(CanvasTool):
                 r = self.size_box.value() / 2.0 * 1.25 + 2.0 / max(self.screen_scale(), 1e-6)
                 self._repaint_image_rect(QRectF(p.x() - r, p.y() - r, 2 * r, 2 * r))
 
+    def _paint_fine(self, painter: QPainter, to_view: QTransform) -> None:
+        """Zoomed in past the proxy's detail: tint the exposed part from the
+        full-resolution mask (a small area at such zooms)."""
+        self.flush()
+        exposed = painter.clipBoundingRect() if painter.hasClipping() else QRectF(self.canvas.viewport().rect())
+        inverse, _ok = to_view.inverted()
+        area = inverse.mapRect(exposed).intersected(QRectF(0, 0, self._full.shape[1], self._full.shape[0]))
+        if area.isEmpty():
+            return
+        c0, r0 = max(0, math.floor(area.left())), max(0, math.floor(area.top()))
+        c1 = min(self._full.shape[1], math.ceil(area.right()) + 1)
+        r1 = min(self._full.shape[0], math.ceil(area.bottom()) + 1)
+        alpha = (self._full[r0:r1, c0:c1] * OVERLAY_ALPHA + 0.5).astype(np.uint32)
+        pixels = np.ascontiguousarray((alpha << 24) | (alpha << 16))
+        tint = QImage(pixels.data, c1 - c0, r1 - r0, (c1 - c0) * 4, QImage.Format.Format_ARGB32_Premultiplied)
+        painter.save()
+        painter.setTransform(to_view)
+        painter.drawImage(QRectF(c0, r0, c1 - c0, r1 - r0), tint)
+        painter.restore()
+
     def paint(self, painter: QPainter, to_view: QTransform) -> None:
         document = self.controller.document
         if document is None:
@@ -235,7 +257,9 @@ class BrushTool(CanvasTool):
         if self._layers is None and (document.selection is not self._source or self._full is None
                                      or self._full.shape != self.controller.result_shape()):
             self._prepare()  # the selection changed (undo, another tool): show the new one
-        if self._image is not None:
+        if self._image is not None and self._full is not None and self.screen_scale() * self._factor >= 2:
+            self._paint_fine(painter, to_view)
+        elif self._image is not None:
             f = self._factor
             visible = self.canvas.visible_image_rect()
             source = QRectF(visible.x() / f, visible.y() / f, visible.width() / f, visible.height() / f)
