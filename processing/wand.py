@@ -122,40 +122,47 @@ def _flood(q: np.ndarray, seed: tuple[int, int], levels: int, connectivity: int,
     out = np.full(qflat.size, big, dtype=np.int32)
     seen = qflat == big  # the border counts as seen: no bounds checks below
     stamp = np.empty(qflat.size, dtype=np.int64)  # deduplicates neighbours shared by frontier pixels
+    counting = np.arange(4096, dtype=np.int64)  # sliced; doubled when a frontier outgrows it
     offsets = _offsets(wp, connectivity)
     start = (seed[1] + 1) * wp + seed[0] + 1
     seen[start] = True
     out[start] = qflat[start]
-    # Pixels found at a higher level than the one being flooded wait in their
-    # level's bucket (a list of index arrays).
-    buckets: list[list[np.ndarray]] = [[] for _ in range(levels)]
-    buckets[int(qflat[start])].append(np.array([start], dtype=np.int64))
-    for k in range(levels):
-        if not buckets[k]:
-            continue
-        frontier = np.concatenate(buckets[k])
-        buckets[k] = []
+    # Pixels found at a higher level than the one being flooded wait, with
+    # their level in ``out``, until the flood reaches it: the bucket queue.
+    waiting = [np.array([start], dtype=np.int64)]
+    lows = [int(qflat[start])]  # the lowest level in each waiting chunk
+    while waiting:
+        k = min(lows)
+        due = [i for i, low in enumerate(lows) if low == k]
+        pool = np.concatenate([waiting[i] for i in due]) if len(due) > 1 else waiting[due[0]]
+        waiting = [chunk for i, chunk in enumerate(waiting) if lows[i] != k]
+        lows = [low for low in lows if low != k]
+        level_of = out[pool]
+        frontier = pool[level_of == k]
+        rest = pool[level_of != k]
+        if rest.size:
+            waiting.append(rest)
+            lows.append(int(level_of[level_of != k].min()))
         while frontier.size:
             near = (frontier[:, None] + offsets).ravel()
             near = near[~seen[near]]
             if near.size == 0:
                 break
-            stamp[near] = np.arange(near.size)
-            near = near[stamp[near] == np.arange(near.size)]
+            if near.size > counting.size:
+                counting = np.arange(2 * near.size, dtype=np.int64)
+            count = counting[: near.size]
+            stamp[near] = count
+            near = near[stamp[near] == count]
             seen[near] = True
             found = np.maximum(qflat[near], k)
             out[near] = found
             here = found == k
             frontier = near[here]
-            later, later_levels = near[~here], found[~here]
-            if later.size:
-                order = np.argsort(later_levels, kind="stable")
-                later, later_levels = later[order], later_levels[order]
-                cuts = np.flatnonzero(np.diff(later_levels)) + 1
-                for chunk, level in zip(np.split(later, cuts), later_levels[np.r_[0, cuts]]):
-                    buckets[int(level)].append(chunk)
-        if progress is not None and k % 16 == 15:
-            report(progress, (k + 1) / levels)
+            if not here.all():
+                waiting.append(near[~here])
+                lows.append(int(found[~here].min()))
+        if progress is not None:
+            report(progress, k / levels)
     return out.reshape(h + 2, wp)[1:-1, 1:-1]
 
 

@@ -253,6 +253,7 @@ class MainWindow(QMainWindow):
         bar.addSeparator()
         bar.addActions(list(self.compare_actions.values()))
         self.addToolBar(Qt.ToolBarArea.LeftToolBarArea, self.tools.toolbar)
+        self.addToolBarBreak()
         self.addToolBar(self.tools.options_bar)
         self.statusBar().addWidget(self.tools.hint, 1)
 

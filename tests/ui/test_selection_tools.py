@@ -201,15 +201,18 @@ def test_wand_click_then_drag_and_slider(qtbot, window):
     image = np.asarray(window.document.render())
     point = view_of(canvas, seed[0] + 0.5, seed[1] + 0.5)
     qtbot.mouseClick(canvas.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    qtbot.waitUntil(lambda: window.document.selection is not None)  # the flood runs off the GUI thread
     np.testing.assert_array_equal(selection(window), bfs_region(image, seed, 20, 8))
     # The slider changes the same click's selection, in the same undo entry.
     tool.options.tolerance.setValue(60)
     np.testing.assert_array_equal(selection(window), bfs_region(image, seed, 60, 8))
     # Dragging right and down from the click raises the tolerance.
     viewport = canvas.viewport()
+    point = view_of(canvas, seed[0] + 0.5, seed[1] + 0.5)
     qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, pos=point)
     qtbot.mouseMove(viewport, point + QPoint(20, 20))
     qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=point + QPoint(20, 20))
+    qtbot.waitUntil(lambda: not tool.busy and window.undo_stack.count() == 2)
     level = tool.options.tolerance.value()
     assert level == 60 + 20
     np.testing.assert_array_equal(selection(window), bfs_region(image, seed, level, 8))
@@ -252,3 +255,97 @@ def test_masked_step_survives_project_and_runs_headless(qtbot, window, tmp_path)
     (out,) = outdir.iterdir()
     written = load_image(out).pixels
     np.testing.assert_allclose(written, expected, atol=0.5 / 255 + 1e-6)  # written in 8 bits, like its source
+
+
+DPR_SCRIPT = r'''
+import sys
+import numpy as np
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+from ui.app import make_application
+from ui.main_window import MainWindow
+from editor.document import Document
+
+make_application()
+win = MainWindow()
+win.resize(900, 600)
+win.show()
+rng = np.random.default_rng(1)
+win.set_document(Document(rng.random((60, 80, 3), dtype=np.float32)))
+canvas = win.canvas
+for _ in range(200):
+    QApplication.processEvents()
+    if not canvas.sceneRect().isEmpty():
+        break
+canvas.set_zoom(4.0)
+canvas.centerOn(40, 30)
+QApplication.processEvents()
+win.tools.activate("select.rectangle")
+viewport = canvas.viewport()
+start = canvas.mapFromScene(QPointF(31, 22))
+end = canvas.mapFromScene(QPointF(45, 31))
+QTest.mousePress(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
+QTest.mouseMove(viewport, end)
+QTest.mouseRelease(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, end)
+got = win.document.selection.hard()
+expected = np.zeros((60, 80), bool)
+expected[22:31, 31:45] = True
+# A half logical pixel (one device pixel at ratio 2) maps to an eighth of an
+# image pixel at 400%: the tools see it.
+seen = []
+tool = win.tools.active
+tool.press = lambda event: seen.append((event.x, event.y)) or True
+half = QPointF(start) + QPointF(0.5, 0.5)
+event = QMouseEvent(QMouseEvent.Type.MouseButtonPress, half, canvas.mapToGlobal(half), Qt.MouseButton.LeftButton,
+                    Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+QApplication.sendEvent(viewport, event)
+print(viewport.devicePixelRatioF(), bool(np.array_equal(got, expected)), seen[0][0] - 31, seen[0][1] - 22)
+win.undo_stack.setClean()
+win.close()
+'''
+
+
+def test_rectangle_selection_with_device_pixel_ratio_2(tmp_path):
+    """Run in a process of its own with Qt scaling the offscreen screen by 2.
+    What it proves: with a real device pixel ratio of 2 (a high-DPI screen),
+    the events' logical positions, and their half pixels, map to the right
+    image points; it cannot prove how a particular platform rounds input."""
+    env = dict(os.environ, QT_SCALE_FACTOR="2", QT_QPA_PLATFORM="offscreen",
+               IMAGE_EDITOR_SETTINGS=str(tmp_path / "settings.ini"))
+    result = subprocess.run([sys.executable, "-c", DPR_SCRIPT], capture_output=True, text=True, env=env,
+                            cwd=Path(__file__).resolve().parents[2], timeout=120)
+    assert result.returncode == 0, result.stderr
+    ratio, same, dx, dy = result.stdout.split()[-4:]
+    assert float(ratio) == 2.0
+    assert same == "True"
+    assert float(dx) == pytest.approx(0.125) and float(dy) == pytest.approx(0.125)
+
+
+def test_free_lasso_drag(qtbot, window):
+    set_zoom(qtbot, window, 4.0)
+    window.tools.activate("select.lasso")
+    canvas = window.canvas
+    viewport = canvas.viewport()
+    corners = [(32, 22), (46, 22), (46, 34), (32, 34)]
+    qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, pos=view_of(canvas, *corners[0]))
+    for x, y in corners[1:] + corners[:1]:
+        qtbot.mouseMove(viewport, view_of(canvas, x, y))
+    qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=view_of(canvas, *corners[0]))
+    np.testing.assert_array_equal(selection(window), reference_rect(32, 22, 46, 34))
+    window.undo_stack.undo()
+    assert window.document.selection is None
+
+
+def test_wand_mask_from_a_reduced_copy_covers_blocks():
+    from ui.tools.selection_tools import upsample_mask
+
+    small = np.array([[True, False], [False, True]])
+    expected = np.kron(small, np.ones((3, 3), bool))
+    np.testing.assert_array_equal(upsample_mask(small, 3, (6, 6)), expected)
+    np.testing.assert_array_equal(upsample_mask(small, 3, (5, 4)), expected[:5, :4])
+    grown = upsample_mask(small, 3, (7, 8))  # past the last block: its edge repeats
+    np.testing.assert_array_equal(grown[:6, :6], expected)
+    np.testing.assert_array_equal(grown[6, :6], expected[5])
+    np.testing.assert_array_equal(grown[:6, 7], expected[:, 5])

@@ -12,9 +12,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtGui import QAction, QActionGroup
-from PySide6.QtWidgets import QLabel, QToolBar
+from PySide6.QtWidgets import QComboBox, QFrame, QLabel, QScrollArea, QSizePolicy, QToolBar
 
 from editor.document import Document
 from editor.errors import EditorError
@@ -28,6 +28,26 @@ from .base import TOOLS, CanvasTool
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..main_window import MainWindow
+
+class _Delivery(QObject):
+    """Brings a background job's result back to the GUI thread."""
+
+    done = Signal(object, object)  # result, error message (None when it worked)
+
+
+class _Job(QRunnable):
+    def __init__(self, work, delivery: _Delivery):
+        super().__init__()
+        self.work, self.delivery = work, delivery
+
+    def run(self) -> None:
+        try:
+            result = self.work()
+        except Exception as exc:  # noqa: BLE001 - reported to the user, never lost
+            self.delivery.done.emit(None, str(exc) or type(exc).__name__)
+        else:
+            self.delivery.done.emit(result, None)
+
 
 PAN_STATUS = "Drag to pan the image; wheel to zoom. Pick a tool on the toolbar to select or paint."
 
@@ -63,7 +83,12 @@ class ToolController(QObject):
         self.active: CanvasTool | None = None
         self.hint = QLabel()
         self.hint.setObjectName("tool-hint")
+        # A long hint is cut off rather than widening the window (which would
+        # move the image under the pointer).
+        self.hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self._observed: Document | None = None
+        self._deliveries: set[_Delivery] = set()
+        self._holders: dict[str, QAction | None] = {}  # tool id -> its options in the bar
         self._build()
 
     # -- building ---------------------------------------------------------------------
@@ -75,6 +100,9 @@ class ToolController(QObject):
         self.toolbar.setObjectName("tools-toolbar")
         self.options_bar = QToolBar("Tool Options")
         self.options_bar.setObjectName("tool-options-toolbar")
+        # One height for every tool, so the image does not move when the
+        # options change: that of the tallest control they hold.
+        self.options_bar.setMinimumHeight(QComboBox().sizeHint().height() + 8)
         pan = self._action("pan", "&Pan", "pan", "H", "Drag to pan the image")
         self.toolbar.addAction(pan)
         for spec in sorted(TOOLS.values(), key=lambda s: (s.order, s.name)):
@@ -87,6 +115,10 @@ class ToolController(QObject):
             tool.status_changed.connect(self._show_hint)
             self.toolbar.addAction(self._action(spec.id, spec.name, spec.icon, spec.shortcut, spec.status))
         pan.setChecked(True)
+        self.options_title = QLabel()
+        self.options_title.setStyleSheet("font-weight: bold; padding: 0 8px;")
+        self.options_bar.addWidget(self.options_title)
+        self._show_options("pan")
         self._show_hint(PAN_STATUS)
 
     def _action(self, tool_id: str, name: str, icon_name: str, shortcut: str, status: str) -> QAction:
@@ -106,6 +138,33 @@ class ToolController(QObject):
         self.actions[tool_id] = act
         return act
 
+    def _show_options(self, tool_id: str) -> None:
+        """Show ``tool_id``'s name and options in the options bar, hiding the
+        others' (each tool's options are added once and kept)."""
+        self.options_title.setText(self.actions[tool_id].text().replace("&", ""))
+        tool = self.tools.get(tool_id)
+        if tool is not None and tool_id not in self._holders:
+            options = tool.options_widget()
+            self._holders[tool_id] = None if options is None else self.options_bar.addWidget(self._holder(options))
+        for owner, action in self._holders.items():
+            if action is not None:
+                action.setVisible(owner == tool_id)
+
+    @staticmethod
+    def _holder(options) -> QScrollArea:
+        """The options in a frame that takes the bar's remaining width and
+        cuts them off at the right in a narrow window, rather than widening
+        the window (which would move the image under the pointer)."""
+        holder = QScrollArea()
+        holder.setFrameShape(QFrame.Shape.NoFrame)
+        holder.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        holder.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        options.adjustSize()  # its natural width, not stretched across the bar
+        holder.setWidget(options)
+        holder.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        holder.setFixedHeight(options.sizeHint().height())
+        return holder
+
     def menu_actions(self) -> list[QAction]:
         return list(self.actions.values())
 
@@ -121,10 +180,7 @@ class ToolController(QObject):
             self.active.deactivate()
         self.active = tool
         self.actions[tool_id].setChecked(True)
-        self.options_bar.clear()
-        options = tool.options_widget() if tool is not None else None
-        if options is not None:
-            self.options_bar.addWidget(options)
+        self._show_options(tool_id)
         if tool is not None:
             tool.activate()
         self.canvas.set_active_tool(tool)
@@ -140,6 +196,7 @@ class ToolController(QObject):
 
     def _show_hint(self, text: str) -> None:
         self.hint.setText(text)
+        self.hint.setToolTip(text)
 
     # -- context for the tools -----------------------------------------------------------
     @property
@@ -177,6 +234,21 @@ class ToolController(QObject):
             while (h // factor) * (w // factor) > max_pixels and factor < min(h, w):
                 factor += 1
         return document.render(factor=factor), factor
+
+    def run_in_background(self, work, done) -> None:
+        """Run ``work()`` off the GUI thread; then ``done(result, error)`` on
+        it (error is a message, or None). For tool work that takes longer than
+        a frame (the wand's flood), so the window never freezes."""
+        delivery = _Delivery(self)
+        self._deliveries.add(delivery)
+
+        def deliver(result, error):
+            self._deliveries.discard(delivery)
+            delivery.deleteLater()
+            done(result, error)
+
+        delivery.done.connect(deliver)
+        QThreadPool.globalInstance().start(_Job(work, delivery))
 
     def message(self, text: str, timeout: int = 5000) -> None:
         self.window.statusBar().showMessage(text, timeout)
