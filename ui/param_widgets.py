@@ -55,6 +55,10 @@ class _PickFromImage:
         layout.addWidget(self.pick_button)
         self.pick_button.toggled.connect(lambda on: self.pick_requested.emit(self if on else None))
 
+    def pick_prompt(self) -> str:
+        """What the status bar says while the window waits for the click."""
+        return self.PICK_TIPS[self.param.pick]
+
     def picked(self, x: float, y: float) -> bool:
         """A click on the image at (x, y): take the value there, as one finished gesture."""
         self.pick_button.setChecked(False)

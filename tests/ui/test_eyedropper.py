@@ -75,6 +75,7 @@ def test_pick_a_threshold_level_from_a_pixel(qtbot, cast_window):
     assert widget.pick_button is not None
     widget.pick_button.click()
     assert canvas.picking
+    assert window.statusBar().currentMessage() == "Click on the image to take the brightness there"
     click(qtbot, canvas, 35.2, 25.7)
     assert not canvas.picking
     level = float(LUMA @ CARD)

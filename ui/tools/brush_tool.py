@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRect, QRectF, Qt, QTimer
+from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QImage, QKeyEvent, QPainter, QPen, QTransform
 
 from editor.brush_stroke import BrushSettings, StrokeLayer
@@ -177,9 +177,18 @@ class BrushTool(CanvasTool):
         self.update()
         return True
 
+    def activate(self) -> None:
+        self.canvas.viewport().installEventFilter(self)
+
     def deactivate(self) -> None:
         self.cancel()
-        self._hover = None
+        self.canvas.viewport().removeEventFilter(self)
+        self._outline_moved(None)
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() == QEvent.Type.Leave:
+            self._outline_moved(None)  # no brush outline left behind where the pointer was
+        return False
 
     def wants_key(self, event: QKeyEvent) -> bool:
         return event.key() in (Qt.Key.Key_BracketLeft, Qt.Key.Key_BracketRight) or (
