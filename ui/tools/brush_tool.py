@@ -92,7 +92,7 @@ class BrushTool(CanvasTool):
         if self._full is not None and self._full.shape == (h, w) and selection is self._source:
             return
         if selection is not None and selection.shape == (h, w):
-            full = np.array(selection.weights(), dtype=np.float32, copy=True)
+            full = np.array(selection.mask, dtype=np.float32)  # one copy, bool or float
         else:
             full = np.zeros((h, w), np.float32)
         f = max(1, math.ceil(math.sqrt(h * w / OVERLAY_PIXELS)))
