@@ -172,3 +172,21 @@ def test_stroke_layer_paints_only_the_box_and_reverts():
     assert (mask[:95] == 0.25).all() and (mask[115:] == 0.25).all()
     layer.revert()
     assert (mask == 0.25).all()
+
+
+def test_the_brush_paints_onto_the_selection_there_is(qtbot, window):
+    canvas = window.canvas
+    canvas.set_zoom(4.0)
+    canvas.centerOn(W / 2, H / 2)
+    window.tools.activate("select.rectangle")
+    stroke(qtbot, canvas, [view_of(canvas, 28.0, 20.0), view_of(canvas, 40.0, 30.0), view_of(canvas, 52.0, 40.0)])
+    rect = np.zeros((H, W), bool)
+    rect[20:40, 28:52] = True
+    np.testing.assert_array_equal(window.document.selection.hard(), rect)
+    brush(window, 8)
+    line = [view_of(canvas, 20.0, 30.0), view_of(canvas, 60.0, 30.0)]
+    stroke(qtbot, canvas, line)
+    painted = disk_path([image_of(canvas, v) for v in line], 4.0)
+    np.testing.assert_array_equal(window.document.selection.hard(), rect | painted)
+    stroke(qtbot, canvas, line, button=Qt.MouseButton.RightButton)
+    np.testing.assert_array_equal(window.document.selection.hard(), rect & ~painted)
