@@ -36,6 +36,7 @@ from .errors import ParamError
 
 __all__ = [
     "FROM_FUNCTION",
+    "PICK_SOURCES",
     "Extent",
     "image_extent",
     "json_type",
@@ -184,6 +185,11 @@ def image_extent(extent: Extent, shape: tuple[int, ...]) -> Any:
         raise ValueError(f"unknown image extent {extent!r}; use one of {', '.join(_EXTENTS)} or a function") from None
 
 
+PICK_SOURCES = ("luminance", "color")
+_REC709_LUMA = (0.2126, 0.7152, 0.0722)  # as the threshold and grayscale operations weigh R, G and B
+"""What a click on the image can set a parameter to (``Param.pick``)."""
+
+
 class _FromFunction:
     """Marker default: the operation takes it from its function's signature."""
 
@@ -222,6 +228,11 @@ class Param:
     default_from : Extent, optional
         The default follows the image (see :meth:`bound_to`): crop width
         defaults to the image's width.
+    pick : str, optional
+        The value can be picked from the image with a click (the panel shows
+        a pick button): ``"luminance"`` takes the brightness (Rec. 709 luma)
+        of the pixels around the click, for levels and thresholds;
+        ``"color"`` their mean colour. See :data:`PICK_SOURCES`.
 
     Subclasses set ``kind`` and define ``validate`` and ``from_json``.
     """
@@ -233,6 +244,11 @@ class Param:
     help: str = ""
     default_reason: str = ""
     default_from: Extent | None = None
+    pick: str | None = None
+
+    def __post_init__(self):
+        if self.pick is not None and self.pick not in PICK_SOURCES:
+            raise ValueError(f"{self.name}: pick must be one of {', '.join(PICK_SOURCES)}, got {self.pick!r}")
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -245,6 +261,32 @@ class Param:
     def validate(self, value: Any) -> Any:
         """Return ``value`` coerced to this parameter's type, or raise ParamError."""
         raise NotImplementedError
+
+    def from_sample(self, sample) -> Any:
+        """The value a click on the image sets (see ``pick``), from the mean
+        pixel around the click: one value per channel (gray, RGB or RGBA).
+
+        Examples
+        --------
+        >>> level = FloatParam("level", "Level", 0.5, pick="luminance", decimals=3)
+        >>> level.from_sample((0.2, 0.6, 0.9))  # 0.2126 * 0.2 + 0.7152 * 0.6 + 0.0722 * 0.9
+        0.537
+        >>> ColorParam("ref", "Reference", (0.5, 0.5, 0.5), pick="color").from_sample((0.25,))
+        (0.25, 0.25, 0.25)
+        """
+        if self.pick is None:
+            raise ParamError(f"{self.name} cannot be picked from the image")
+        values = [float(v) for v in sample]
+        if not values:
+            raise ParamError(f"{self.name}: no pixel values to pick from")
+        color = values[:3] if len(values) >= 3 else values[:1] * 3
+        if self.pick == "color":
+            return self.validate(tuple(min(1.0, max(0.0, v)) for v in color))
+        luma = sum(w * v for w, v in zip(_REC709_LUMA, color))
+        low, high = getattr(self, "minimum", 0.0), getattr(self, "maximum", 1.0)
+        luma = min(high, max(low, luma))
+        decimals = getattr(self, "decimals", None)
+        return self.validate(round(luma, decimals) if decimals is not None else luma)
 
     def from_json(self, value: Any) -> Any:
         """The valid value for ``value`` read from a JSON file, or ParamError.

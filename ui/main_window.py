@@ -708,6 +708,8 @@ class MainWindow(QMainWindow):
     def _pick_prompt(widget) -> str:
         if hasattr(widget, "next_corner"):
             return f"Click the {widget.next_corner()} corner on the image"
+        if hasattr(widget, "pick_prompt"):
+            return widget.pick_prompt()
         return "Click on the image to pick the point"
 
     def _picked(self, x: float, y: float) -> None:
