@@ -23,11 +23,17 @@ from ._image import as_image, check_int, check_range
 from ._progress import Progress, report
 from ._quilting import OverlapErrors, minimum_cut
 
-__all__ = ["MAX_OUTPUT_PIXELS", "synthesize_texture", "largest_rectangle"]
+__all__ = ["MAX_OUTPUT_PIXELS", "MAX_PATCHES", "MAX_SAMPLE_PIXELS", "synthesize_texture", "largest_rectangle"]
 
 # Largest texture made, in pixels: beyond this a typo in a size would
 # exhaust memory instead of failing with a message (as geometry's limit).
 MAX_OUTPUT_PIXELS = 1 << 29
+# Most patches in one texture: each is a step of Python, so tiny patches on
+# a huge texture would run for hours (16384 x 16384 in patches of 32 is 0.47 M).
+MAX_PATCHES = 1 << 20
+# Largest sample: every patch is compared with all of it (an FFT of its
+# size), so the time grows with its area; a texture sample rarely needs more.
+MAX_SAMPLE_PIXELS = 1 << 20
 
 
 def synthesize_texture(
@@ -82,9 +88,10 @@ def synthesize_texture(
     Raises
     ------
     ValueError
-        For a size below 1 or a result above :data:`MAX_OUTPUT_PIXELS`, a
-        patch larger than the sample, an overlap outside
-        ``0..patch_size - 1``, a negative seed or tolerance.
+        For a size below 1, a result above :data:`MAX_OUTPUT_PIXELS` or
+        :data:`MAX_PATCHES` patches, a sample above
+        :data:`MAX_SAMPLE_PIXELS`, a patch larger than the sample, an
+        overlap outside ``0..patch_size - 1``, a negative seed or tolerance.
 
     Notes
     -----
@@ -122,6 +129,11 @@ def synthesize_texture(
         )
     patch = check_int("patch_size", patch_size, 1)
     h, w = sample.shape[:2]
+    if h * w > MAX_SAMPLE_PIXELS:
+        raise ValueError(
+            f"the sample is {w} x {h} pixels, more than the limit of {MAX_SAMPLE_PIXELS / 1e6:.2f} megapixels; "
+            "every patch is compared with the whole sample, so take a smaller region of the texture"
+        )
     if patch > min(h, w):
         raise ValueError(
             f"patch_size must be at most the sample's smaller side ({min(h, w)} pixels; the sample is "
@@ -132,21 +144,35 @@ def synthesize_texture(
         raise ValueError(f"overlap must be less than patch_size ({patch}), got {overlap}")
     seed = check_int("seed", seed, 0)
     tolerance = check_range("tolerance", tolerance, 0)
+    step = patch - overlap
+    patches = _count(width, step, overlap) * _count(height, step, overlap)
+    if patches > MAX_PATCHES:
+        raise ValueError(
+            f"the texture would take {patches} patches of {patch} pixels, more than the limit of {MAX_PATCHES}; "
+            "use larger patches or a smaller texture"
+        )
 
     planes = sample if sample.ndim == 3 else sample[..., None]
     out = _quilt(planes, height, width, patch, overlap, np.random.default_rng(seed), tolerance, progress)
     return out if sample.ndim == 3 else out[..., 0]
 
 
+def _count(length: int, step: int, overlap: int) -> int:
+    """Patches along a side of ``length`` pixels: they start every ``step``
+    pixels and the last reaches the end."""
+    return max(1, math.ceil((length - overlap) / step))
+
+
 def _quilt(sample, height, width, patch, overlap, rng, tolerance, progress):
     """The quilting loop on a channels-last sample; see :func:`synthesize_texture`."""
     step = patch - overlap
-    across = max(1, math.ceil((width - overlap) / step))
-    down = max(1, math.ceil((height - overlap) / step))
-    canvas = np.zeros((down * step + overlap, across * step + overlap, sample.shape[2]), np.float32)
-    errors = OverlapErrors(sample, patch, overlap)
+    across, down = _count(width, step, overlap), _count(height, step, overlap)
     # Drawn at once, one per patch: the choices depend on the seed only.
     draws = rng.random(down * across)
+    if overlap == 0:
+        return _tile(sample, height, width, patch, draws.reshape(down, across), progress)
+    canvas = np.zeros((down * step + overlap, across * step + overlap, sample.shape[2]), np.float32)
+    errors = OverlapErrors(sample, patch, overlap)
     inside = np.arange(overlap)
     for i in range(down):
         for j in range(across):
@@ -179,6 +205,22 @@ def _quilt(sample, height, width, patch, overlap, rng, tolerance, progress):
             np.copyto(area, new, where=keep_new[..., None])
             report(progress, (i * across + j + 1) / (down * across))
     return canvas[:height, :width].copy()
+
+
+def _tile(sample, height, width, patch, draws, progress):
+    """Patches side by side with no overlap: nothing to match, so every
+    patch is a free random pick and all are placed at once. Picks as the
+    loop of :func:`_quilt` would (the same draw picks the same candidate)."""
+    cols = sample.shape[1] - patch + 1
+    picks = np.minimum((draws * ((sample.shape[0] - patch + 1) * cols)).astype(np.int64),
+                       (sample.shape[0] - patch + 1) * cols - 1)
+    top, left = np.divmod(picks, cols)
+    within_y, within_x = np.arange(height) % patch, np.arange(width) % patch
+    rows = top[np.arange(height) // patch][:, np.arange(width) // patch] + within_y[:, None]
+    columns = left[np.arange(height) // patch][:, np.arange(width) // patch] + within_x[None, :]
+    out = sample[rows, columns]
+    report(progress, 1.0)
+    return out
 
 
 def largest_rectangle(mask: np.ndarray) -> tuple[int, int, int, int]:

@@ -266,8 +266,33 @@ def test_precise_errors(kwargs, message):
         synthesize_texture(sample, **arguments)
 
 
-def test_limit_is_the_documented_one():
+def test_limits_are_the_documented_ones():
     assert synthesis.MAX_OUTPUT_PIXELS == 1 << 29
+    assert synthesis.MAX_PATCHES == synthesis.MAX_SAMPLE_PIXELS == 1 << 20
+
+
+def test_too_many_patches_and_too_large_a_sample_are_refused():
+    sample = unique_sample(20, 24, 3)
+    # 8-pixel patches overlapping by 2 start every 6 pixels: (8192 - 2) / 6 = 1365 of them each way.
+    with pytest.raises(ValueError, match=r"^the texture would take 1863225 patches of 8 pixels, more than the "
+                                         r"limit of 1048576; use larger patches or a smaller texture$"):
+        synthesize_texture(sample, 8192, 8192, patch_size=8, overlap=2, seed=0)
+    big = np.zeros((1025, 1024), np.float32)
+    with pytest.raises(ValueError, match=r"^the sample is 1024 x 1025 pixels, more than the limit of 1.05 "
+                                         r"megapixels; every patch is compared with the whole sample"):
+        synthesize_texture(big, 64, 64, patch_size=32, overlap=8, seed=0)
+
+
+def test_without_overlap_patches_are_tiled_as_the_loop_would_pick_them():
+    sample = unique_sample(30, 26, 3, seed=4)
+    out = synthesize_texture(sample, 50, 45, patch_size=9, overlap=0, seed=8)
+    draws = np.random.default_rng(8).random(6 * 5)  # ceil(50 / 9) across, ceil(45 / 9) down
+    candidates_across = 26 - 9 + 1
+    for k, u in enumerate(draws):
+        i, j = divmod(k, 6)
+        top, left = divmod(int(u * (30 - 9 + 1) * candidates_across), candidates_across)
+        block = out[9 * i:9 * i + 9, 9 * j:9 * j + 9]
+        np.testing.assert_array_equal(block, sample[top:top + block.shape[0], left:left + block.shape[1]])
 
 
 def test_integer_images_are_refused():
