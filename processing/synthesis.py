@@ -71,9 +71,10 @@ def synthesize_texture(
         texture, byte for byte.
     tolerance : float
         A patch is picked at random among those whose overlap error is at
-        most ``(1 + tolerance)`` times the smallest; 0 takes only the best
-        (the sample tends to be copied in large pieces), larger values give
-        more variety and more visible seams.
+        most ``best + tolerance * (median - best)``, the best and median
+        errors over all candidates: 0 takes only the best fit (the sample
+        tends to be copied in large pieces), 1 any better than half of all
+        candidates; larger values give more variety and more visible seams.
     progress : callable, optional
         Called with the fraction done after each patch; it may raise to
         cancel.
@@ -103,6 +104,15 @@ def synthesize_texture(
     The new patch replaces the old pixels on its side of the minimum-error
     boundary cut through the overlap (dynamic programming); where it
     overlaps on two sides, on its side of both cuts.
+
+    The paper picks among candidates within ``(1 + e)`` times the best
+    error. That bound shrinks with the best error: where a candidate fits
+    almost exactly (the continuation of the patch to the left, in the first
+    row; smooth or dark parts of a sample), nearly nothing else is admitted
+    and the synthesis copies the sample in long runs or repeats one patch.
+    Measuring the tolerance from the best towards the median error keeps
+    the same meaning at every level of error; on the test textures (wood,
+    fur, a star field) it repeated visibly less at the same look of the seams.
 
     A. A. Efros and W. T. Freeman, "Image quilting for texture synthesis
     and transfer", SIGGRAPH 2001.
@@ -182,8 +192,9 @@ def _quilt(sample, height, width, patch, overlap, rng, tolerance, progress):
             if left or top:
                 error = errors(area, left=left, top=top).ravel()
                 best = error.min()
-                # The small absolute slack keeps exact ties (and FFT rounding) among the candidates.
-                candidates = np.flatnonzero(error <= best * (1.0 + tolerance) + 1e-9 * (1.0 + best))
+                bound = best + tolerance * (float(np.median(error)) - best)
+                # The small slack keeps exact ties (and FFT rounding) among the candidates.
+                candidates = np.flatnonzero(error <= bound + 1e-9 * (1.0 + best))
             else:
                 candidates = np.arange(errors.rows * errors.cols)
             pick = candidates[min(int(draws[i * across + j] * candidates.size), candidates.size - 1)]

@@ -126,9 +126,9 @@ OPERATIONS = [
             ),
             FloatParam(
                 "variety", "Variety", minimum=0.0, maximum=1.0, step=0.01,
-                help="How much worse than the best fitting piece a piece may fit and still be picked "
-                     "(0.1: within 10%). 0 takes only the best fit, which can copy the sample in large "
-                     "pieces; higher values mix more but show more seams.",
+                help="How far from the best fitting piece a piece may be and still be picked at random, "
+                     "as a share of the way to a typical piece. 0 takes only the best fit, which can copy "
+                     "the sample in large pieces; higher values mix more but show more seams.",
             ),
         ),
         live=False,

@@ -163,6 +163,20 @@ def overlap_cost(sample, old, new, patch, overlap):
     return ((a - b) ** 2).reshape(a.shape[0], overlap, -1).sum(axis=2)
 
 
+@pytest.mark.parametrize("tolerance", [0.3, 1.0])
+@pytest.mark.parametrize("seed", range(6))
+def test_patches_are_picked_within_the_tolerance_of_the_best(tolerance, seed):
+    patch, overlap = 6, 2
+    sample = unique_sample(patch, 40, 3, seed=seed)  # 35 candidates in one row
+    out = synthesize_texture(sample, 2 * patch - overlap, patch, patch_size=patch, overlap=overlap,
+                             seed=seed, tolerance=tolerance)
+    _, cols = provenance(out, sample)
+    old, new = int(cols[0, 0]), int(cols[0, -1]) - (patch - 1)
+    errors = np.array([overlap_cost(sample, old, c, patch, overlap).sum() for c in range(40 - patch + 1)])
+    best, median = errors.min(), np.median(errors)
+    assert errors[new] <= best + tolerance * (median - best) + 1e-9
+
+
 @pytest.mark.parametrize("channels", [None, 3])
 @pytest.mark.parametrize("seed", range(6))
 def test_second_patch_is_the_best_match_and_the_seam_the_cheapest_path(channels, seed):
