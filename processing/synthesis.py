@@ -72,9 +72,11 @@ def synthesize_texture(
     tolerance : float
         A patch is picked at random among those whose overlap error is at
         most ``best + tolerance * (median - best)``, the best and median
-        errors over all candidates: 0 takes only the best fit (the sample
-        tends to be copied in large pieces), 1 any better than half of all
-        candidates; larger values give more variety and more visible seams.
+        errors over all candidates (the median of an evenly spaced thousand
+        when there are more than 2047): 0 takes only the best fit (the
+        sample tends to be copied in large pieces), 1 any better than about
+        half of all candidates; larger values give more variety and more
+        visible seams.
     progress : callable, optional
         Called with the fraction done after each patch; it may raise to
         cancel.
@@ -192,7 +194,10 @@ def _quilt(sample, height, width, patch, overlap, rng, tolerance, progress):
             if left or top:
                 error = errors(area, left=left, top=top).ravel()
                 best = error.min()
-                bound = best + tolerance * (float(np.median(error)) - best)
+                # The median of a regular subsample of about a thousand candidates: as good
+                # an estimate for the bound, at a tenth of the cost of the exact one.
+                typical = float(np.median(error[::max(1, error.size // 1024)]))
+                bound = best + tolerance * (typical - best)
                 # The small slack keeps exact ties (and FFT rounding) among the candidates.
                 candidates = np.flatnonzero(error <= bound + 1e-9 * (1.0 + best))
             else:
@@ -284,6 +289,8 @@ def largest_rectangle(mask: np.ndarray) -> tuple[int, int, int, int]:
     cols = np.flatnonzero(inside.any(axis=0))
     top0, left0 = int(rows[0]), int(cols[0])
     inside = inside[top0:rows[-1] + 1, left0:cols[-1] + 1]
+    if inside.all():  # a rectangular selection, the usual case: its bounding box
+        return (top0, left0, inside.shape[0], inside.shape[1])
     n = inside.shape[1]
     index = np.arange(n)
     run = np.zeros(n, np.int64)  # selected pixels straight up from this row
