@@ -113,8 +113,10 @@ def synthesize_texture(
     row; smooth or dark parts of a sample), nearly nothing else is admitted
     and the synthesis copies the sample in long runs or repeats one patch.
     Measuring the tolerance from the best towards the median error keeps
-    the same meaning at every level of error; on the test textures (wood,
-    fur, a star field) it repeated visibly less at the same look of the seams.
+    the same meaning at every level of error. On a 128 x 128 sample of fur
+    (patch 32, overlap 8, tolerance 0.1) the paper's bound left a median of
+    5 candidates per patch (1 for a third of them), this one 73; the fur and
+    star-field textures repeated less, and plain wood looked the same.
 
     A. A. Efros and W. T. Freeman, "Image quilting for texture synthesis
     and transfer", SIGGRAPH 2001.
