@@ -43,6 +43,7 @@ from . import (
     _histogram,
     _morphology,
     _segmentation,
+    _synthesis,
     _threshold,
     _tone,
 )
@@ -116,6 +117,9 @@ class Catalog:
 
 
 # Sidebar order: the categories appear in the order of this list.
-_TOPICS = (_filters, _edges, _tone, _color, _histogram, _threshold, _morphology, _geometry, _segmentation, _augment)
+_TOPICS = (
+    _filters, _edges, _tone, _color, _histogram, _threshold, _morphology, _geometry, _segmentation, _synthesis,
+    _augment,
+)
 
 CATALOG = Catalog(op for topic in _TOPICS for op in topic.OPERATIONS)
