@@ -64,7 +64,7 @@ def apply_step(image: np.ndarray, step: Step, catalog: Catalog, *, scale: float 
     result = op.apply(image, step.params, scale=scale, progress=progress)
     if mask is None:
         return result
-    if result.shape != image.shape:
+    if result.shape[:2] != image.shape[:2]:  # a new channel layout (colour to gray) blends; a new size cannot
         raise ValueError(f"{op.title} changes the image size, so it cannot be limited to a selection")
     return blend_masked(image, result, mask)
 
