@@ -577,6 +577,16 @@ class ColorParam(Param):
     def to_json(self, value):
         return list(value)
 
+    def describe(self, value: Any) -> str:
+        """The colour as a web colour, short enough for the history list.
+
+        Examples
+        --------
+        >>> ColorParam("ref", "Neutral colour", (0.0, 0.0, 0.0)).describe((0.90519, 0.76553, 0.62255))
+        'neutral colour #e7c39f'
+        """
+        return f"{self.label.lower()} #" + "".join(f"{round(c * 255):02x}" for c in value)
+
 
 @dataclass(frozen=True)
 class PointParam(Param):
