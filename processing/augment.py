@@ -1,0 +1,1059 @@
+"""Data augmentation: seeded pipelines of random transforms, with masks, boxes
+and keypoints kept aligned with the image.
+
+A *pipeline* is plain data, a list of steps such as::
+
+    [{"transform": "hflip", "p": 0.5},
+     {"transform": "rotate", "p": 1.0, "angle_deg": [-15.0, 15.0]},
+     {"transform": "brightness", "p": 0.8, "delta": [-0.2, 0.2]}]
+
+Each step names a transform of :data:`TRANSFORMS`, the probability ``p`` that
+it happens, and a ``[low, high]`` range (or a choice) for each of its
+parameters; :func:`check_pipeline` fills in what a step leaves out.
+
+:func:`sample` draws one *variant* from a pipeline and a seed: the exact
+parameters of every transform that happens, as plain data::
+
+    {"shape": [480, 640],
+     "ops": [{"transform": "hflip"},
+             {"transform": "rotate", "angle_deg": 7.312}]}
+
+and :func:`apply` applies a variant to an image and, optionally, its masks,
+boxes and keypoints. Drawing and applying are separate so that a variant can
+be shown, recorded in a manifest, replayed, or kept as an editing step. The
+same pipeline and seed give the same variant on any machine and with any
+number of workers: every step draws from its own generator, seeded from the
+seed and the step's index (so moving one step's range leaves the others'
+draws alone), and its parameters are drawn whether or not the step happens
+(so changing a probability moves nothing else).
+
+Positions are in pixels from the top-left corner, as in
+:mod:`processing.geometry`: pixel ``(i, j)`` covers ``[j, j + 1) x [i, i + 1)``.
+Geometric parameters of a variant are fractions of the image size, so a
+variant drawn for a preview proxy applies unchanged to the full image; blur
+widths, the one parameter in pixels, are scaled by the ratio of the image's
+size to the ``shape`` the variant was drawn for.
+
+Consecutive geometric transforms are composed into one map and the image is
+resampled once (bilinear), which is both faster and sharper than a
+resampling per transform; flips and quarter turns alone move pixels exactly.
+Masks and label images are read nearest-neighbour, so they never gain a
+value except the fill of new areas outside the input (``mask_fill``).
+"""
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+
+from . import geometry
+from ._augment_sample import bilinear_remap, hat_matrix, matrix_positions, nearest_index, take_nearest
+from ._image import split_alpha
+from ._progress import Progress, phase, report
+from ._warp import bilinear_warp
+
+__all__ = [
+    "Range",
+    "Choice",
+    "Transform",
+    "TRANSFORMS",
+    "Check",
+    "Augmented",
+    "check_pipeline",
+    "default_step",
+    "sample",
+    "check_variant",
+    "apply",
+    "variant_seed",
+]
+
+
+# -- the transforms and their parameters ----------------------------------------
+@dataclass(frozen=True)
+class Range:
+    """A parameter drawn uniformly from a ``[low, high]`` range set in the pipeline.
+
+    ``minimum`` and ``maximum`` bound what a range may hold; ``default`` is
+    the range a new step starts with. ``log`` draws uniformly in the
+    logarithm (factors such as a scale or a gamma); ``integer`` draws whole
+    numbers, both ends included.
+    """
+
+    name: str
+    label: str
+    minimum: float
+    maximum: float
+    default: tuple[float, float]
+    unit: str = ""
+    log: bool = False
+    integer: bool = False
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A parameter chosen in the pipeline (not drawn): one of ``choices``."""
+
+    name: str
+    label: str
+    choices: tuple[str, ...]
+    default: str
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class Transform:
+    """One transform a pipeline step can name.
+
+    ``family`` is ``"geometric"`` (moves pixels: masks, boxes and keypoints
+    follow) or ``"photometric"`` (changes values only).
+    """
+
+    name: str
+    title: str
+    family: str
+    params: tuple[Range | Choice, ...] = ()
+    p: float = 0.5
+    help: str = ""
+
+
+_T = [
+    Transform("hflip", "Horizontal flip", "geometric", (), 0.5, "Mirror left to right."),
+    Transform("vflip", "Vertical flip", "geometric", (), 0.5, "Mirror top to bottom."),
+    Transform("rot90", "Rotate 90", "geometric", (), 0.5,
+              "Turn by 0, 90, 180 or 270 degrees, each as likely."),
+    Transform("rotate", "Rotate", "geometric", (
+        Range("angle_deg", "Angle", -180.0, 180.0, (-15.0, 15.0), "°",
+              help="Counter-clockwise about the centre; corners that leave are cut, new areas are black."),
+    ), 0.5, "Rotate by an angle within a range."),
+    Transform("affine", "Scale, translate, shear", "geometric", (
+        Range("scale", "Scale", 0.25, 4.0, (0.9, 1.1), "×", log=True, help="Zoom about the centre."),
+        Range("translate", "Translate", -0.5, 0.5, (-0.1, 0.1), "of size",
+              help="Shift, as a fraction of the width (horizontally) and height (vertically), drawn for each."),
+        Range("shear_deg", "Shear", -45.0, 45.0, (-10.0, 10.0), "°",
+              help="Slant, drawn for each direction."),
+    ), 0.5, "Scale, shift and slant as one affine transform."),
+    Transform("resized_crop", "Random resized crop", "geometric", (
+        Range("area", "Area", 0.05, 1.0, (0.5, 1.0), "of image",
+              help="Part of the image the crop covers."),
+        Range("ratio", "Aspect ratio", 0.25, 4.0, (0.75, 4 / 3), "w/h", log=True,
+              help="Shape of the crop, relative to the image's own."),
+    ), 0.5, "Cut a random part of the image and stretch it back to the full size."),
+    Transform("perspective", "Perspective", "geometric", (
+        Range("distortion", "Distortion", 0.0, 0.4, (0.05, 0.1), "of size",
+              help="How far each corner may move inwards, as a fraction of the size."),
+    ), 0.5, "Move the corners inwards by random amounts: a view from another angle."),
+    Transform("grid_distortion", "Grid distortion", "geometric", (
+        Range("cells", "Cells", 2, 16, (5, 5), integer=True, help="Grid cells across each side."),
+        Range("distort", "Distortion", -0.45, 0.45, (-0.3, 0.3), "of cell",
+              help="How far each grid node moves, as a fraction of a cell."),
+    ), 0.5, "Bend the image by moving the nodes of a coarse grid."),
+    Transform("brightness", "Brightness", "photometric", (
+        Range("delta", "Brightness", -1.0, 1.0, (-0.2, 0.2), help="Added to every value (1 is full scale)."),
+    ), 0.5, "Add a random amount to every colour value."),
+    Transform("contrast", "Contrast", "photometric", (
+        Range("factor", "Contrast", 0.1, 4.0, (0.8, 1.25), "×", log=True,
+              help="Stretch of the values about mid gray."),
+    ), 0.5, "Stretch or squeeze values about mid gray."),
+    Transform("saturation", "Saturation", "photometric", (
+        Range("factor", "Saturation", 0.0, 4.0, (0.8, 1.2), "×",
+              help="0 is gray, 1 unchanged; gray images are left alone."),
+    ), 0.5, "Make colours more or less vivid."),
+    Transform("hue", "Hue", "photometric", (
+        Range("shift_deg", "Hue shift", -180.0, 180.0, (-10.0, 10.0), "°",
+              help="Turn of the colour wheel; gray images are left alone."),
+    ), 0.5, "Shift hues around the colour wheel."),
+    Transform("gamma", "Gamma", "photometric", (
+        Range("gamma", "Gamma", 0.2, 5.0, (0.8, 1.25), log=True,
+              help="Values are raised to this power: above 1 darkens the mid-tones."),
+    ), 0.5, "Brighten or darken the mid-tones."),
+    Transform("blur", "Gaussian blur", "photometric", (
+        Range("sigma_px", "Blur", 0.0, 20.0, (0.5, 1.5), "px", help="Standard deviation of the blur."),
+    ), 0.5, "Blur with a Gaussian of random width."),
+    Transform("noise", "Noise", "photometric", (
+        Choice("kind", "Kind", ("gaussian", "salt_pepper", "poisson", "speckle"), "gaussian",
+               help="Gaussian, salt and pepper, photon (Poisson) or speckle noise."),
+        Range("amount", "Amount", 0.0, 0.5, (0.01, 0.05),
+              help="Strength: the standard deviation, or the fraction of pixels for salt and pepper."),
+    ), 0.5, "Add random noise."),
+    Transform("cutout", "Cutout", "photometric", (
+        Range("holes", "Holes", 1, 64, (1, 8), integer=True, help="Number of rectangles blanked out."),
+        Range("size", "Hole size", 0.01, 0.5, (0.05, 0.15), "of side",
+              help="Side of each rectangle, as a fraction of the image's width and height."),
+        Range("fill", "Fill", 0.0, 1.0, (0.0, 0.0), help="Gray level of the holes."),
+    ), 0.5, "Blank out random rectangles (coarse dropout); masks and labels are left alone."),
+]
+
+#: Every transform a pipeline step can name, in the order a panel lists them.
+TRANSFORMS: dict[str, Transform] = {t.name: t for t in _T}
+
+_MATRIX_OPS = {"hflip", "vflip", "rot90", "rotate", "affine", "resized_crop", "perspective"}
+_EXACT_OPS = {"hflip", "vflip", "rot90"}
+_MAX_STEPS = 64
+
+
+# -- pipelines ------------------------------------------------------------------
+def default_step(name: str) -> dict:
+    """A pipeline step for transform ``name`` with its default probability and ranges.
+
+    Examples
+    --------
+    >>> default_step("rotate")
+    {'transform': 'rotate', 'p': 0.5, 'angle_deg': [-15.0, 15.0]}
+    """
+    if name not in TRANSFORMS:
+        raise ValueError(f"unknown transform {name!r}; known: {', '.join(TRANSFORMS)}")
+    t = TRANSFORMS[name]
+    step: dict[str, Any] = {"transform": name, "p": t.p}
+    for spec in t.params:
+        step[spec.name] = spec.default if isinstance(spec, Choice) else [float(v) for v in spec.default]
+    return step
+
+
+def _number(where: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{where} must be a number, got {value!r}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"{where} must be finite, got {value!r}")
+    return number
+
+
+def check_pipeline(pipeline) -> list[dict]:
+    """Validate a pipeline and return it complete (defaults filled in), as new data.
+
+    Parameters
+    ----------
+    pipeline : list of dict
+        Steps ``{"transform": name, "p": probability, <param>: [low, high] or choice}``;
+        a step may leave out ``p`` and any parameter (the defaults of
+        :func:`default_step` are used). A one-number range ``x`` means ``[x, x]``.
+
+    Returns
+    -------
+    list of dict
+        The steps with every field present, ranges as ``[low, high]`` floats.
+
+    Raises
+    ------
+    ValueError
+        Naming the step and the field at fault.
+
+    Examples
+    --------
+    >>> check_pipeline([{"transform": "gamma", "gamma": 1.5}])
+    [{'transform': 'gamma', 'p': 0.5, 'gamma': [1.5, 1.5]}]
+    >>> check_pipeline([{"transform": "rotate", "angle_deg": [10, -10]}])
+    Traceback (most recent call last):
+    ...
+    ValueError: step 1 (rotate): angle_deg must be [low, high] with low <= high, got [10, -10]
+    """
+    if not isinstance(pipeline, (list, tuple)):
+        raise ValueError(f"a pipeline must be a list of steps, got {type(pipeline).__name__}")
+    if len(pipeline) > _MAX_STEPS:
+        raise ValueError(f"a pipeline has at most {_MAX_STEPS} steps, got {len(pipeline)}")
+    out = []
+    for number, step in enumerate(pipeline, start=1):
+        if not isinstance(step, dict):
+            raise ValueError(f"step {number} must be an object, got {type(step).__name__}")
+        name = step.get("transform")
+        if name not in TRANSFORMS:
+            raise ValueError(f"step {number}: unknown transform {name!r}; known: {', '.join(TRANSFORMS)}")
+        t = TRANSFORMS[name]
+        where = f"step {number} ({name})"
+        known = {"transform", "p"} | {spec.name for spec in t.params}
+        extra = sorted(set(step) - known)
+        if extra:
+            raise ValueError(f"{where}: unknown field {extra[0]!r}; known: {', '.join(sorted(known))}")
+        checked: dict[str, Any] = {"transform": name}
+        p = _number(f"{where}: p", step.get("p", t.p))
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"{where}: p must be between 0 and 1, got {step['p']!r}")
+        checked["p"] = p
+        for spec in t.params:
+            value = step.get(spec.name, spec.default)
+            if isinstance(spec, Choice):
+                if value not in spec.choices:
+                    raise ValueError(f"{where}: {spec.name} must be one of {', '.join(spec.choices)}; got {value!r}")
+                checked[spec.name] = value
+                continue
+            if isinstance(value, (list, tuple)):
+                if len(value) != 2:
+                    raise ValueError(f"{where}: {spec.name} must be [low, high], got {value!r}")
+                low, high = (_number(f"{where}: {spec.name}", v) for v in value)
+            else:
+                low = high = _number(f"{where}: {spec.name}", value)
+            if low > high:
+                raise ValueError(f"{where}: {spec.name} must be [low, high] with low <= high, got {list(value)!r}")
+            if low < spec.minimum or high > spec.maximum:
+                raise ValueError(
+                    f"{where}: {spec.name} must lie within {spec.minimum:g} .. {spec.maximum:g}, got {[low, high]!r}")
+            if spec.integer and not (low.is_integer() and high.is_integer()):
+                raise ValueError(f"{where}: {spec.name} must be whole numbers, got {[low, high]!r}")
+            checked[spec.name] = [low, high]
+        out.append(checked)
+    return out
+
+
+def variant_seed(seed: int, *indices: int) -> tuple[int, ...]:
+    """The seed of one variant: the run's ``seed`` and its indices (input, variant).
+
+    Every variant gets its own independent stream of random numbers from
+    this tuple (NumPy's ``SeedSequence``), so it is the same whichever worker
+    draws it and in whatever order.
+
+    Examples
+    --------
+    >>> variant_seed(7, 3, 0)
+    (7, 3, 0)
+    """
+    return tuple(_seed_words((seed,) + tuple(indices)))
+
+
+def _seed_words(seed) -> list[int]:
+    words = [seed] if isinstance(seed, numbers.Integral) and not isinstance(seed, bool) else seed
+    try:
+        words = list(words)
+    except TypeError:
+        raise ValueError(f"seed must be a non-negative integer or a tuple of them, got {seed!r}") from None
+    if not words or any(isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 0 for v in words):
+        raise ValueError(f"seed must be a non-negative integer or a tuple of them, got {seed!r}")
+    return [int(v) for v in words]
+
+
+def _draw(rng: np.random.Generator, spec: Range, values) -> float:
+    low, high = values
+    if spec.integer:
+        return int(rng.integers(int(low), int(high), endpoint=True))
+    u = float(rng.random())
+    if spec.log and low > 0:
+        return float(math.exp(math.log(low) + u * (math.log(high) - math.log(low))))
+    return float(low + u * (high - low))
+
+
+def sample(pipeline, seed, shape) -> dict:
+    """Draw the exact parameters of one variant.
+
+    Parameters
+    ----------
+    pipeline : list of dict
+        See :func:`check_pipeline`.
+    seed : int or tuple of int
+        Non-negative; a tuple such as ``(seed, input_index, variant_index)``
+        (see :func:`variant_seed`) gives each variant of a run its own stream.
+    shape : tuple of int
+        Shape of the image the variant is for (``(H, W)`` or ``(H, W, C)``).
+
+    Returns
+    -------
+    dict
+        ``{"shape": [H, W], "ops": [...]}``: one entry per step that happens,
+        in pipeline order, with its drawn parameters (plain Python numbers;
+        JSON keeps them exactly).
+
+    Examples
+    --------
+    >>> v = sample([{"transform": "rotate", "p": 1.0, "angle_deg": [-10, 10]}], 42, (8, 8))
+    >>> v == sample([{"transform": "rotate", "p": 1.0, "angle_deg": [-10, 10]}], 42, (8, 8))
+    True
+    >>> [op["transform"] for op in v["ops"]], -10 <= v["ops"][0]["angle_deg"] <= 10
+    (['rotate'], True)
+    """
+    steps = check_pipeline(pipeline)
+    words = _seed_words(seed)
+    if len(shape) < 2 or any(isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1
+                             for v in shape[:2]):
+        raise ValueError(f"shape must start with a positive height and width, got {tuple(shape)!r}")
+    h, w = int(shape[0]), int(shape[1])
+    ops = []
+    for index, step in enumerate(steps):
+        rng = np.random.default_rng(np.random.SeedSequence(words, spawn_key=(index,)))
+        happens = float(rng.random()) < step["p"]
+        op = _DRAW[step["transform"]](rng, step, h, w)
+        if happens:
+            ops.append(op)
+    return {"shape": [h, w], "ops": ops}
+
+
+def _ranges(step):
+    t = TRANSFORMS[step["transform"]]
+    return {spec.name: spec for spec in t.params}
+
+
+def _draw_simple(rng, step, h, w):
+    """One value per parameter, named as in the step (Choice copied)."""
+    op = {"transform": step["transform"]}
+    for name, spec in _ranges(step).items():
+        op[name] = step[name] if isinstance(spec, Choice) else _draw(rng, spec, step[name])
+    return op
+
+
+def _draw_rot90(rng, step, h, w):
+    return {"transform": "rot90", "k": int(rng.integers(0, 4))}
+
+
+def _draw_affine(rng, step, h, w):
+    spec = _ranges(step)
+    return {
+        "transform": "affine",
+        "scale": _draw(rng, spec["scale"], step["scale"]),
+        "translate_x": _draw(rng, spec["translate"], step["translate"]),
+        "translate_y": _draw(rng, spec["translate"], step["translate"]),
+        "shear_x_deg": _draw(rng, spec["shear_deg"], step["shear_deg"]),
+        "shear_y_deg": _draw(rng, spec["shear_deg"], step["shear_deg"]),
+    }
+
+
+def _draw_resized_crop(rng, step, h, w):
+    spec = _ranges(step)
+    area = _draw(rng, spec["area"], step["area"])
+    ratio = _draw(rng, spec["ratio"], step["ratio"])
+    # Fractions of the width and height whose product is the area and whose
+    # quotient is the ratio (relative to the image's own shape); a side
+    # longer than the image is cut to it (the area is then smaller).
+    cw = min(1.0, math.sqrt(area * ratio))
+    ch = min(1.0, math.sqrt(area / ratio))
+    x = float(rng.random()) * (1.0 - cw)
+    y = float(rng.random()) * (1.0 - ch)
+    return {"transform": "resized_crop", "x": x, "y": y, "width": cw, "height": ch}
+
+
+def _draw_perspective(rng, step, h, w):
+    spec = _ranges(step)
+    d = _draw(rng, spec["distortion"], step["distortion"])
+    jitter = rng.random((4, 2)) * d
+    return {"transform": "perspective", "corners": [[float(a), float(b)] for a, b in jitter]}
+
+
+def _draw_grid(rng, step, h, w):
+    spec = _ranges(step)
+    cells = _draw(rng, spec["cells"], step["cells"])
+    low, high = step["distort"]
+    dx = low + rng.random((cells + 1, cells + 1)) * (high - low)
+    dy = low + rng.random((cells + 1, cells + 1)) * (high - low)
+    return {"transform": "grid_distortion", "cells": cells,
+            "dx": [[float(v) for v in row] for row in dx], "dy": [[float(v) for v in row] for row in dy]}
+
+
+def _draw_noise(rng, step, h, w):
+    op = _draw_simple(rng, step, h, w)
+    op["seed"] = int(rng.integers(0, 2**63 - 1))
+    return op
+
+
+def _draw_cutout(rng, step, h, w):
+    spec = _ranges(step)
+    holes = _draw(rng, spec["holes"], step["holes"])
+    fill = _draw(rng, spec["fill"], step["fill"])
+    low, high = step["size"]
+    rects = []
+    for _ in range(holes):
+        hw, hh = (float(low + v * (high - low)) for v in rng.random(2))
+        x, y = (float(v) for v in rng.random(2))
+        # Centre anywhere in the image, as Albumentations' CoarseDropout: holes may overhang the edge.
+        rects.append([x - hw / 2, y - hh / 2, hw, hh])
+    return {"transform": "cutout", "fill": fill, "holes": rects}
+
+
+_DRAW = {
+    "hflip": lambda rng, step, h, w: {"transform": "hflip"},
+    "vflip": lambda rng, step, h, w: {"transform": "vflip"},
+    "rot90": _draw_rot90,
+    "rotate": _draw_simple,
+    "affine": _draw_affine,
+    "resized_crop": _draw_resized_crop,
+    "perspective": _draw_perspective,
+    "grid_distortion": _draw_grid,
+    "brightness": _draw_simple,
+    "contrast": _draw_simple,
+    "saturation": _draw_simple,
+    "hue": _draw_simple,
+    "gamma": _draw_simple,
+    "blur": _draw_simple,
+    "noise": _draw_noise,
+    "cutout": _draw_cutout,
+}
+
+
+# -- variants as untrusted data ---------------------------------------------------
+_VARIANT_FIELDS = {
+    "hflip": {},
+    "vflip": {},
+    "rot90": {"k": (0, 3)},
+    "rotate": {"angle_deg": (-360.0, 360.0)},
+    "affine": {"scale": (0.01, 100.0), "translate_x": (-10.0, 10.0), "translate_y": (-10.0, 10.0),
+               "shear_x_deg": (-80.0, 80.0), "shear_y_deg": (-80.0, 80.0)},
+    "resized_crop": {"x": (0.0, 1.0), "y": (0.0, 1.0), "width": (1e-6, 1.0), "height": (1e-6, 1.0)},
+    "perspective": {"corners": None},
+    "grid_distortion": {"cells": (1, 64), "dx": None, "dy": None},
+    "brightness": {"delta": (-1.0, 1.0)},
+    "contrast": {"factor": (0.0, 100.0)},
+    "saturation": {"factor": (0.0, 100.0)},
+    "hue": {"shift_deg": (-360.0, 360.0)},
+    "gamma": {"gamma": (0.01, 100.0)},
+    "blur": {"sigma_px": (0.0, 200.0)},
+    "noise": {"kind": None, "amount": (0.0, 1.0), "seed": (0, 2**63 - 1)},
+    "cutout": {"fill": (0.0, 1.0), "holes": None},
+}
+_INTEGER_FIELDS = {"k", "cells", "seed"}
+
+
+def _number_list(where, value, shape, low, high):
+    try:
+        array = np.array(value, dtype=object)
+    except Exception:  # noqa: BLE001 - any malformed nesting is one error
+        array = None
+    if array is None or array.shape != shape:
+        raise ValueError(f"{where} must be an array of shape {list(shape)}, got {value!r:.80}")
+    for v in array.reshape(-1):
+        number = _number(where, v)
+        if not low <= number <= high:
+            raise ValueError(f"{where} values must lie within {low:g} .. {high:g}, got {v!r}")
+    return array.astype(np.float64).tolist()
+
+
+def check_variant(variant) -> dict:
+    """Validate a drawn variant (for instance one read back from a manifest).
+
+    Returns it as new data; raises ValueError naming the field at fault.
+
+    Examples
+    --------
+    >>> check_variant({"shape": [4, 4], "ops": [{"transform": "rot90", "k": 1}]})
+    {'shape': [4, 4], 'ops': [{'transform': 'rot90', 'k': 1}]}
+    >>> check_variant({"shape": [4, 4], "ops": [{"transform": "rot90", "k": 5}]})
+    Traceback (most recent call last):
+    ...
+    ValueError: op 1 (rot90): k must lie within 0 .. 3, got 5
+    """
+    if not isinstance(variant, dict) or set(variant) - {"shape", "ops"} or "ops" not in variant:
+        raise ValueError("a variant must be an object with a shape and a list of ops")
+    shape = variant.get("shape")
+    if (not isinstance(shape, (list, tuple)) or len(shape) != 2
+            or any(isinstance(v, bool) or not isinstance(v, numbers.Integral) or not 1 <= v <= 1 << 20
+                   for v in shape)):
+        raise ValueError(f"a variant's shape must be [height, width] in pixels, got {shape!r:.80}")
+    ops = variant["ops"]
+    if not isinstance(ops, (list, tuple)) or len(ops) > _MAX_STEPS:
+        raise ValueError(f"a variant's ops must be a list of at most {_MAX_STEPS} entries")
+    out_ops = []
+    for number, op in enumerate(ops, start=1):
+        if not isinstance(op, dict) or op.get("transform") not in _VARIANT_FIELDS:
+            name = op.get("transform") if isinstance(op, dict) else op
+            raise ValueError(f"op {number}: unknown transform {name!r:.40}")
+        name = op["transform"]
+        where = f"op {number} ({name})"
+        fields = _VARIANT_FIELDS[name]
+        if set(op) != {"transform"} | set(fields):
+            missing = sorted(set(fields) - set(op))
+            extra = sorted(set(op) - set(fields) - {"transform"})
+            raise ValueError(f"{where}: " + (f"missing field {missing[0]!r}" if missing
+                                              else f"unknown field {extra[0]!r}"))
+        checked: dict[str, Any] = {"transform": name}
+        for key, bounds in fields.items():
+            value = op[key]
+            w = f"{where}: {key}"
+            if key == "kind":
+                kinds = TRANSFORMS["noise"].params[0].choices
+                if value not in kinds:
+                    raise ValueError(f"{w} must be one of {', '.join(kinds)}; got {value!r:.40}")
+                checked[key] = value
+            elif key == "corners":
+                checked[key] = _number_list(w, value, (4, 2), 0.0, 0.49)
+            elif key in ("dx", "dy"):
+                cells = checked.get("cells")
+                if cells is None:
+                    raise ValueError(f"{where}: cells must come before {key}")
+                checked[key] = _number_list(w, value, (cells + 1, cells + 1), -0.49, 0.49)
+            elif key == "holes":
+                if not isinstance(value, (list, tuple)) or len(value) > 256:
+                    raise ValueError(f"{w} must be a list of at most 256 rectangles")
+                checked[key] = _number_list(w, value, (len(value), 4), -1.0, 2.0) if value else []
+            else:
+                number = _number(w, value)
+                if key in _INTEGER_FIELDS:
+                    if isinstance(value, float) and not value.is_integer() or not isinstance(value, numbers.Real):
+                        raise ValueError(f"{w} must be a whole number, got {value!r}")
+                    number = int(value)
+                if not bounds[0] <= number <= bounds[1]:
+                    raise ValueError(f"{w} must lie within {bounds[0]:g} .. {bounds[1]:g}, got {value!r}")
+                checked[key] = number
+        if name == "resized_crop" and (checked["x"] + checked["width"] > 1 + 1e-9
+                                       or checked["y"] + checked["height"] > 1 + 1e-9):
+            raise ValueError(f"{where}: the crop must lie inside the image")
+        out_ops.append(checked)
+    return {"shape": [int(shape[0]), int(shape[1])], "ops": out_ops}
+
+
+# -- the result -------------------------------------------------------------------
+@dataclass(frozen=True)
+class Check:
+    """What went wrong for the targets of one variant (all empty: nothing).
+
+    ``new_label_values``: for each mask, the values it holds after that it
+    did not hold before (only ever ``mask_fill``, where new area appears);
+    ``boxes_dropped`` and ``boxes_clipped``: indices of input boxes dropped
+    (less than the minimum visible fraction left) or cut at the frame;
+    ``keypoints_out``: indices of keypoints that left the frame.
+    """
+
+    new_label_values: tuple[tuple, ...] = ()
+    boxes_dropped: tuple[int, ...] = ()
+    boxes_clipped: tuple[int, ...] = ()
+    keypoints_out: tuple[int, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing was dropped, clipped, lost or gained."""
+        return not (any(self.new_label_values) or self.boxes_dropped or self.boxes_clipped or self.keypoints_out)
+
+    def summary(self) -> str:
+        """One line for people, such as ``"2 boxes clipped, 1 keypoint out of frame"``.
+
+        Examples
+        --------
+        >>> Check(boxes_clipped=(0, 3), keypoints_out=(1,)).summary()
+        '2 boxes clipped, 1 keypoint out of frame'
+        >>> Check().summary()
+        'no problems'
+        """
+        parts = []
+        gained = sum(len(v) for v in self.new_label_values)
+        if gained:
+            parts.append(f"{gained} new label value{'s' * (gained != 1)} in masks")
+        for count, what in ((len(self.boxes_dropped), "dropped"), (len(self.boxes_clipped), "clipped")):
+            if count:
+                parts.append(f"{count} box{'es' * (count != 1)} {what}")
+        if self.keypoints_out:
+            n = len(self.keypoints_out)
+            parts.append(f"{n} keypoint{'s' * (n != 1)} out of frame")
+        return ", ".join(parts) if parts else "no problems"
+
+
+@dataclass(frozen=True)
+class Augmented:
+    """What :func:`apply` returns.
+
+    ``image`` has the input's dtype; ``masks`` one array per input mask, each
+    of its own dtype; ``boxes`` ``(M, 4)`` float64 ``x_min, y_min, x_max,
+    y_max`` of the boxes kept, ``box_indices`` ``(M,)`` their indices in the
+    input (so class labels can follow); ``keypoints`` ``(N, 2)`` float64, all
+    of them, with ``keypoints_inside`` ``(N,)`` bool; ``check`` the report.
+    """
+
+    image: np.ndarray
+    masks: tuple[np.ndarray, ...] = ()
+    boxes: np.ndarray = field(default_factory=lambda: np.zeros((0, 4)))
+    box_indices: np.ndarray = field(default_factory=lambda: np.zeros(0, np.intp))
+    keypoints: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
+    keypoints_inside: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    check: Check = field(default_factory=Check)
+
+
+# -- geometry of the ops ----------------------------------------------------------
+def _forward(op: dict, h: int, w: int) -> tuple[np.ndarray, int, int]:
+    """3x3 map from input to output positions of a matrix op, and the output size."""
+    name = op["transform"]
+    if name == "hflip":
+        return np.array([[-1.0, 0, w], [0, 1, 0], [0, 0, 1]]), h, w
+    if name == "vflip":
+        return np.array([[1.0, 0, 0], [0, -1, h], [0, 0, 1]]), h, w
+    if name == "rot90":
+        k = op["k"] % 4
+        if k == 0:
+            return np.eye(3), h, w
+        if k == 1:  # as numpy.rot90: counter-clockwise on screen
+            return np.array([[0.0, 1, 0], [-1, 0, w], [0, 0, 1]]), w, h
+        if k == 2:
+            return np.array([[-1.0, 0, w], [0, -1, h], [0, 0, 1]]), h, w
+        return np.array([[0.0, -1, h], [1, 0, 0], [0, 0, 1]]), w, h
+    cx, cy = w / 2.0, h / 2.0
+    centre = np.array([[1.0, 0, cx], [0, 1, cy], [0, 0, 1]])
+    uncentre = np.array([[1.0, 0, -cx], [0, 1, -cy], [0, 0, 1]])
+    if name == "rotate":
+        t = math.radians(op["angle_deg"])
+        c, s = math.cos(t), math.sin(t)
+        # y points down: counter-clockwise on screen is (c, s; -s, c).
+        return centre @ np.array([[c, s, 0], [-s, c, 0], [0, 0, 1]]) @ uncentre, h, w
+    if name == "affine":
+        s = op["scale"]
+        shear = np.array([[1.0, math.tan(math.radians(op["shear_x_deg"])), 0],
+                          [math.tan(math.radians(op["shear_y_deg"])), 1, 0], [0, 0, 1]])
+        move = np.array([[1.0, 0, op["translate_x"] * w], [0, 1, op["translate_y"] * h], [0, 0, 1]])
+        return move @ centre @ shear @ np.diag([s, s, 1.0]) @ uncentre, h, w
+    if name == "resized_crop":
+        x0, y0 = op["x"] * w, op["y"] * h
+        sx, sy = 1.0 / op["width"], 1.0 / op["height"]
+        return np.array([[sx, 0, -x0 * sx], [0, sy, -y0 * sy], [0, 0, 1]]), h, w
+    if name == "perspective":
+        j = op["corners"]
+        quad = [(j[0][0] * w, j[0][1] * h), ((1 - j[1][0]) * w, j[1][1] * h),
+                ((1 - j[2][0]) * w, (1 - j[2][1]) * h), (j[3][0] * w, (1 - j[3][1]) * h)]
+        inverse = geometry.homography([(0, 0), (w, 0), (w, h), (0, h)], quad)
+        return np.linalg.inv(inverse), h, w
+    raise AssertionError(name)
+
+
+def _map_points(matrix: np.ndarray, points: np.ndarray) -> np.ndarray:
+    if len(points) == 0:
+        return points
+    hom = points @ matrix[:, :2].T + matrix[:, 2]
+    d = hom[:, 2:3]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = hom[:, :2] / d
+    out[(d[:, 0] <= 1e-12)] = np.nan  # behind a perspective's horizon: nowhere in the frame
+    return out
+
+
+def _grid_nodes(op: dict, h: int, w: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """Node displacements in pixels; border nodes move along the border only,
+    so the frame stays covered."""
+    n = op["cells"]
+    dx = np.asarray(op["dx"], np.float64) * (w / n)
+    dy = np.asarray(op["dy"], np.float64) * (h / n)
+    dx[:, 0] = dx[:, -1] = 0.0
+    dy[0, :] = dy[-1, :] = 0.0
+    return dx, dy, n
+
+
+def _grid_inverse(op: dict, h: int, w: int, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Input positions that the output positions ``(x, y)`` (1-D) read from."""
+    dx, dy, n = _grid_nodes(op, h, w)
+    wx = hat_matrix(x, n + 1, w)
+    wy = hat_matrix(y, n + 1, h)
+    return x + np.einsum("pi,ij,pj->p", wy, dx, wx), y + np.einsum("pi,ij,pj->p", wy, dy, wx)
+
+
+def _grid_forward(op: dict, h: int, w: int, points: np.ndarray) -> np.ndarray:
+    """Where input ``points`` land: the inverse map solved by fixed-point
+    iteration (it converges, as nodes move less than half a cell)."""
+    if len(points) == 0:
+        return points
+    px, py = points[:, 0], points[:, 1]
+    qx, qy = px.copy(), py.copy()
+    for _ in range(50):
+        ix, iy = _grid_inverse(op, h, w, qx, qy)
+        ex, ey = ix - px, iy - py
+        qx, qy = qx - ex, qy - ey
+        if max(np.abs(ex).max(), np.abs(ey).max()) < 1e-9:
+            break
+    return np.stack([qx, qy], axis=1)
+
+
+def _grid_positions(op: dict, h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per-pixel input positions of a grid distortion (separable: the node
+    displacements are spread by two small matrix products)."""
+    dx, dy, n = _grid_nodes(op, h, w)
+    rx = hat_matrix(np.arange(w) + 0.5, n + 1, w)
+    ry = hat_matrix(np.arange(h) + 0.5, n + 1, h)
+    x = (np.arange(w, dtype=np.float64) + 0.5)[None, :] + ry @ dx @ rx.T
+    y = (np.arange(h, dtype=np.float64) + 0.5)[:, None] + ry @ dy @ rx.T
+    return x, y
+
+
+# -- pixel values ------------------------------------------------------------------
+_SCALE = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}
+
+
+def _to_float(image: np.ndarray) -> np.ndarray:
+    scale = _SCALE.get(image.dtype)
+    if scale is None:
+        return image.astype(np.float32)
+    out = image.astype(np.float32)
+    out *= np.float32(1.0 / scale)
+    return out
+
+
+def _from_float(image: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    scale = _SCALE.get(dtype)
+    if scale is None:
+        return image.astype(dtype, copy=False)
+    out = image * np.float32(scale)
+    out += np.float32(0.5)  # values are >= 0: truncating x + 0.5 rounds
+    np.clip(out, 0, scale, out=out)
+    return out.astype(dtype)
+
+
+def _photometric(op: dict, image: np.ndarray, length_scale: float) -> np.ndarray:
+    """float32 ``image`` after photometric ``op`` (alpha untouched)."""
+    name = op["transform"]
+    color, alpha = split_alpha(image)
+    color = color.copy() if alpha is not None else color
+    if name == "brightness":
+        color = color + np.float32(op["delta"])
+    elif name == "contrast":
+        color = (color - np.float32(0.5)) * np.float32(op["factor"]) + np.float32(0.5)
+    elif name == "gamma":
+        color = np.power(np.clip(color, 0.0, 1.0), np.float32(op["gamma"]))
+    elif name in ("saturation", "hue"):
+        if color.ndim == 2:
+            return image.copy()
+        color = color @ _color_matrix(op).T.astype(np.float32)
+    elif name == "blur":
+        from .filters import gaussian_blur
+
+        sigma = op["sigma_px"] * length_scale
+        color = gaussian_blur(np.ascontiguousarray(color), sigma) if sigma > 0 else color.copy()
+    elif name == "noise":
+        from .noise import add_noise
+
+        color = add_noise(np.ascontiguousarray(color), op["kind"], op["amount"], seed=op["seed"])
+    elif name == "cutout":
+        color = color.copy()
+        h, w = color.shape[:2]
+        for x, y, hw, hh in op["holes"]:
+            j0, j1 = max(0, round(x * w)), min(w, round((x + hw) * w))
+            i0, i1 = max(0, round(y * h)), min(h, round((y + hh) * h))
+            color[i0:i1, j0:j1] = np.float32(op["fill"])
+    else:
+        raise AssertionError(name)
+    np.clip(color, 0.0, 1.0, out=color)
+    if alpha is None:
+        return color
+    out = image.copy()
+    out[..., :3] = color
+    return out
+
+
+_LUMA = np.array([0.2126, 0.7152, 0.0722])
+
+
+def _color_matrix(op: dict) -> np.ndarray:
+    """3x3 linear RGB map: saturation blends with Rec. 709 luma; hue turns
+    colours about the gray axis."""
+    gray = np.tile(_LUMA, (3, 1))
+    if op["transform"] == "saturation":
+        f = op["factor"]
+        return f * np.eye(3) + (1 - f) * gray
+    # Rotation about the gray axis (1, 1, 1)/sqrt(3) by Rodrigues' formula:
+    # a turn of the chroma plane that leaves grays alone, a linear stand-in
+    # for a turn of HSV hue (one matrix product instead of a round trip
+    # through HSV).
+    t = math.radians(op["shift_deg"])
+    k = np.ones(3) / math.sqrt(3)
+    cross = np.array([[0, -k[2], k[1]], [k[2], 0, -k[0]], [-k[1], k[0], 0]])
+    rot = math.cos(t) * np.eye(3) + math.sin(t) * cross + (1 - math.cos(t)) * np.outer(k, k)
+    return rot
+
+
+# -- apply -------------------------------------------------------------------------
+def _check_targets(image, masks, boxes, keypoints):
+    if not isinstance(image, np.ndarray):
+        raise TypeError(f"image must be a NumPy array, got {type(image).__name__}")
+    if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] not in (1, 3, 4)) or 0 in image.shape[:2]:
+        raise ValueError(f"image must be (H, W), (H, W, 3) or (H, W, 4), got shape {image.shape}")
+    if image.dtype not in (np.uint8, np.uint16) and image.dtype.kind != "f":
+        raise ValueError(f"image must be 8-bit, 16-bit or floating point, got dtype {image.dtype}")
+    h, w = image.shape[:2]
+    masks = tuple(masks)
+    for n, m in enumerate(masks):
+        if not isinstance(m, np.ndarray) or m.shape[:2] != (h, w) or m.ndim not in (2, 3):
+            shape = getattr(m, "shape", None)
+            raise ValueError(f"mask {n} must be an array of the image's size {h} x {w}, got shape {shape}")
+    if boxes is not None:
+        boxes = np.asarray(boxes, np.float64).reshape(-1, 4) if len(boxes) else np.zeros((0, 4))
+        if not np.isfinite(boxes).all() or (boxes[:, 2] < boxes[:, 0]).any() or (boxes[:, 3] < boxes[:, 1]).any():
+            raise ValueError("boxes must be finite x_min, y_min, x_max, y_max with x_min <= x_max, y_min <= y_max")
+    if keypoints is not None:
+        keypoints = np.asarray(keypoints, np.float64).reshape(-1, 2) if len(keypoints) else np.zeros((0, 2))
+        if not np.isfinite(keypoints).all():
+            raise ValueError("keypoints must be finite (x, y) positions")
+    return masks, boxes, keypoints
+
+
+def _box_outline(boxes: np.ndarray, samples: int) -> np.ndarray:
+    """Points along each box's outline, ``(N * 4 * samples, 2)``: its corners
+    and, for maps that bend straight lines, points between them."""
+    t = np.linspace(0.0, 1.0, samples, endpoint=False)
+    x0, y0, x1, y1 = (boxes[:, k : k + 1] for k in range(4))
+    xs = np.concatenate([x0 + (x1 - x0) * t, np.broadcast_to(x1, (len(boxes), samples)),
+                         x1 - (x1 - x0) * t, np.broadcast_to(x0, (len(boxes), samples))], axis=1)
+    ys = np.concatenate([np.broadcast_to(y0, (len(boxes), samples)), y0 + (y1 - y0) * t,
+                         np.broadcast_to(y1, (len(boxes), samples)), y1 - (y1 - y0) * t], axis=1)
+    return np.stack([xs.reshape(-1), ys.reshape(-1)], axis=1)
+
+
+def apply(image: np.ndarray, variant: dict, *, masks: Sequence[np.ndarray] = (), boxes=None, keypoints=None,
+          min_visibility: float = 0.3, mask_fill=0, progress: Progress | None = None) -> Augmented:
+    """Apply one drawn variant to an image and its targets.
+
+    Parameters
+    ----------
+    image : ndarray
+        ``(H, W)``, ``(H, W, 3)`` or ``(H, W, 4)``; uint8, uint16 or float
+        (values in [0, 1]). The result has the same dtype: integer images
+        are computed in float32 and rounded once at the end.
+    variant : dict
+        From :func:`sample` (or read back from a manifest; it is checked by
+        :func:`check_variant`).
+    masks : sequence of ndarray
+        Masks or label images of the image's height and width, any dtype:
+        read nearest-neighbour; new areas get ``mask_fill``.
+    boxes : array_like, optional
+        ``(N, 4)`` pixel boxes ``x_min, y_min, x_max, y_max``. Each box's
+        outline is mapped, the box around it clipped to the frame; boxes
+        keeping less than ``min_visibility`` of their mapped area are dropped.
+    keypoints : array_like, optional
+        ``(N, 2)`` pixel positions ``(x, y)``; a pixel's centre is
+        ``(j + 0.5, i + 0.5)``. All are mapped; those outside the frame are
+        flagged.
+    min_visibility : float
+        Fraction of a box's area that must stay in the frame, 0 to 1.
+    mask_fill : scalar
+        Value of new mask areas (where the output sees outside the input).
+    progress : callable, optional
+        Cancel-and-progress callback, called between the variant's stages.
+
+    Returns
+    -------
+    Augmented
+        The image, masks, boxes (with the indices of those kept), keypoints
+        (with a flag for those inside the frame) and the :class:`Check` report.
+
+    Notes
+    -----
+    Runs of consecutive geometric transforms become one map (3x3 products of
+    their matrices); the image is resampled once through it, bilinearly
+    (colour premultiplied by alpha for RGBA; new areas black, transparent
+    for RGBA). Runs of flips and quarter turns move pixels exactly instead.
+    Grid distortion resamples through its own per-pixel map, border pixels
+    repeated. Photometric transforms act on colour, never on alpha.
+
+    Examples
+    --------
+    >>> img = np.arange(6, dtype=np.uint8).reshape(2, 3)
+    >>> out = apply(img, {"shape": [2, 3], "ops": [{"transform": "hflip"}]}, keypoints=[(0.5, 0.5)])
+    >>> out.image.tolist(), out.keypoints.tolist()
+    ([[2, 1, 0], [5, 4, 3]], [[2.5, 0.5]])
+    """
+    variant = check_variant(variant)
+    masks, boxes, keypoints = _check_targets(image, masks, boxes, keypoints)
+    min_visibility = float(min_visibility)
+    if not 0.0 <= min_visibility <= 1.0:
+        raise ValueError(f"min_visibility must be between 0 and 1, got {min_visibility!r}")
+    dtype = image.dtype
+    squeeze = image.ndim == 3 and image.shape[2] == 1
+    work = image[..., 0] if squeeze else image
+    h0, w0 = variant["shape"]
+    length_scale = 0.5 * (work.shape[0] / h0 + work.shape[1] / w0)
+    out_masks = list(masks)
+    has_grid = any(op["transform"] == "grid_distortion" for op in variant["ops"])
+    samples = 8 if has_grid else 1
+    points = _box_outline(boxes, samples) if boxes is not None and len(boxes) else np.zeros((0, 2))
+    kp = keypoints.copy() if keypoints is not None else np.zeros((0, 2))
+    is_float = False
+
+    # Stages: runs of matrix ops, or one other op each.
+    stages: list[list[dict]] = []
+    for op in variant["ops"]:
+        if op["transform"] in _MATRIX_OPS and stages and stages[-1][0]["transform"] in _MATRIX_OPS:
+            stages[-1].append(op)
+        else:
+            stages.append([op])
+
+    report(progress, 0.0)
+    for number, stage in enumerate(stages):
+        step_progress = phase(progress, number / len(stages), (number + 1) / len(stages))
+        name = stage[0]["transform"]
+        h, w = work.shape[:2]
+        if name in _MATRIX_OPS:
+            forward, oh, ow = np.eye(3), h, w
+            for op in stage:
+                f, oh, ow = _forward(op, oh, ow)
+                forward = f @ forward
+            points = _map_points(forward, points)
+            kp = _map_points(forward, kp)
+            if all(op["transform"] in _EXACT_OPS for op in stage):
+                for op in stage:
+                    work = _exact(op, work)
+                    out_masks = [_exact(op, m) for m in out_masks]
+                continue
+            inverse = np.linalg.inv(forward)
+            if not is_float:
+                work, is_float = _to_float(work), True
+            color, alpha = split_alpha(work)
+            lanes = 1 if work.ndim == 2 else work.shape[2]
+            work = bilinear_warp(work, inverse, oh, ow, (0.0,) * lanes, premultiplied=alpha is not None,
+                                 progress=step_progress)
+            if out_masks:
+                x, y = matrix_positions(inverse, oh, ow)
+                index, outside = nearest_index(x, y, h, w)
+                out_masks = [take_nearest(m, index, outside, mask_fill) for m in out_masks]
+        elif name == "grid_distortion":
+            op = stage[0]
+            if not is_float:
+                work, is_float = _to_float(work), True
+            x, y = _grid_positions(op, h, w)
+            work = bilinear_remap(work, x, y)
+            if out_masks:
+                index, _ = nearest_index(np.clip(x, 0, w - 1e-9), np.clip(y, 0, h - 1e-9), h, w)
+                out_masks = [take_nearest(m, index, None, mask_fill) for m in out_masks]
+            points = _grid_forward(op, h, w, points)
+            kp = _grid_forward(op, h, w, kp)
+        else:
+            if not is_float:
+                work, is_float = _to_float(work), True
+            work = _photometric(stage[0], work, length_scale)
+        report(step_progress, 1.0)
+
+    if is_float:
+        out_image = _from_float(work, dtype)
+    else:
+        out_image = work.copy() if work is image or np.shares_memory(work, image) else work
+    if squeeze:
+        out_image = out_image[..., None]
+    out_h, out_w = out_image.shape[:2]
+
+    new_values = []
+    out_masks = [m if not any(np.shares_memory(m, src) for src in masks) else m.copy() for m in out_masks]
+    for before, after in zip(masks, out_masks):
+        gained = np.setdiff1d(np.unique(after), np.unique(before))
+        new_values.append(tuple(v.item() for v in gained))
+
+    kept_boxes = np.zeros((0, 4))
+    kept = np.zeros(0, np.intp)
+    dropped: tuple[int, ...] = ()
+    clipped: tuple[int, ...] = ()
+    if boxes is not None and len(boxes):
+        outline = points.reshape(len(boxes), 4 * samples, 2)
+        lost = np.isnan(outline).any(axis=(1, 2))
+        safe = np.where(np.isnan(outline), 0.0, outline)
+        lo, hi = safe.min(axis=1), safe.max(axis=1)
+        full = np.concatenate([lo, hi], axis=1)
+        clip = full.copy()
+        clip[:, [0, 2]] = np.clip(full[:, [0, 2]], 0, out_w)
+        clip[:, [1, 3]] = np.clip(full[:, [1, 3]], 0, out_h)
+        area = (full[:, 2] - full[:, 0]) * (full[:, 3] - full[:, 1])
+        visible_area = (clip[:, 2] - clip[:, 0]) * (clip[:, 3] - clip[:, 1])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            fraction = np.where(area > 0, visible_area / np.where(area > 0, area, 1), 1.0)
+        # A box of no area (a line or point) is visible when it stays in the frame.
+        degenerate_out = (area <= 0) & ((full[:, :2] < 0).any(axis=1) | (full[:, 2] > out_w) | (full[:, 3] > out_h))
+        drop = lost | degenerate_out | (fraction < min_visibility) | (visible_area <= 0) & (area > 0)
+        is_clipped = ~drop & (np.abs(clip - full) > 1e-9).any(axis=1)
+        kept = np.flatnonzero(~drop)
+        kept_boxes = clip[kept]
+        dropped = tuple(int(i) for i in np.flatnonzero(drop))
+        clipped = tuple(int(i) for i in np.flatnonzero(is_clipped))
+
+    inside = np.zeros(len(kp), bool)
+    if len(kp):
+        with np.errstate(invalid="ignore"):
+            inside = (kp[:, 0] >= 0) & (kp[:, 0] < out_w) & (kp[:, 1] >= 0) & (kp[:, 1] < out_h)
+        inside &= ~np.isnan(kp).any(axis=1)
+    check = Check(tuple(new_values), dropped, clipped, tuple(int(i) for i in np.flatnonzero(~inside)))
+    report(progress, 1.0)
+    return Augmented(out_image, tuple(out_masks), kept_boxes, kept, kp, inside, check)
+
+
+def _exact(op: dict, array: np.ndarray) -> np.ndarray:
+    """A flip or quarter turn of any array, moving whole pixels (a view)."""
+    name = op["transform"]
+    if name == "hflip":
+        return array[:, ::-1]
+    if name == "vflip":
+        return array[::-1]
+    return np.rot90(array, op["k"] % 4)
