@@ -1,0 +1,160 @@
+"""Issue 14, the window side: the Augment panel's live grid of variants, the
+parameters of a clicked variant, "Use as Step", targets and the check line."""
+import json
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QDockWidget
+
+from ui.range_slider import HIGH
+
+ROTATE_ONLY = [{"transform": "rotate", "p": 1.0, "angle_deg": [-5.0, 5.0]}]
+
+
+@pytest.fixture
+def panel(qtbot, window):
+    """The window's Augment panel, shown, with a pipeline that always rotates."""
+    dock = window.findChild(QDockWidget, "augment")
+    assert dock.isHidden()  # hidden until asked for
+    dock.toggleViewAction().trigger()
+    qtbot.waitUntil(dock.isVisible)
+    p = window.augment_panel
+    with qtbot.waitSignal(p.frame_shown, timeout=10000):
+        p.set_pipeline(ROTATE_ONLY)
+    qtbot.waitUntil(lambda: _angles(p) and all(-5 <= a <= 5 for a in _angles(p)), timeout=10000)
+    return p
+
+
+def _angles(panel):
+    frame = panel.grid.frame
+    if frame is None:
+        return []
+    return [op["angle_deg"] for v in frame.variants for op in v.drawn["ops"] if op["transform"] == "rotate"]
+
+
+def _drag_high_handle(qtbot, slider, dx):
+    y = slider.height() // 2
+    x = round(slider.position_x(slider.high()))
+    qtbot.mousePress(slider, Qt.MouseButton.LeftButton, pos=QPoint(x, y))
+    for step in range(1, 6):
+        qtbot.mouseMove(slider, QPoint(x + dx * step // 5, y))
+    qtbot.mouseRelease(slider, Qt.MouseButton.LeftButton, pos=QPoint(x + dx, y))
+
+
+def test_the_grid_shows_nine_variants_and_follows_a_range_as_it_moves(qtbot, panel):
+    assert len(panel.grid.frame.variants) == 9
+    before = panel.grid.frame
+    row = panel.editors[0].rows["angle_deg"]
+    _drag_high_handle(qtbot, row.slider, 60)  # rightwards: a wider range up to a larger angle
+    low, high = row.values()
+    assert low == -5.0 and high > 20  # 60 px of a ~150 px slider over 360 degrees
+    # Each variant's angle comes from the same random number stretched over
+    # the new range: [low, high] holds them all, and the grid was redrawn.
+    qtbot.waitUntil(lambda: panel.grid.frame is not before and _angles(panel) and
+                    all(low <= a <= high for a in _angles(panel)) and max(_angles(panel)) > 5, timeout=10000)
+    assert panel.pipeline()[0]["angle_deg"] == [low, high]
+
+
+def test_grid_size_and_seed_change_the_variants(qtbot, panel):
+    angles = _angles(panel)
+    with qtbot.waitSignal(panel.frame_shown, timeout=10000):
+        panel.grid_combo.setCurrentIndex(panel.grid_combo.findText("4 \u00d7 4"))
+    qtbot.waitUntil(lambda: len(panel.grid.frame.variants) == 16, timeout=10000)
+    assert _angles(panel)[:9] == angles  # variant k keeps its seed: the first nine are the same
+    panel.seed_spin.setValue(12345)
+    qtbot.waitUntil(lambda: len(_angles(panel)) == 16 and _angles(panel)[:9] != angles, timeout=10000)
+
+
+def test_clicking_a_variant_shows_its_exact_parameters(qtbot, panel):
+    grid = panel.grid
+    centre = grid.cell_rect(4).center().toPoint()  # the middle cell: variant 5
+    qtbot.mouseClick(grid, Qt.MouseButton.LeftButton, pos=centre)
+    assert grid.selected_index() == 4
+    angle = grid.frame.variants[4].drawn["ops"][0]["angle_deg"]
+    assert panel.variant_title.text() == "Variant 5"
+    assert f"angle_deg {angle:.6g}" in panel.params_view.toPlainText()
+    qtbot.keyClick(grid, Qt.Key.Key_Right)  # the keyboard walks the grid
+    assert grid.selected_index() == 5 and panel.variant_title.text() == "Variant 6"
+    panel.copy_variant()
+    from PySide6.QtGui import QGuiApplication
+
+    assert json.loads(QGuiApplication.clipboard().text()) == grid.frame.variants[5].drawn
+
+
+def test_the_check_line_reports_boxes_clipped_and_keypoints_out(qtbot, panel, window):
+    from ui.augment_panel import Targets
+
+    h, w = window.document.source.shape[:2]
+    # A box in the corner and a keypoint at the very edge: any rotation of
+    # 20 degrees or more about the centre takes part of them out of the frame.
+    with qtbot.waitSignal(panel.frame_shown, timeout=10000):
+        panel.set_pipeline([{"transform": "rotate", "p": 1.0, "angle_deg": [20.0, 30.0]}])
+    with qtbot.waitSignal(panel.frame_shown, timeout=10000):
+        panel.set_targets(Targets(boxes=np.array([[0.0, 0.0, 20.0, 15.0]]), keypoints=np.array([[w - 0.5, 0.5]])))
+    qtbot.waitUntil(lambda: "clipped" in panel.check_label.text() or "dropped" in panel.check_label.text(),
+                    timeout=10000)
+    assert "keypoint out of frame" in panel.check_label.text()
+    assert all(v.problems for v in panel.grid.frame.variants)
+    # Without a rotation nothing leaves the frame.
+    with qtbot.waitSignal(panel.frame_shown, timeout=10000):
+        panel.set_pipeline([{"transform": "hflip", "p": 1.0}])
+    qtbot.waitUntil(lambda: "keep their labels, boxes and keypoints" in panel.check_label.text(), timeout=10000)
+    variant = panel.grid.frame.variants[0]
+    assert not variant.problems
+    (x0, y0, x1, y1, clipped), = variant.boxes
+    # hflip of the box [0, 20] x [0, 15] on the grid's proxy (the image is small: no reduction)
+    assert (x0, y0, x1, y1, clipped) == pytest.approx((w - 20.0, 0.0, w, 15.0, False))
+
+
+def test_a_mask_keeps_its_labels_and_is_tinted_over_the_variants(qtbot, panel, window):
+    from ui.augment_panel import Targets
+
+    h, w = window.document.source.shape[:2]
+    mask = np.zeros((h, w), np.uint8)
+    mask[10:30, 20:50] = 3
+    with qtbot.waitSignal(panel.frame_shown, timeout=10000):
+        panel.set_pipeline([{"transform": "vflip", "p": 1.0}])
+    with qtbot.waitSignal(panel.frame_shown, timeout=10000):
+        panel.set_targets(Targets(mask=mask))
+    qtbot.waitUntil(lambda: "keep their labels" in panel.check_label.text(), timeout=10000)
+    assert "a mask (2 label values)" in panel.targets_label.text()
+    from editor.errors import EditorError
+
+    with pytest.raises(EditorError, match="the mask is 3 \u00d7 2 pixels"):
+        panel.set_targets(Targets(mask=np.zeros((2, 3), np.uint8)))
+
+
+def test_switching_a_transform_off_keeps_the_others_draws(qtbot, panel):
+    with qtbot.waitSignal(panel.frame_shown, timeout=10000):
+        panel.set_pipeline([{"transform": "rotate", "p": 1.0, "angle_deg": [-5.0, 5.0]},
+                            {"transform": "brightness", "p": 1.0, "delta": [-0.2, 0.2]}])
+    qtbot.waitUntil(lambda: len(panel.grid.frame.variants[0].drawn["ops"]) == 2, timeout=10000)
+    deltas = [v.drawn["ops"][1]["delta"] for v in panel.grid.frame.variants]
+    panel.editors[0].enabled_box.click()
+    qtbot.waitUntil(lambda: all(len(v.drawn["ops"]) == 1 for v in panel.grid.frame.variants), timeout=10000)
+    assert [v.drawn["ops"][0]["delta"] for v in panel.grid.frame.variants] == deltas
+    assert panel.pipeline()[0]["p"] == 0.0
+
+
+def test_transforms_are_added_moved_and_removed(qtbot, panel):
+    panel.add_transform("gamma")
+    panel.add_transform("hflip")
+    assert [s["transform"] for s in panel.pipeline()] == ["rotate", "gamma", "hflip"]
+    panel.editors[2].move_requested.emit(-1)
+    assert [s["transform"] for s in panel.pipeline()] == ["rotate", "hflip", "gamma"]
+    panel.editors[0].remove_requested.emit()
+    assert [s["transform"] for s in panel.pipeline()] == ["hflip", "gamma"]
+    qtbot.waitUntil(lambda: {op["transform"] for v in panel.grid.frame.variants for op in v.drawn["ops"]}
+                    <= {"hflip", "gamma"}, timeout=10000)
+
+
+def test_range_keys_edit_the_pipeline(qtbot, panel):
+    row = panel.editors[0].rows["angle_deg"]
+    row.slider.setFocus()
+    row.slider.set_active_handle(HIGH)
+    qtbot.keyClick(row.slider, Qt.Key.Key_End)
+    assert row.values()[1] == 180.0
+    row.high_spin.setValue(45.0)
+    assert panel.pipeline()[0]["angle_deg"] == [-5.0, 45.0]
+    assert row.slider.high() == row.to_position(45.0)
