@@ -179,7 +179,7 @@ class VariantGrid(QWidget):
             pen.setWidthF(3.0 if self.hasFocus() else 2.0)
             painter.setPen(pen)
             painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.drawRect(self.cell_rect(self._selected).adjusted(-2, -2, 2, 2))
+            painter.drawRect(self.image_rect(self._selected).adjusted(-2, -2, 2, 2))
 
     def _paint_variant(self, painter: QPainter, variant: VariantView) -> None:
         target = self.image_rect(variant.index)

@@ -427,9 +427,30 @@ def check_line(views: list[VariantView], targets: Targets) -> str:
     return "Variant " + " \u00b7 ".join(problems)
 
 
+# How the drawn values read (name, unit): fractions are of the image's width
+# or height, as in the pipeline.
+DRAWN_LABELS = {
+    "k": ("quarter turns", ""), "angle_deg": ("angle", "\u00b0"), "scale": ("scale", "\u00d7"),
+    "translate_x": ("shift right", "of width"), "translate_y": ("shift down", "of height"),
+    "shear_x_deg": ("shear x", "\u00b0"), "shear_y_deg": ("shear y", "\u00b0"),
+    "x": ("left", "of width"), "y": ("top", "of height"), "width": ("width", "of width"),
+    "height": ("height", "of height"), "corners": ("corners moved in (x, y)", "of size"),
+    "cells": ("cells", ""), "dx": ("nodes moved across", "of a cell"), "dy": ("nodes moved down", "of a cell"),
+    "delta": ("added", ""), "factor": ("factor", "\u00d7"), "shift_deg": ("hue shift", "\u00b0"),
+    "gamma": ("gamma", ""), "sigma_px": ("blur", "px"), "kind": ("kind", ""), "amount": ("amount", ""),
+    "seed": ("noise seed", ""), "fill": ("fill", ""), "holes": ("holes (x, y, w, h)", "of size"),
+}
+
+
 def format_drawn(drawn: dict) -> str:
-    """A variant's drawn parameters, one transform a line, every number exact
-    to six significant digits."""
+    """A variant's drawn parameters, one transform a line, every number to
+    six significant digits (Copy gives them exactly).
+
+    Examples
+    --------
+    >>> print(format_drawn({"shape": [4, 4], "ops": [{"transform": "rotate", "angle_deg": -13.41152}]}))
+    Rotate: angle -13.4115 \u00b0
+    """
     if not drawn["ops"]:
         return "No transform happened: the variant is the image itself."
     lines = []
@@ -439,7 +460,8 @@ def format_drawn(drawn: dict) -> str:
         for key, value in op.items():
             if key == "transform":
                 continue
-            parts.append(f"{key} {_number_text(value)}")
+            label, unit = DRAWN_LABELS.get(key, (key.replace("_", " "), ""))
+            parts.append(f"{label} {_number_text(value)}" + (f" {unit}" if unit else ""))
         lines.append(f"{title}: {', '.join(parts)}" if parts else title)
     return "\n".join(lines)
 
@@ -594,11 +616,11 @@ class AugmentPanel(QWidget):
         self.check_label.setWordWrap(True)
         self.check_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.check_label.setAccessibleName("Check")
-        self.variant_title = QLabel("Click a variant to see its parameters")
+        self.variant_title = QLabel("Click a variant")
         self.variant_title.setStyleSheet("font-weight: bold;")
         self.params_view = QPlainTextEdit()
         self.params_view.setReadOnly(True)
-        self.params_view.setMaximumHeight(96)
+        self.params_view.setMinimumWidth(220)
         self.params_view.setPlaceholderText("The exact parameters drawn for the variant you click")
         self.params_view.setAccessibleName("Drawn parameters")
         self.copy_button = QPushButton("Copy")
@@ -607,24 +629,30 @@ class AugmentPanel(QWidget):
         self.use_button.setToolTip("Add this exact variant to the image's history as a step (Enter in the grid)")
         self.copy_button.clicked.connect(self.copy_variant)
         self.use_button.clicked.connect(self.use_selected)
-        actions = QHBoxLayout()
-        actions.addWidget(self.variant_title, 1)
-        actions.addWidget(self.copy_button)
-        actions.addWidget(self.use_button)
+        # The grid takes the dock's whole height; the chosen variant's
+        # parameters and what to do with it sit in a column beside it.
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.copy_button)
+        buttons.addWidget(self.use_button, 1)
+        details = QVBoxLayout()
+        details.addWidget(self.variant_title)
+        details.addWidget(self.params_view, 1)
+        details.addLayout(buttons)
+        grid_column = QVBoxLayout()
+        grid_column.addWidget(self.grid, 1)
+        grid_column.addWidget(self.check_label)
         view = QWidget()
-        right = QVBoxLayout(view)
+        right = QHBoxLayout(view)
         right.setContentsMargins(4, 4, 4, 4)
-        right.addWidget(self.grid, 1)
-        right.addWidget(self.check_label)
-        right.addLayout(actions)
-        right.addWidget(self.params_view)
+        right.addLayout(grid_column, 3)
+        right.addLayout(details, 1)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(controls)
         self.splitter.addWidget(view)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([380, 620])
+        self.splitter.setSizes([380, 900])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.splitter)
@@ -821,7 +849,7 @@ class AugmentPanel(QWidget):
         self.use_button.setEnabled(has and self.document is not None and self.undo_stack is not None)
         self.copy_button.setEnabled(has)
         if not has:
-            self.variant_title.setText("Click a variant to see its parameters")
+            self.variant_title.setText("Click a variant")
             self.params_view.setPlainText("")
             return
         self.variant_title.setText(f"Variant {variant.index + 1}")

@@ -73,7 +73,7 @@ def test_clicking_a_variant_shows_its_exact_parameters(qtbot, panel):
     assert grid.selected_index() == 4
     angle = grid.frame.variants[4].drawn["ops"][0]["angle_deg"]
     assert panel.variant_title.text() == "Variant 5"
-    assert f"angle_deg {angle:.6g}" in panel.params_view.toPlainText()
+    assert f"Rotate: angle {angle:.6g} \u00b0" in panel.params_view.toPlainText()
     qtbot.keyClick(grid, Qt.Key.Key_Right)  # the keyboard walks the grid
     assert grid.selected_index() == 5 and panel.variant_title.text() == "Variant 6"
     panel.copy_variant()
