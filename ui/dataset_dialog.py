@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from editor.errors import EditorError
+from editor.errors import EditorError, RenderCancelled
 
 from .file_actions import OPEN_FILTER
 from .preferences import settings
@@ -44,6 +44,10 @@ LABEL_FORMATS = (("none", "No labels"), ("yolo", "YOLO (one .txt per image)"), (
 MAX_VARIANTS = 10_000
 MAX_SEED = 2**31 - 1
 FOLDER_KEY = "folders/dataset"
+
+
+class _Stop(Exception):
+    """Cancel, carried through the export."""
 
 
 def _export_module():
@@ -271,11 +275,28 @@ class DatasetDialog(QDialog):
         module = _export_module()
 
         def compute(_factor, _cancel, progress):
+            def report(fraction: float) -> None:
+                # The export treats an editor error inside an input as that
+                # input's failure and goes on: a stop must be something else.
+                try:
+                    progress(fraction)
+                except RenderCancelled:
+                    raise _Stop() from None
+
             try:
-                summary = module.export_dataset(progress=progress, **options)
+                sources, categories, misses = module.find_sources(
+                    options["inputs"], masks=options["masks"], labels=options["labels"],
+                    label_format=options["label_format"], exclude=options["output"])
+                result = module.export_dataset(
+                    sources, options["output"], options["pipeline"], per_image=options["per_image"],
+                    seed=options["seed"], label_format=options["label_format"], categories=categories,
+                    progress=report)
+            except _Stop:
+                raise RenderCancelled("export cancelled") from None
             except OSError as exc:
                 raise EditorError(str(exc)) from exc
-            return np.zeros((1, 1), np.float32), summary
+            result.failures[:0] = misses
+            return np.zeros((1, 1), np.float32), result
 
         self.worker.submit(compute, (1,), (1, 1))
 
@@ -340,9 +361,13 @@ class DatasetDialog(QDialog):
         super().closeEvent(event)
 
 
-def _summary_text(summary, output: Path | None) -> str:
-    count = getattr(summary, "written", None)
-    if count is None and isinstance(summary, (list, tuple)):
-        count = len(summary)
-    where = f" in {output}" if output is not None else ""
-    return f"Done: {count} variants written{where}, with a manifest." if count is not None else f"Done{where}."
+def _summary_text(result, output: Path | None) -> str:
+    """What the status line says when an export ends."""
+    written = len(result.records)
+    text = f"Done: {written} variant{'s' * (written != 1)} written to {output}, with a manifest."
+    if result.failures:
+        first = result.failures[0]
+        more = f" (and {len(result.failures) - 1} more)" if len(result.failures) > 1 else ""
+        text += f"\n{len(result.failures)} input{'s' * (len(result.failures) != 1)} skipped{more}: " \
+                f"{Path(first.source).name}: {first.error}"
+    return text
