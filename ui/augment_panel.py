@@ -56,10 +56,12 @@ from PySide6.QtWidgets import (
 )
 
 from processing import augment as aug
+from editor import augment_pipeline, augment_targets
 from editor.document import Document
 from editor.errors import EditorError, RenderCancelled
 
 from .augment_grid import GridFrame, VariantGrid, VariantView
+from .history_commands import AddStepCommand
 from .preferences import settings
 from .range_slider import RangeSlider
 from .render_worker import RenderResult, RenderWorker
@@ -69,6 +71,7 @@ GRID_SIZES = ((2, 2), (3, 3), (4, 4), (5, 5), (3, 2), (4, 3))
 DEFAULT_GRID = (3, 3)
 DEFAULT_PIPELINE = ("hflip", "rotate", "brightness", "contrast")
 MAX_SEED = 2**31 - 1
+VARIANT_OPERATION = "augment.variant"  # a step that applies one drawn variant
 PIPELINE_FILTER = "Augmentation pipelines (*.json);;All files (*)"
 PIPELINE_FOLDER_KEY = "folders/augment"
 # Mask labels are tinted over the variants in these colours (label 1 first).
@@ -290,12 +293,6 @@ class StepEditor(QFrame):
         return step
 
 
-def _pipeline_files():
-    from editor import augment_pipeline
-
-    return augment_pipeline
-
-
 # -- the preview computation ---------------------------------------------------------
 @dataclass(frozen=True)
 class Targets:
@@ -362,9 +359,17 @@ def _display_rgb(image: np.ndarray) -> np.ndarray:
 
 
 def _tint(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Labels above 0 tinted in their colour over the image."""
-    labels = mask if mask.ndim == 2 else mask[..., 0]
-    labels = labels.astype(np.int64, copy=False)
+    """Labels above 0 tinted in their colour over the image (a colour mask
+    in its own colours)."""
+    if mask.ndim == 3:
+        colour = mask[..., :3].astype(np.float32)
+        top = float(np.iinfo(mask.dtype).max) if mask.dtype.kind in "ui" else max(1.0, float(colour.max()))
+        colour /= top
+        where = colour.max(axis=2) > 0
+        out = np.array(rgb, np.float32, copy=True)
+        out[where] = out[where] * (1 - MASK_OPACITY) + colour[where] * MASK_OPACITY
+        return out
+    labels = mask.astype(np.int64, copy=False)
     where = labels > 0
     if not where.any():
         return rgb
@@ -870,9 +875,11 @@ class AugmentPanel(QWidget):
         document = self.document
         if variant is None or document is None or self.undo_stack is None:
             return
-        from .history_commands import AddStepCommand
-
-        step = pipelines.variant_step(document, variant.drawn)
+        try:
+            step = document.make_step(VARIANT_OPERATION, variant=variant.drawn)
+        except EditorError as exc:
+            self.message.emit(f"Cannot use the variant: {exc}", 6000)
+            return
         self.undo_stack.push(AddStepCommand(document, step))
         self.message.emit(f"Variant {variant.index + 1} added as a step", 4000)
 
@@ -895,7 +902,7 @@ class AugmentPanel(QWidget):
 
     def save_pipeline(self, path: str | Path) -> bool:
         try:
-            _pipeline_files().save_pipeline(path, self.pipeline())
+            augment_pipeline.save_pipeline(path, self.pipeline())
         except (EditorError, OSError, ValueError) as exc:
             QMessageBox.warning(self, "Cannot save the pipeline", str(exc))
             return False
@@ -911,7 +918,7 @@ class AugmentPanel(QWidget):
 
     def load_pipeline(self, path: str | Path) -> bool:
         try:
-            pipeline = _pipeline_files().load_pipeline(path)
+            pipeline = augment_pipeline.load_pipeline(path)
             self.set_pipeline(pipeline)
         except (EditorError, OSError, ValueError) as exc:
             QMessageBox.warning(self, "Cannot load the pipeline", str(exc))
@@ -946,20 +953,31 @@ class AugmentPanel(QWidget):
         name = self._target_dialog("Load Keypoints", "Keypoints (*.csv *.txt);;All files (*)")
         return bool(name) and self.load_keypoints(name)
 
+    def _image_name(self) -> str | None:
+        path = self.document.info.path if self.document is not None else None
+        return Path(path).name if path else None
+
+    def _shape(self) -> tuple[int, int]:
+        if self.document is None:
+            raise EditorError("Open an image first: the targets belong to it")
+        return full_shape(self.document)
+
     def load_mask(self, path: str | Path) -> bool:
-        return self._load_target(lambda: Targets(pipelines.read_mask(path), self.targets.boxes,
-                                                 self.targets.keypoints))
+        """A mask or label image of the current image."""
+        return self._load_target(lambda: Targets(augment_targets.load_mask(path, self._shape()),
+                                                 self.targets.boxes, self.targets.keypoints))
 
     def load_boxes(self, path: str | Path) -> bool:
+        """Boxes (YOLO, COCO with its keypoints, or CSV) of the current image."""
         def load():
-            shape = full_shape(self.document) if self.document is not None else None
-            return Targets(self.targets.mask, pipelines.read_boxes(path, shape), self.targets.keypoints)
+            boxes, keypoints = augment_targets.load_boxes(path, self._shape(), self._image_name())
+            return Targets(self.targets.mask, boxes, keypoints if keypoints is not None else self.targets.keypoints)
         return self._load_target(load)
 
     def load_keypoints(self, path: str | Path) -> bool:
+        """Keypoints (CSV or COCO) of the current image."""
         return self._load_target(lambda: Targets(self.targets.mask, self.targets.boxes,
-                                                 pipelines.read_keypoints(path)))
-
+                                                 augment_targets.load_keypoints(path, self._image_name())))
 
 TOGGLE_SHORTCUT = "Ctrl+Alt+A"
 
