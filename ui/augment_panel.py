@@ -260,7 +260,8 @@ class StepEditor(QFrame):
             else:
                 widget = RangeRow(spec, step[spec.name])
                 widget.changed.connect(self.changed)
-            label = QLabel(spec.label + (f" ({spec.unit})" if spec.unit else ""))
+            unit = getattr(spec, "unit", "")
+            label = QLabel(spec.label + (f" ({unit})" if unit else ""))
             label.setToolTip(spec.help)
             form.addRow(label, widget)
             self.rows[spec.name] = widget

@@ -158,3 +158,52 @@ def test_range_keys_edit_the_pipeline(qtbot, panel):
     row.high_spin.setValue(45.0)
     assert panel.pipeline()[0]["angle_deg"] == [-5.0, 45.0]
     assert row.slider.high() == row.to_position(45.0)
+
+
+def test_targets_load_from_files_next_to_the_image(qtbot, panel, window, tmp_path, monkeypatch):
+    from PIL import Image
+
+    h, w = window.document.source.shape[:2]
+    mask = np.zeros((h, w), np.uint8)
+    mask[5:25, 5:35] = 1
+    mask[30:50, 40:70] = 2
+    Image.fromarray(mask).save(tmp_path / "photo_mask.png")
+    # YOLO: class, centre and size as fractions of the image
+    (tmp_path / "photo.txt").write_text(f"0 {20 / w} {15 / h} {30 / w} {20 / h}\n1 0.5 0.5 0.25 0.25\n")
+    (tmp_path / "points.csv").write_text("x,y\n10,12\n60.5,40\n")
+    with qtbot.waitSignal(panel.frame_shown, timeout=10000):
+        panel.set_pipeline([{"transform": "hflip", "p": 1.0}])
+    assert panel.load_mask(tmp_path / "photo_mask.png")
+    assert panel.load_boxes(tmp_path / "photo.txt")
+    assert panel.load_keypoints(tmp_path / "points.csv")
+    assert panel.targets_label.text() == "Drawn over the variants: a mask (3 label values), 2 boxes, 2 keypoints"
+    qtbot.waitUntil(lambda: len(panel.grid.frame.variants[0].boxes) == 2
+                    and len(panel.grid.frame.variants[0].keypoints) == 2, timeout=10000)
+    box = panel.grid.frame.variants[0].boxes[0]
+    assert box[:4] == pytest.approx((w - 35.0, 5.0, w - 5.0, 25.0))  # the first box, mirrored
+    kx, ky, inside = panel.grid.frame.variants[0].keypoints[0]
+    assert (kx, ky, inside) == (pytest.approx(w - 10.0), pytest.approx(12.0), True)
+    # A mask of another size is refused with the reason, and nothing changes.
+    Image.fromarray(np.zeros((5, 5), np.uint8)).save(tmp_path / "small.png")
+    warnings = []
+    from PySide6.QtWidgets import QMessageBox
+
+    monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda *a: warnings.append(a[2])))
+    assert not panel.load_mask(tmp_path / "small.png")
+    assert "it is 5 \u00d7 5 pixels" in warnings[0]
+    assert "3 label values" in panel.targets_label.text()
+    panel.clear_targets_button.click()
+    assert panel.targets_label.text() == "None loaded"
+
+
+def test_save_and_load_a_pipeline(qtbot, panel, tmp_path):
+    panel.add_transform("noise")
+    panel.editors[1].rows["kind"].setCurrentText("speckle")
+    panel.editors[0].rows["angle_deg"].set_values(-30.0, 10.0)
+    saved = panel.pipeline()
+    path = tmp_path / "aug.json"
+    assert panel.save_pipeline(path)
+    panel.set_pipeline([{"transform": "vflip"}])
+    assert panel.load_pipeline(path)
+    assert panel.pipeline() == saved
+    assert [e.transform.name for e in panel.editors] == ["rotate", "noise"]
