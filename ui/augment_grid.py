@@ -185,6 +185,8 @@ class VariantGrid(QWidget):
         target = self.image_rect(variant.index)
         x, y, w, h = variant.rect
         painter.drawImage(target, self.frame.image, QRectF(x, y, w, h))
+        # The number first: boxes and keypoints in the corner stay visible over it.
+        self._paint_badge(painter, target, str(variant.index + 1), bool(variant.problems))
         scale = target.width() / max(1, w)
         for number, (x0, y0, x1, y1, clipped) in enumerate(variant.boxes):
             pen = QPen(QColor(BOX_COLOURS[number % len(BOX_COLOURS)]))
@@ -202,7 +204,6 @@ class VariantGrid(QWidget):
             painter.setPen(QPen(QColor("black"), 1.0))
             painter.setBrush(QColor("#40ff80") if inside else OUT_OF_FRAME)
             painter.drawEllipse(QPointF(px, py), KEYPOINT_RADIUS, KEYPOINT_RADIUS)
-        self._paint_badge(painter, target, str(variant.index + 1), bool(variant.problems))
 
     def _paint_badge(self, painter: QPainter, target: QRectF, text: str, warn: bool) -> None:
         # The variant's number on a dark plate, readable on any image; red when
