@@ -49,7 +49,7 @@ from processing import augment
 from processing._progress import Progress, report
 
 from .atomic import atomic_write_bytes
-from .batch import IMAGE_SUFFIXES, expand_inputs
+from .batch import IMAGE_SUFFIXES, expand_inputs, remove_leftovers
 from .errors import EditorError, read_error_reason
 from .image_file import EXPORT_FORMATS, FORMATS_BY_SUFFIX, ExportOptions, encode_image, load_image
 from .recipe import parse_json
@@ -426,9 +426,11 @@ def _image_format(path: Path) -> tuple[str, str]:
     return fmt, path.suffix.lower()
 
 
-def _export_source(task: _Task, after_variant: Callable[[], None] | None = None) -> list[dict]:
+def _export_source(task: _Task, after_variant: Callable[[], None] | None = None,
+                   records: list | None = None) -> list[dict]:
     """Write every variant of one input; returns its manifest records (with
-    their COCO annotations under ``"_annotations"``, taken out by the caller)."""
+    their COCO annotations under ``"_annotations"``, taken out by the caller),
+    appended to ``records`` as each variant is finished."""
     source = task.source
     outdir = Path(task.outdir)
     loaded = load_image(source.image)
@@ -463,7 +465,7 @@ def _export_source(task: _Task, after_variant: Callable[[], None] | None = None)
         keypoints = np.array(points, np.float64).reshape(-1, 2)
     fmt, suffix = _image_format(source.image)
     options = ExportOptions(format=fmt, quality=95, metadata="none")
-    records = []
+    records = [] if records is None else records
     for k in range(task.per_image):
         seed = augment.variant_seed(task.seed, source.index, k)
         variant = augment.sample(task.pipeline, seed, pixels.shape)
@@ -520,6 +522,18 @@ def _coco_annotations(source: Source, result: augment.Augmented, kp_owner) -> li
             new["num_keypoints"] = sum(1 for v in kp[2::3] if v > 0)
         out.append(new)
     return out
+
+
+def _outputs(task: _Task) -> list[Path]:
+    """Every file the task may write (for removing what a stopped worker left half-written)."""
+    outdir = Path(task.outdir)
+    _, suffix = _image_format(task.source.image)
+    paths = []
+    for k in range(task.per_image):
+        stem = f"{task.source.name}_{k:03d}"
+        paths += [outdir / "images" / f"{stem}{suffix}", outdir / "masks" / f"{stem}.png",
+                  outdir / "masks" / f"{stem}.tif", outdir / "labels" / f"{stem}.txt"]
+    return paths
 
 
 def _run_task(task: _Task):
@@ -620,7 +634,8 @@ def export_dataset(
                     report(progress, done / total)
 
                 try:
-                    by_source[task.source.index] = _export_source(task, after_variant)
+                    # Records arrive as variants finish: a stop keeps those finished.
+                    _export_source(task, after_variant, by_source.setdefault(task.source.index, []))
                 except EditorError as exc:
                     failed(task, str(exc))
                 except MemoryError:
@@ -629,9 +644,11 @@ def export_dataset(
             from .executors import Processes
 
             finished = 0
+            seen: set[int] = set()
             outcomes = Processes(min(jobs, len(tasks))).map(_run_task, tasks)
             try:
                 for index, outcome in outcomes:
+                    seen.add(index)
                     finished += 1
                     if isinstance(outcome, Failure):
                         failed(tasks[index], outcome.error)
@@ -641,7 +658,9 @@ def export_dataset(
                         by_source[tasks[index].source.index] = outcome
                     report(progress, finished / len(tasks))
             finally:
-                outcomes.close()
+                outcomes.close()  # the workers are stopped: what they were writing can go
+                remove_leftovers(path for index, task in enumerate(tasks) if index not in seen
+                                 for path in _outputs(task))
     finally:
         # Also when stopped: the manifest lists what was finished.
         _write_manifests(result, by_source, steps, per_image, seed, label_format, categories)
