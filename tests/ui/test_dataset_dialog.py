@@ -73,11 +73,15 @@ def test_the_dialog_writes_the_files_the_headless_export_writes(qtbot, dialog, d
     assert dialog.progress.value() == 100
     assert "9 variants written" in dialog.status.text()
 
+    # The same run from the command line, with the pipeline as the panel saves it.
+    from editor.augment_pipeline import save_pipeline
+    from editor.cli import main
+
     headless = dataset / "headless"
-    sources, categories, failures = find_sources([dataset / "photos"], masks=dataset / "masks",
-                                                 labels=dataset / "labels", label_format="yolo")
-    assert not failures
-    export_dataset(sources, headless, PIPELINE, per_image=3, seed=7, label_format="yolo", categories=categories)
+    save_pipeline(dataset / "aug.json", PIPELINE)
+    assert main(["augment", str(dataset / "photos"), "-o", str(headless), "--per-image", "3", "--seed", "7",
+                 "--pipeline", str(dataset / "aug.json"), "--masks", str(dataset / "masks"),
+                 "--labels", str(dataset / "labels"), "--label-format", "yolo", "--jobs", "1"]) in (0, None)
 
     mine, theirs = _files(out), _files(headless)
     assert sorted(mine) == sorted(theirs)
