@@ -427,7 +427,8 @@ def check_line(views: list[VariantView], targets: Targets) -> str:
     """The line under the grid: what went wrong in the shown variants."""
     if targets.empty:
         return "No mask, boxes or keypoints loaded: nothing to check."
-    problems = [f"{v.index + 1}: {'; '.join(v.problems)}" for v in views if v.problems]
+    # A variant's report never breaks across lines: only between variants.
+    problems = [f"{v.index + 1}: {'; '.join(v.problems)}".replace(" ", "\u00a0") for v in views if v.problems]
     if not problems:
         return f"All {len(views)} variants keep their labels, boxes and keypoints."
     return "Variant " + " \u00b7 ".join(problems)
