@@ -50,6 +50,17 @@ class _Stop(Exception):
     """Cancel, carried through the export."""
 
 
+def _start_folder(widget) -> str:
+    """Where folder and file pickers open: the folder used last, else where
+    the window's own dialogs open."""
+    remembered = settings().value(FOLDER_KEY, "")
+    if remembered:
+        return str(remembered)
+    window = widget.window().parent() if widget.window().parent() is not None else widget.window()
+    files = getattr(window, "files", None)
+    return files.start_folder() if files is not None else ""
+
+
 def _export_module():
     from editor import dataset_export
 
@@ -73,7 +84,7 @@ class _FolderField(QWidget):
         layout.addWidget(self.button)
 
     def browse(self) -> None:
-        start = self.edit.text() or str(settings().value(FOLDER_KEY, "") or "")
+        start = self.edit.text() or _start_folder(self)
         folder = QFileDialog.getExistingDirectory(self, self.title, start)
         if folder:
             self.edit.setText(folder)
@@ -199,14 +210,13 @@ class DatasetDialog(QDialog):
         return [Path(self.inputs.item(i).text()) for i in range(self.inputs.count())]
 
     def _add_files(self) -> None:
-        names, _ = QFileDialog.getOpenFileNames(self, "Add Images", str(settings().value(FOLDER_KEY, "") or ""),
-                                                OPEN_FILTER)
+        names, _ = QFileDialog.getOpenFileNames(self, "Add Images", _start_folder(self), OPEN_FILTER)
         if names:
             settings().setValue(FOLDER_KEY, str(Path(names[0]).parent))
             self.add_inputs(names)
 
     def _add_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Add Folder", str(settings().value(FOLDER_KEY, "") or ""))
+        folder = QFileDialog.getExistingDirectory(self, "Add Folder", _start_folder(self))
         if folder:
             settings().setValue(FOLDER_KEY, folder)
             self.add_inputs([folder])
@@ -222,7 +232,7 @@ class DatasetDialog(QDialog):
         self.pipeline_label.setText(", ".join(names) if names else "Empty: every variant is a copy of its input")
 
     def _load_pipeline(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(self, "Load Pipeline", str(settings().value(FOLDER_KEY, "") or ""),
+        name, _ = QFileDialog.getOpenFileName(self, "Load Pipeline", _start_folder(self),
                                               "Augmentation pipelines (*.json);;All files (*)")
         if not name:
             return
@@ -316,9 +326,11 @@ class DatasetDialog(QDialog):
         self.export_button.setEnabled(not running)
         self.cancel_button.setVisible(running)
         self.close_button.setVisible(not running)
+        # Nothing the export reads may change under it: only Cancel stays.
         for widget in self.findChildren(QWidget):
-            if isinstance(widget, (QLineEdit, QSpinBox, QComboBox, QListWidget)):
-                widget.setEnabled(not running)
+            if isinstance(widget, (QLineEdit, QSpinBox, QComboBox, QListWidget, QPushButton)):
+                if widget not in (self.cancel_button, self.close_button):
+                    widget.setEnabled(not running)
 
     def _on_progress(self, _generation: int, fraction: float) -> None:
         self.progress.setValue(int(fraction * 100))

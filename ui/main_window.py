@@ -216,7 +216,7 @@ class MainWindow(QMainWindow):
     def _create_menus(self) -> None:
         self.file_menu = self.menuBar().addMenu("&File")
         self.files.populate(self.file_menu)
-        self.file_menu.addAction(self.augment_panel.export_dataset_action)
+        self.file_menu.insertAction(self.files.preferences_action, self.augment_panel.export_dataset_action)
         self.file_menu.addSeparator()
         for act in self.projects.actions():
             self.file_menu.addSeparator() if act is None else self.file_menu.addAction(act)

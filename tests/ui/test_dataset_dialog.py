@@ -156,3 +156,27 @@ def test_missing_settings_are_named_before_anything_runs(qtbot, dialog, dataset)
     dialog.masks.edit.setText(str(dataset / "nowhere"))
     dialog.export_button.click()
     assert "masks folder" in dialog.status.text() and not dialog.is_running()
+
+
+def test_only_cancel_can_be_used_while_exporting(qtbot, dialog, dataset, monkeypatch):
+    from PySide6.QtWidgets import QPushButton
+
+    from editor import dataset_export
+
+    started, go_on = threading.Event(), threading.Event()
+    real_write = dataset_export._write
+
+    def write_then_wait(outdir, relative, data):
+        started.set()
+        go_on.wait(20)
+        return real_write(outdir, relative, data)
+
+    monkeypatch.setattr(dataset_export, "_write", write_then_wait)
+    _fill(dialog, dataset, dataset / "out", per_image=1)
+    dialog.export_button.click()
+    qtbot.waitUntil(started.is_set, timeout=20000)
+    usable = [b.text() for b in dialog.findChildren(QPushButton) if b.isVisible() and b.isEnabled()]
+    assert usable == ["Cancel"] and not dialog.per_input.isEnabled() and not dialog.inputs.isEnabled()
+    with qtbot.waitSignal(dialog.finished_export, timeout=20000) as blocker:
+        go_on.set()
+    assert blocker.args == ["done"] and dialog.export_button.isEnabled() and dialog.per_input.isEnabled()
