@@ -52,6 +52,7 @@ __all__ = [
     "CurveParam",
     "QuadParam",
     "MatrixParam",
+    "VariantParam",
 ]
 
 
@@ -771,3 +772,50 @@ class MatrixParam(Param):
 
     def describe(self, value: Any) -> str:
         return self.label.lower()
+
+
+@dataclass(frozen=True)
+class VariantParam(Param):
+    """One drawn augmentation variant (see :mod:`processing.augment`), held as
+    canonical JSON text so that it stays hashable; written to recipes as the
+    JSON object itself. Its geometry is in fractions of the image size, so
+    it needs no scaling on a proxy.
+
+    Examples
+    --------
+    >>> p = VariantParam("variant", "Variant", '{"ops":[],"shape":[1,1]}')
+    >>> p.validate({"shape": [4, 4], "ops": [{"transform": "hflip"}]})
+    '{"ops":[{"transform":"hflip"}],"shape":[4,4]}'
+    >>> p.describe('{"ops":[{"angle_deg":7.25,"transform":"rotate"}],"shape":[4,4]}')
+    'rotate angle_deg 7.25'
+    """
+
+    kind: ClassVar[str] = "variant"
+
+    def validate(self, value: Any) -> str:
+        from processing.augment import variant_text
+
+        if not isinstance(value, (str, dict)):
+            raise ParamError(f"{self.name} must be an augmentation variant, got {_short(value)}")
+        try:
+            return variant_text(value)
+        except ValueError as exc:
+            raise ParamError(f"{self.name} is not a valid variant ({exc})") from None
+
+    def from_json(self, value: Any) -> str:
+        if not isinstance(value, dict):
+            raise _wrong_json(self.name, "an object", value)
+        return self.validate(value)
+
+    def to_json(self, value: Any) -> Any:
+        return json.loads(value)
+
+    def describe(self, value: Any) -> str:
+        ops = json.loads(value)["ops"]
+        if not ops:
+            return "no change"
+        parts = []
+        for op in ops:
+            numbers = [f"{k} {v:.3g}" for k, v in op.items() if isinstance(v, (int, float)) and k != "seed"]
+            parts.append(" ".join([op["transform"]] + numbers[:3]))
+        return ", ".join(parts)

@@ -42,6 +42,7 @@ value except the fill of new areas outside the input (``mask_fill``).
 """
 from __future__ import annotations
 
+import json
 import math
 import numbers
 from dataclasses import dataclass, field
@@ -68,6 +69,10 @@ __all__ = [
     "check_variant",
     "apply",
     "variant_seed",
+    "variant_text",
+    "apply_variant",
+    "IDENTITY_VARIANT",
+    "output_shape",
 ]
 
 
@@ -1057,3 +1062,79 @@ def _exact(op: dict, array: np.ndarray) -> np.ndarray:
     if name == "vflip":
         return array[::-1]
     return np.rot90(array, op["k"] % 4)
+
+
+# -- one variant as an editing step ---------------------------------------------------
+#: The variant that changes nothing, as canonical JSON text.
+IDENTITY_VARIANT = '{"ops":[],"shape":[1,1]}'
+
+
+def variant_text(variant) -> str:
+    """A variant (dict or JSON text) checked and written as canonical JSON text:
+    sorted keys, no spaces; equal variants give equal text.
+
+    Examples
+    --------
+    >>> variant_text({"shape": [4, 6], "ops": [{"transform": "rot90", "k": 1}]})
+    '{"ops":[{"k":1,"transform":"rot90"}],"shape":[4,6]}'
+    """
+    if isinstance(variant, str):
+        if len(variant) > 1 << 20:
+            raise ValueError("a variant's text must be at most a megabyte")
+        try:
+            variant = json.loads(variant, parse_constant=_no_constant)
+        except (ValueError, RecursionError) as exc:
+            raise ValueError(f"a variant must be JSON: {exc}") from None
+    return json.dumps(check_variant(variant), sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+def _no_constant(name):
+    raise ValueError(f"{name} is not a number")
+
+
+def apply_variant(image: np.ndarray, variant: str = IDENTITY_VARIANT, *,
+                  progress: Progress | None = None) -> np.ndarray:
+    """Apply one drawn variant to an image: a pipeline's exact draw kept as an edit.
+
+    Parameters
+    ----------
+    image : ndarray
+        float32 gray, RGB or RGBA image in [0, 1] (any dtype :func:`apply` takes).
+    variant : str or dict
+        A variant from :func:`sample`, or its JSON text (:func:`variant_text`).
+        Geometric parameters are fractions of the image size, so a variant
+        drawn on a preview proxy gives the same result on the full image.
+    progress : callable, optional
+        Cancel-and-progress callback.
+
+    Returns
+    -------
+    ndarray
+        The transformed image, of the input's dtype; a quarter turn swaps
+        height and width.
+
+    Examples
+    --------
+    >>> img = np.arange(6, dtype=np.float32).reshape(2, 3) / 5
+    >>> apply_variant(img, '{"ops":[{"transform":"vflip"}],"shape":[2,3]}').tolist() == img[::-1].tolist()
+    True
+    """
+    if not isinstance(variant, (str, dict)):
+        raise ValueError(f"variant must be a variant or its JSON text, got {type(variant).__name__}")
+    data = json.loads(variant_text(variant))
+    return apply(image, data, progress=progress).image
+
+
+def output_shape(shape: tuple[int, ...], variant) -> tuple[int, ...]:
+    """Shape of :func:`apply_variant`'s result for an input of ``shape``
+    (odd numbers of quarter turns swap height and width).
+
+    Examples
+    --------
+    >>> output_shape((4, 6, 3), '{"ops":[{"k":1,"transform":"rot90"}],"shape":[4,6]}')
+    (6, 4, 3)
+    """
+    data = json.loads(variant_text(variant))
+    turns = sum(op["k"] for op in data["ops"] if op["transform"] == "rot90")
+    h, w = shape[:2]
+    return ((w, h) if turns % 2 else (h, w)) + tuple(shape[2:])

@@ -425,6 +425,7 @@ WIDGETS: dict[str, type[ParamWidget]] = {
     "curve": CurveWidget,
     "quad": QuadWidget,
     "matrix": TextWidget,
+    "variant": TextWidget,
 }
 
 

@@ -35,6 +35,7 @@ from typing import Iterable, Iterator
 from ..errors import UnknownOperationError
 from ..operations import Operation
 from . import (
+    _augment,
     _color,
     _edges,
     _filters,
@@ -115,6 +116,6 @@ class Catalog:
 
 
 # Sidebar order: the categories appear in the order of this list.
-_TOPICS = (_filters, _edges, _tone, _color, _histogram, _threshold, _morphology, _geometry, _segmentation)
+_TOPICS = (_filters, _edges, _tone, _color, _histogram, _threshold, _morphology, _geometry, _segmentation, _augment)
 
 CATALOG = Catalog(op for topic in _TOPICS for op in topic.OPERATIONS)
