@@ -94,7 +94,7 @@ def test_the_check_line_reports_boxes_clipped_and_keypoints_out(qtbot, panel, wi
         panel.set_targets(Targets(boxes=np.array([[0.0, 0.0, 20.0, 15.0]]), keypoints=np.array([[w - 0.5, 0.5]])))
     qtbot.waitUntil(lambda: "clipped" in panel.check_label.text() or "dropped" in panel.check_label.text(),
                     timeout=10000)
-    assert "keypoint out of frame" in panel.check_label.text()
+    assert "keypoint out of frame" in panel.check_label.text().replace("\u00a0", " ")
     assert all(v.problems for v in panel.grid.frame.variants)
     # Without a rotation nothing leaves the frame.
     with qtbot.waitSignal(panel.frame_shown, timeout=10000):
@@ -207,3 +207,33 @@ def test_save_and_load_a_pipeline(qtbot, panel, tmp_path):
     assert panel.load_pipeline(path)
     assert panel.pipeline() == saved
     assert [e.transform.name for e in panel.editors] == ["rotate", "noise"]
+
+
+def test_use_as_step_adds_the_exact_variant_as_an_undoable_step(qtbot, panel, window):
+    from processing import augment
+    from tests.ui.conftest import wait_for_full_render
+
+    pipeline = [{"transform": "rotate", "p": 1.0, "angle_deg": [-30.0, 30.0]},
+                {"transform": "brightness", "p": 1.0, "delta": [-0.2, 0.2]}]
+    with qtbot.waitSignal(panel.frame_shown, timeout=10000):
+        panel.set_pipeline(pipeline)
+    qtbot.waitUntil(lambda: len(panel.grid.frame.variants[2].drawn["ops"]) == 2, timeout=10000)
+    qtbot.mouseClick(panel.grid, Qt.MouseButton.LeftButton, pos=panel.grid.cell_rect(2).center().toPoint())
+    drawn = panel.grid.frame.variants[2].drawn
+    source = window.document.source
+    # The variant shown is the one the seed gives for cell 3 at the image's full size.
+    assert drawn == augment.sample(pipeline, (0, 0, 2), source.shape)
+    assert panel.use_button.isEnabled()
+    panel.use_button.click()
+    assert window.undo_stack.count() == 1 and len(window.document.steps) == 1
+    step = window.document.steps[0]
+    assert step.op_id == "augment.variant" and json.loads(step.params["variant"]) == drawn
+    wait_for_full_render(qtbot, window)
+    expected = augment.apply(np.asarray(source), drawn).image
+    np.testing.assert_array_equal(window.live.result.pixels, expected)
+    # The grid now shows variants of the edited image.
+    qtbot.waitUntil(lambda: panel.grid.frame.key[0][1] == window.document.revision, timeout=10000)
+    window.undo_action.trigger()
+    assert window.document.steps == () and window.undo_stack.count() == 1 and window.undo_stack.index() == 0
+    wait_for_full_render(qtbot, window)
+    np.testing.assert_array_equal(window.live.result.pixels, source)
