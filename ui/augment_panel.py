@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QGuiApplication
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -183,11 +183,9 @@ class RangeRow(QWidget):
         if self.to_position(self.high_spin.value()) != high:
             self.high_spin.setValue(self._spin_value(high))
         self._syncing = False
-        if self.slider.is_slider_down():
-            self.changed.emit(False)
-        else:
-            self.changed.emit(False)
-            self._pause.start()
+        self.changed.emit(False)
+        if not self.slider.is_slider_down():
+            self._pause.start()  # keys or the wheel: their gesture ends with a pause
 
     def _spin_value(self, position: int):
         value = self.to_value(position)

@@ -69,7 +69,7 @@ def main(argv=None) -> int:
 
     from editor.document import Document
     from ui.app import make_application
-    from ui.augment_panel import full_shape, grid_factor, make_grid, Targets
+    from ui.augment_panel import Targets, full_shape, make_grid
     from ui.main_window import MainWindow
 
     app = make_application()

@@ -61,12 +61,8 @@ def _files(folder):
 
 
 def test_the_dialog_writes_the_files_the_headless_export_writes(qtbot, dialog, dataset):
-    from editor.dataset_export import export_dataset, find_sources
-
     out = dataset / "from-dialog"
     _fill(dialog, dataset, out)
-    fractions = []
-    dialog.worker.progressed.connect(lambda _g, f: fractions.append(f))
     with qtbot.waitSignal(dialog.finished_export, timeout=30000) as blocker:
         dialog.export_button.click()
     assert blocker.args == ["done"]
