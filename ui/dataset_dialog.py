@@ -144,6 +144,7 @@ class DatasetDialog(QDialog):
         for key, title in LABEL_FORMATS:
             self.label_format.addItem(title, key)
         self.label_format.setCurrentIndex(1)
+        self.label_format.currentIndexChanged.connect(self._label_format_changed)
         self.per_input = QSpinBox()
         self.per_input.setRange(1, MAX_VARIANTS)
         self.per_input.setValue(5)
@@ -196,6 +197,10 @@ class DatasetDialog(QDialog):
         self.resize(640, 520)
         self._show_pipeline()
         self._set_running(False)
+
+    def _label_format_changed(self) -> None:
+        # "No labels": the labels folder is not read, so it cannot be set.
+        self.labels.setEnabled(self.label_format.currentData() != "none" and not self._running)
 
     # -- inputs ----------------------------------------------------------------------
     def add_inputs(self, paths) -> None:
@@ -331,6 +336,7 @@ class DatasetDialog(QDialog):
             if isinstance(widget, (QLineEdit, QSpinBox, QComboBox, QListWidget, QPushButton)):
                 if widget not in (self.cancel_button, self.close_button):
                     widget.setEnabled(not running)
+        self._label_format_changed()
 
     def _on_progress(self, _generation: int, fraction: float) -> None:
         self.progress.setValue(int(fraction * 100))

@@ -176,3 +176,15 @@ def test_only_cancel_can_be_used_while_exporting(qtbot, dialog, dataset, monkeyp
     with qtbot.waitSignal(dialog.finished_export, timeout=20000) as blocker:
         go_on.set()
     assert blocker.args == ["done"] and dialog.export_button.isEnabled() and dialog.per_input.isEnabled()
+
+
+def test_no_labels_leaves_the_labels_folder_out(qtbot, dialog, dataset):
+    _fill(dialog, dataset, dataset / "out", per_image=1)
+    dialog.label_format.setCurrentIndex(dialog.label_format.findData("none"))
+    assert not dialog.labels.isEnabled()
+    assert dialog.options()["labels"] is None and dialog.options()["label_format"] is None
+    with qtbot.waitSignal(dialog.finished_export, timeout=30000):
+        dialog.export_button.click()
+    assert not (dataset / "out" / "labels").exists() and len(list((dataset / "out" / "masks").iterdir())) == 3
+    dialog.label_format.setCurrentIndex(dialog.label_format.findData("coco"))
+    assert dialog.labels.isEnabled()
