@@ -777,9 +777,10 @@ class MatrixParam(Param):
 @dataclass(frozen=True)
 class VariantParam(Param):
     """One drawn augmentation variant (see :mod:`processing.augment`), held as
-    canonical JSON text so that it stays hashable; written to recipes as the
-    JSON object itself. Its geometry is in fractions of the image size, so
-    it needs no scaling on a proxy.
+    canonical JSON text (sorted keys, no spaces) so that it stays hashable
+    and equal variants compare equal; written to recipes as the JSON object
+    itself. Its geometry is in fractions of the image size, so it needs no
+    scaling on a proxy.
 
     Examples
     --------
@@ -792,13 +793,26 @@ class VariantParam(Param):
 
     kind: ClassVar[str] = "variant"
 
-    def validate(self, value: Any) -> str:
-        from processing.augment import variant_text
+    @staticmethod
+    def text(variant: Any) -> str:
+        """A variant (dict, or its JSON text) checked and as canonical JSON
+        text; raises ValueError naming the field at fault."""
+        from processing.augment import check_variant
 
+        if isinstance(variant, str):
+            if len(variant) > 1 << 20:
+                raise ValueError("a variant's text must be at most a megabyte")
+            try:
+                variant = json.loads(variant, parse_constant=_not_a_number)
+            except (ValueError, RecursionError) as exc:
+                raise ValueError(f"a variant must be JSON: {exc}") from None
+        return json.dumps(check_variant(variant), sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+    def validate(self, value: Any) -> str:
         if not isinstance(value, (str, dict)):
             raise ParamError(f"{self.name} must be an augmentation variant, got {_short(value)}")
         try:
-            return variant_text(value)
+            return self.text(value)
         except ValueError as exc:
             raise ParamError(f"{self.name} is not a valid variant ({exc})") from None
 
@@ -819,3 +833,7 @@ class VariantParam(Param):
             numbers = [f"{k} {v:.3g}" for k, v in op.items() if isinstance(v, (int, float)) and k != "seed"]
             parts.append(" ".join([op["transform"]] + numbers[:3]))
         return ", ".join(parts)
+
+
+def _not_a_number(name: str):
+    raise ValueError(f"{name} is not a valid number")

@@ -5,6 +5,7 @@ import json
 import numpy as np
 
 from editor.document import Document
+from editor.params import VariantParam
 from editor.recipe import dumps_recipe, loads_recipe
 from editor.steps import Step
 from processing import augment
@@ -30,7 +31,7 @@ def test_a_variant_step_renders_the_variant():
 
 def test_a_variant_step_survives_a_recipe():
     variant = augment.sample(PIPELINE, 4, (24, 32))
-    text = dumps_recipe([Step("augment.variant", {"variant": augment.variant_text(variant)})])
+    text = dumps_recipe([Step("augment.variant", {"variant": VariantParam.text(variant)})])
     assert json.loads(text)["steps"][0]["params"]["variant"] == variant  # readable in the file
     (step,) = loads_recipe(text)
     assert json.loads(step.params["variant"]) == variant

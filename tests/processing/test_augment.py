@@ -78,6 +78,20 @@ def _reference_forward(op, h, w):
             return (cx + dx + sx * dy + op["translate_x"] * w, cy + dy + sy * dx + op["translate_y"] * h)
         if name == "resized_crop":
             return ((x - op["x"] * w) * w / (op["width"] * w), (y - op["y"] * h) * h / (op["height"] * h))
+        if name == "perspective":
+            # the projective map taking the inner quad to the output's corners, solved here
+            c = op["corners"]
+            quad = [(c[0][0] * w, c[0][1] * h), ((1 - c[1][0]) * w, c[1][1] * h),
+                    ((1 - c[2][0]) * w, (1 - c[2][1]) * h), (c[3][0] * w, (1 - c[3][1]) * h)]
+            rect = [(0, 0), (w, 0), (w, h), (0, h)]
+            rows, rhs = [], []
+            for (px, py), (qx, qy) in zip(quad, rect):
+                rows.append([px, py, 1, 0, 0, 0, -qx * px, -qx * py])
+                rows.append([0, 0, 0, px, py, 1, -qy * px, -qy * py])
+                rhs += [qx, qy]
+            a, b, cc, d, e, ff, g, hh = np.linalg.solve(np.array(rows, float), np.array(rhs, float))
+            den = g * x + hh * y + 1
+            return (a * x + b * y + cc) / den, (d * x + e * y + ff) / den
         raise AssertionError(name)
 
     return f
@@ -118,6 +132,7 @@ WARP_OPS = [
     {"transform": "affine", "scale": 1.3, "translate_x": 0.1, "translate_y": -0.05,
      "shear_x_deg": 12.0, "shear_y_deg": -7.0},
     {"transform": "resized_crop", "x": 0.2, "y": 0.1, "width": 0.5, "height": 0.7},
+    {"transform": "perspective", "corners": [[0.1, 0.05], [0.2, 0.1], [0.05, 0.15], [0.12, 0.0]]},
 ]
 
 
@@ -148,6 +163,41 @@ def test_perspective_maps_the_corners_onto_the_inner_quad(photo):
     # the middle of the output reads the input through the same projective map
     kp = augment.apply(photo, _variant(photo.shape, op), keypoints=[(6.5, 7.5)]).keypoints[0]
     assert 0 < kp[0] < w and 0 < kp[1] < h
+
+
+def test_grid_distortion_matches_a_point_by_point_mapping(photo):
+    h, w = photo.shape[:2]
+    n = 3
+    rng = np.random.default_rng(10)
+    dx, dy = rng.uniform(-0.4, 0.4, (2, n + 1, n + 1))
+    op = {"transform": "grid_distortion", "cells": n, "dx": dx.tolist(), "dy": dy.tolist()}
+    out = augment.apply(photo, _variant(photo.shape, op)).image
+
+    def node_value(grid, gx, gy):
+        """Bilinear interpolation between grid nodes at node coordinates (gx, gy)."""
+        i0, j0 = min(int(gy), n - 1), min(int(gx), n - 1)
+        ty, tx = gy - i0, gx - j0
+        return ((1 - ty) * ((1 - tx) * grid[i0][j0] + tx * grid[i0][j0 + 1])
+                + ty * ((1 - tx) * grid[i0 + 1][j0] + tx * grid[i0 + 1][j0 + 1]))
+
+    # border nodes move along the border only
+    ddx = dx * (w / n)
+    ddy = dy * (h / n)
+    ddx[:, 0] = ddx[:, -1] = 0
+    ddy[0, :] = ddy[-1, :] = 0
+    for i in range(h):
+        for j in range(w):
+            u, v = j + 0.5, i + 0.5
+            x = u + node_value(ddx, u * n / w, v * n / h)
+            y = v + node_value(ddy, u * n / w, v * n / h)
+            # border pixels repeat beyond the edges
+            fx = min(max(x - 0.5, 0.0), w - 1.0)
+            fy = min(max(y - 0.5, 0.0), h - 1.0)
+            x0, y0 = min(int(fx), w - 2), min(int(fy), h - 2)
+            tx, ty = fx - x0, fy - y0
+            ref = ((1 - ty) * ((1 - tx) * photo[y0, x0] + tx * photo[y0, x0 + 1])
+                   + ty * ((1 - tx) * photo[y0 + 1, x0] + tx * photo[y0 + 1, x0 + 1]))
+            np.testing.assert_allclose(out[i, j], ref, atol=1e-4)
 
 
 def test_grid_distortion_keeps_the_frame_and_maps_points_consistently():
@@ -257,7 +307,7 @@ def test_keypoints_land_on_the_transformed_pixel(name):
 
 # -- seeds and dtypes -------------------------------------------------------------
 def _full_pipeline():
-    return [_always(n) for n in augment.TRANSFORMS if n != "noise"]
+    return [_always(n) for n in augment.TRANSFORMS]
 
 
 def test_same_seed_same_bytes_different_seeds_differ():
@@ -313,9 +363,13 @@ def test_sixteen_bit_precision_is_kept():
 def test_alpha_untouched_by_photometric_transforms():
     rng = np.random.default_rng(7)
     img = _readonly(rng.random((6, 6, 4)).astype(np.float32))
-    for name in ("brightness", "contrast", "saturation", "hue", "gamma", "blur", "cutout"):
+    for name in ("brightness", "contrast", "saturation", "hue", "gamma", "blur", "noise", "cutout"):
         out = augment.apply(img, augment.sample([_always(name)], 1, img.shape)).image
         np.testing.assert_array_equal(out[..., 3], img[..., 3])
+    as8 = _readonly((img * 255).astype(np.uint8))
+    for name in ("brightness", "gamma", "cutout"):  # the 8-bit shortcuts too
+        out = augment.apply(as8, augment.sample([_always(name)], 1, img.shape)).image
+        np.testing.assert_array_equal(out[..., 3], as8[..., 3])
 
 
 def test_photometric_values():
@@ -403,3 +457,26 @@ def test_bad_seeds_and_images_are_refused():
         augment.apply(np.zeros((4, 4, 2)), _variant((4, 4)))
     with pytest.raises(ValueError, match="mask 0 must be"):
         augment.apply(np.zeros((4, 4)), _variant((4, 4)), masks=[np.zeros((3, 4))])
+
+
+def test_noise_is_seeded_per_variant():
+    img = _readonly(np.full((16, 16, 3), 0.5, np.float32))
+    step = _always("noise", amount=[0.1, 0.1])
+    a = augment.apply(img, augment.sample([step], (1, 0, 0), img.shape)).image
+    b = augment.apply(img, augment.sample([step], (1, 0, 0), img.shape)).image
+    c = augment.apply(img, augment.sample([step], (1, 0, 1), img.shape)).image
+    assert a.tobytes() == b.tobytes() != c.tobytes()
+    assert 0.05 < float(np.std(a - 0.5)) < 0.15
+
+
+@pytest.mark.parametrize("name", ["brightness", "contrast", "gamma", "cutout"])
+def test_eight_bit_shortcuts_match_the_float_path(name):
+    rng = np.random.default_rng(9)
+    img8 = _readonly((rng.random((9, 11, 3)) * 255).astype(np.uint8))
+    v = augment.sample([_always(name), _always("gamma")], 4, img8.shape)
+    fast = augment.apply(img8, v).image
+    # the reference: the float path, rounded once at the end
+    slow = augment.apply(img8.astype(np.float32) / np.float32(255), v).image
+    expected = np.floor(slow * np.float32(255) + np.float32(0.5)).astype(np.uint8)
+    assert np.abs(fast.astype(int) - expected).max() <= 1
+    assert (fast != expected).mean() < 0.01
