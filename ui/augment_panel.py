@@ -74,6 +74,7 @@ MAX_SEED = 2**31 - 1
 VARIANT_OPERATION = "augment.variant"  # a step that applies one drawn variant
 PIPELINE_FILTER = "Augmentation pipelines (*.json);;All files (*)"
 PIPELINE_FOLDER_KEY = "folders/augment"
+PIPELINE_KEY, SEED_KEY, GRID_KEY = "augment/pipeline", "augment/seed", "augment/grid"
 # Mask labels are tinted over the variants in these colours (label 1 first).
 MASK_COLOURS = np.array([(255, 64, 64), (64, 160, 255), (255, 210, 0), (80, 220, 120), (200, 90, 255),
                          (255, 140, 40)], np.float32) / 255.0
@@ -514,8 +515,7 @@ class AugmentPanel(QWidget):
         self._base: tuple[object, np.ndarray] | None = None  # (what it was made from, proxy)
         self._shown_key = None
         self._build()
-        for name in DEFAULT_PIPELINE:
-            self.add_transform(name, schedule=False)
+        self._restore()
         self.worker.rendered.connect(self._on_rendered)
         self.worker.failed.connect(self._on_failed)
 
@@ -838,7 +838,35 @@ class AugmentPanel(QWidget):
             self._resize_timer.start()
 
     def shutdown(self) -> None:
+        """The window closes: stop drawing, and remember the pipeline, seed and
+        grid size for next time."""
         self.worker.shutdown()
+        store = settings()
+        try:
+            store.setValue(PIPELINE_KEY, augment_pipeline.dumps_pipeline(self.pipeline()))
+        except EditorError:
+            pass  # nothing worth keeping
+        store.setValue(SEED_KEY, self.seed())
+        store.setValue(GRID_KEY, self.grid_combo.currentIndex())
+
+    def _restore(self) -> None:
+        # The settings file is untrusted like any file: a pipeline that does
+        # not check out is dropped for the default one.
+        store = settings()
+        try:
+            steps = augment_pipeline.loads_pipeline(str(store.value(PIPELINE_KEY, "")))
+        except (EditorError, ValueError, TypeError):
+            steps = [aug.default_step(name) for name in DEFAULT_PIPELINE]
+        for step in steps:
+            self.add_transform(step["transform"], step, schedule=False)
+        self.empty_label.setVisible(not self.editors)
+        try:
+            self.seed_spin.setValue(min(MAX_SEED, max(0, int(store.value(SEED_KEY, 0)))))
+            index = int(store.value(GRID_KEY, GRID_SIZES.index(DEFAULT_GRID)))
+        except (TypeError, ValueError):
+            index = GRID_SIZES.index(DEFAULT_GRID)
+        if 0 <= index < len(GRID_SIZES):
+            self.grid_combo.setCurrentIndex(index)
 
     def export_dataset_dialog(self, parent=None) -> None:
         """File > Export Dataset: this pipeline and seed, many files."""

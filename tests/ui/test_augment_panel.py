@@ -237,3 +237,32 @@ def test_use_as_step_adds_the_exact_variant_as_an_undoable_step(qtbot, panel, wi
     assert window.document.steps == () and window.undo_stack.count() == 1 and window.undo_stack.index() == 0
     wait_for_full_render(qtbot, window)
     np.testing.assert_array_equal(window.live.result.pixels, source)
+
+
+def test_the_pipeline_seed_and_grid_come_back_in_the_next_session(qtbot, panel, window):
+    from ui.main_window import MainWindow
+    from tests.ui.conftest import dispose
+
+    panel.add_transform("gamma")
+    panel.seed_spin.setValue(99)
+    panel.grid_combo.setCurrentIndex(panel.grid_combo.findText("4 \u00d7 4"))
+    pipeline = panel.pipeline()
+    window.undo_stack.setClean()
+    window.close()
+    again = MainWindow()
+    try:
+        assert again.augment_panel.pipeline() == pipeline
+        assert again.augment_panel.seed() == 99 and again.augment_panel.grid_size() == (4, 4)
+    finally:
+        dispose(again)
+
+
+def test_a_damaged_remembered_pipeline_gives_the_default_one(qtbot):
+    from ui.augment_panel import DEFAULT_PIPELINE, PIPELINE_KEY, AugmentPanel
+    from ui.preferences import settings
+
+    settings().setValue(PIPELINE_KEY, '{"format": "image-editor-augment-pipeline", "version": 1, "steps": [{"transform": "melt"}]}')
+    panel = AugmentPanel()
+    qtbot.addWidget(panel)
+    assert [s["transform"] for s in panel.pipeline()] == list(DEFAULT_PIPELINE)
+    panel.shutdown()
