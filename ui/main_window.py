@@ -28,7 +28,7 @@ from editor.project import PROJECT_SUFFIX
 from editor.steps import Step
 
 from .actions import make_action
-from .augment_panel import AugmentPanel, add_augment_dock
+from .augment_panel import add_augment_dock
 from .canvas import ImageCanvas
 from .file_actions import FileActions
 from .histogram_panel import HistogramPanel
