@@ -634,6 +634,31 @@ class Check:
             parts.append(f"{n} keypoint{'s' * (n != 1)} out of frame")
         return ", ".join(parts) if parts else "no problems"
 
+    @staticmethod
+    def combined(checks: Sequence["Check"]) -> str:
+        """One line for several variants (a grid): how many had a problem, and the totals.
+
+        Examples
+        --------
+        >>> Check.combined([Check(), Check(boxes_clipped=(1,)), Check(boxes_clipped=(0,), keypoints_out=(2,))])
+        '2 of 3 variants: 2 boxes clipped, 1 keypoint out of frame'
+        >>> Check.combined([Check(), Check()])
+        'no problems in 2 variants'
+        """
+        checks = list(checks)
+        bad = [c for c in checks if not c.ok]
+        if not bad:
+            return f"no problems in {len(checks)} variant{'s' * (len(checks) != 1)}"
+        gained = {}
+        for c in bad:
+            for n, values in enumerate(c.new_label_values):
+                gained.setdefault(n, set()).update(values)
+        total = Check(tuple(tuple(sorted(v)) for _, v in sorted(gained.items())),
+                      tuple(range(sum(len(c.boxes_dropped) for c in bad))),
+                      tuple(range(sum(len(c.boxes_clipped) for c in bad))),
+                      tuple(range(sum(len(c.keypoints_out) for c in bad))))
+        return f"{len(bad)} of {len(checks)} variants: {total.summary()}"
+
 
 @dataclass(frozen=True)
 class Augmented:

@@ -54,6 +54,9 @@ OPERATIONS = [
         ),
         changes_size=True,
         output_shape=_variant_shape,
+        # A float copy of an 8/16-bit input, the warped image, and a
+        # photometric transform's own result.
+        working_buffers=3.0,
         description="Apply one exact augmentation variant (flips, turns, warps, colour changes) as drawn "
         "in the Augment panel.",
     ),

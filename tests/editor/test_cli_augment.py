@@ -153,3 +153,18 @@ def test_ctrl_c_in_a_real_run_exits_130_with_no_partial_files(tmp_path):
     manifest = json.loads((out / "manifest.json").read_text())
     for record in manifest["outputs"]:
         assert (out / record["output"]).is_file()
+
+
+def test_the_command_and_the_dialogs_export_write_the_same_files(data):
+    from editor.augment_pipeline import load_pipeline
+    from editor.dataset_export import export_dataset, find_sources
+
+    assert main(["augment", str(data / "in"), "-o", str(data / "cli"), "--per-image", "2", "--seed", "3",
+                 "--pipeline", str(data / "aug.json"), "--masks", str(data / "masks"),
+                 "--labels", str(data / "labels"), "--label-format", "yolo"]) == 0
+    # what the Export Dataset dialog calls, in this process
+    sources, categories, _ = find_sources([data / "in"], masks=data / "masks", labels=data / "labels",
+                                          label_format="yolo")
+    export_dataset(sources, data / "dialog", load_pipeline(data / "aug.json"), per_image=2, seed=3,
+                   label_format="yolo", categories=categories)
+    assert _tree(data / "cli") == _tree(data / "dialog")
