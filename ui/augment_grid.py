@@ -52,6 +52,7 @@ class VariantView:
     boxes: list[tuple[float, float, float, float, bool]] = field(default_factory=list)
     keypoints: list[tuple[float, float, bool]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    check: Any = None  # the full report (processing.augment.Check)
 
 
 @dataclass

@@ -418,19 +418,20 @@ def make_grid(base: np.ndarray, shape: tuple[int, int], pipeline: list[dict], se
         clipped = set(out.check.boxes_clipped)
         boxes = [(*map(float, box), int(i) in clipped) for box, i in zip(out.boxes, out.box_indices)]
         keypoints = [(float(kx), float(ky), bool(inside)) for (kx, ky), inside in zip(out.keypoints, out.keypoints_inside)]
-        views.append(VariantView(index, (x, y, w, h), drawn, boxes, keypoints, describe_check(out.check)))
+        views.append(VariantView(index, (x, y, w, h), drawn, boxes, keypoints, describe_check(out.check), out.check))
     return mosaic, views
 
 
 def check_line(views: list[VariantView], targets: Targets) -> str:
-    """The line under the grid: what went wrong in the shown variants."""
+    """The line under the grid: what went wrong in the shown variants, in
+    total, and which variants (each one's own report is with its parameters)."""
     if targets.empty:
         return "No mask, boxes or keypoints loaded: nothing to check."
-    # A variant's report never breaks across lines: only between variants.
-    problems = [f"{v.index + 1}: {'; '.join(v.problems)}".replace(" ", "\u00a0") for v in views if v.problems]
-    if not problems:
-        return f"All {len(views)} variants keep their labels, boxes and keypoints."
-    return "Variant " + " \u00b7 ".join(problems)
+    line = aug.Check.combined([v.check for v in views])
+    which = [str(v.index + 1) for v in views if v.problems]
+    if which:
+        line += f" (variant{'s' * (len(which) != 1)} {', '.join(which)})"
+    return line[:1].upper() + line[1:]
 
 
 # How the drawn values read (name, unit): fractions are of the image's width
