@@ -268,3 +268,31 @@ def test_a_damaged_remembered_pipeline_gives_the_default_one(qtbot):
     qtbot.addWidget(panel)
     assert [s["transform"] for s in panel.pipeline()] == list(DEFAULT_PIPELINE)
     panel.shutdown()
+
+
+def test_a_variant_step_is_re_edited_in_the_settings_panel(qtbot, panel, window):
+    from ui.variant_widget import VariantWidget
+
+    with qtbot.waitSignal(panel.frame_shown, timeout=10000):
+        panel.set_pipeline([{"transform": "rotate", "p": 1.0, "angle_deg": [10.0, 20.0]}])
+    qtbot.waitUntil(lambda: all(10 <= a <= 20 for a in _angles(panel)), timeout=10000)
+    panel.grid.select(0)
+    panel.use_selected()
+    window.select_step(0)
+    widget = window.param_panel.widgets["variant"]
+    assert isinstance(widget, VariantWidget)
+    angle = panel.grid.frame.variants[0].drawn["ops"][0]["angle_deg"]
+    assert widget.summary.text() == f"Rotate: angle {angle:.6g} \u00b0"
+    widget.edit_button.click()
+    assert not widget.editor.isHidden()
+    text = widget.editor.toPlainText().replace(repr(angle), "-3.5")
+    widget.editor.setPlainText(text)
+    widget.set_button.click()
+    assert json.loads(window.document.steps[0].params["variant"])["ops"][0]["angle_deg"] == -3.5
+    assert widget.summary.text() == "Rotate: angle -3.5 \u00b0"
+    assert window.undo_stack.count() == 2  # Use as Step, then the edit
+    widget.editor.setPlainText('{"shape": [60, 80], "ops": [{"transform": "spin"}]}')
+    widget.set_button.click()
+    assert "not a valid variant" in widget.error.text()
+    window.undo_action.trigger()
+    assert json.loads(window.document.steps[0].params["variant"])["ops"][0]["angle_deg"] == angle
