@@ -979,7 +979,7 @@ def add_augment_dock(window) -> AugmentPanel:
     toggle = dock.toggleViewAction()
     toggle.setShortcut(TOGGLE_SHORTCUT)
     toggle.setToolTip(f"Show or hide the Augment panel ({TOGGLE_SHORTCUT})")
-    toggle.toggled.connect(lambda on: on and window.resizeDocks([dock], [max(360, window.height() // 2)],
+    toggle.toggled.connect(lambda on: on and window.resizeDocks([dock], [max(340, window.height() * 2 // 5)],
                                                                   Qt.Orientation.Vertical))
     panel.message.connect(window.statusBar().showMessage)
     panel.export_dataset_action = make_action(
