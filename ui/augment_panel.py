@@ -740,6 +740,10 @@ class AugmentPanel(QWidget):
         ratio = self.grid.devicePixelRatioF()
         factor = grid_factor(shape, (int(cell.width() * ratio), int(cell.height() * ratio)))
         seed, targets, steps = self.seed(), self.targets, document.steps
+        if targets.mask is not None and targets.mask.shape[:2] != shape:
+            # A step changed the image's size since the mask was loaded.
+            targets = Targets(None, targets.boxes, targets.keypoints)
+            self.message.emit("The mask no longer fits the image (a step changed its size): not drawn", 6000)
         base_key = (id(document), document.revision, factor)
         key = (base_key, json.dumps(pipeline), seed, count, id(targets))
 

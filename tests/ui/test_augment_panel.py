@@ -296,3 +296,23 @@ def test_a_variant_step_is_re_edited_in_the_settings_panel(qtbot, panel, window)
     assert "not a valid variant" in widget.error.text()
     window.undo_action.trigger()
     assert json.loads(window.document.steps[0].params["variant"])["ops"][0]["angle_deg"] == angle
+
+
+def test_a_step_that_turns_the_image_leaves_the_mask_out_with_a_message(qtbot, panel, window):
+    from ui.augment_panel import Targets
+    from ui.history_commands import AddStepCommand
+
+    h, w = window.document.source.shape[:2]
+    mask = np.zeros((h, w), np.uint8)
+    mask[:10, :10] = 1
+    with qtbot.waitSignal(panel.frame_shown, timeout=10000):
+        panel.set_targets(Targets(mask=mask, boxes=np.array([[1.0, 1.0, 9.0, 9.0]])))
+    messages = []
+    panel.message.connect(lambda text, _ms: messages.append(text))
+    turn = window.document.make_step("geometry.rotate90")
+    with qtbot.waitSignal(panel.frame_shown, timeout=10000):
+        window.undo_stack.push(AddStepCommand(window.document, turn))
+    assert any("mask no longer fits" in m for m in messages)
+    # The variants are of the turned image (w x h now), with the boxes still drawn.
+    qtbot.waitUntil(lambda: panel.grid.frame.variants[0].rect[2:] == (h, w)
+                    and len(panel.grid.frame.variants[0].boxes) == 1, timeout=10000)
