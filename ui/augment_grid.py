@@ -13,9 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPalette, QPen
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
+
+from .variant_widget import format_drawn
 
 CELL_GAP = 6  # px between cells
 BOX_COLOURS = ("#ffcc00", "#00d0ff", "#ff6ad5", "#7dff6a", "#ff8a3d", "#b08cff")
@@ -253,6 +255,22 @@ class VariantGrid(QWidget):
             event.accept()
         else:
             super().keyPressEvent(event)
+
+    def event(self, event) -> bool:
+        # Hovering a variant tells what was drawn for it, without a click.
+        if event.type() == QEvent.Type.ToolTip and self.frame is not None:
+            index = self.index_at(QPointF(event.pos()))
+            if 0 <= index < len(self.frame.variants):
+                QToolTip.showText(event.globalPos(), self.variant_tooltip(index), self)
+                return True
+        return super().event(event)
+
+    def variant_tooltip(self, index: int) -> str:
+        variant = self.frame.variants[index]
+        text = f"Variant {index + 1}\n{format_drawn(variant.drawn)}"
+        if variant.problems:
+            text += "\nCheck: " + "; ".join(variant.problems)
+        return text + "\n\nClick to select; double-click to use it as a step"
 
     def focusInEvent(self, event) -> None:
         super().focusInEvent(event)
