@@ -321,21 +321,24 @@ def full_shape(document: Document) -> tuple[int, int]:
 
 
 def grid_factor(shape: tuple[int, int], cell_px: tuple[int, int]) -> int:
-    """The reduction of the current image for the grid: the largest power of
-    two that keeps the proxy at least as big as a cell (powers of two reuse
-    each other's reductions in the render cache).
+    """The reduction of the current image for the grid: the largest factor
+    of the form 2^k or 3 * 2^k that keeps the proxy at least as big as a
+    cell. Such factors are at most 1.5 times finer than needed (the variants
+    cost what their pixels cost), and each reduces from a finer one already
+    in the render cache (half of it) instead of from the whole photo.
 
     Examples
     --------
-    >>> grid_factor((4000, 6000), (300, 200))
-    16
+    >>> grid_factor((4000, 6000), (300, 200)), grid_factor((4000, 6000), (190, 120))
+    (16, 24)
     >>> grid_factor((60, 80), (300, 200))
     1
     """
     h, w = shape
     cw, ch = max(1, cell_px[0]), max(1, cell_px[1])
     ideal = max(1, min(w // cw, h // ch))
-    return 1 << (ideal.bit_length() - 1)
+    power = 1 << (ideal.bit_length() - 1)
+    return 3 * power // 2 if power >= 2 and 3 * power // 2 <= ideal else power
 
 
 def _proxy_targets(targets: Targets, factor: int, proxy_shape: tuple[int, int]) -> Targets:
