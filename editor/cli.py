@@ -365,6 +365,9 @@ def _cmd_augment(args: argparse.Namespace) -> int:
         if value is not None and value < low:
             print(f"image-editor: {name} must be {low} or more, got {value}", file=sys.stderr)
             return 2
+    if not 0.0 <= args.min_visibility <= 1.0:
+        print(f"image-editor: --min-visibility must be between 0 and 1, got {args.min_visibility}", file=sys.stderr)
+        return 2
     if (args.labels is None) != (args.label_format is None):
         print("image-editor: --labels and --label-format go together", file=sys.stderr)
         return 2
@@ -414,8 +417,9 @@ def _cmd_augment(args: argparse.Namespace) -> int:
     try:
         with stop:
             result = export_dataset(sources, args.outdir, pipeline, per_image=args.per_image, seed=args.seed,
-                                    label_format=args.label_format, categories=categories, jobs=jobs,
-                                    progress=progress, on_failure=on_failure)
+                                    label_format=args.label_format, categories=categories,
+                                    min_visibility=args.min_visibility, jobs=jobs, progress=progress,
+                                    on_failure=on_failure)
     except KeyboardInterrupt:
         interrupted = True
     finally:
@@ -464,6 +468,9 @@ def _augment_parser(sub: argparse._SubParsersAction) -> None:
                         help="YOLO: folder of .txt files matched by file name; COCO: a JSON file, or a folder "
                         "holding one")
     parser.add_argument("--label-format", choices=("yolo", "coco"), help="format of --labels (and of the output)")
+    parser.add_argument("--min-visibility", type=float, default=0.3,
+                        help="drop a box keeping less than this fraction of its area in the frame "
+                        "(default: %(default)s)")
     parser.add_argument("-r", "--recursive", action="store_true", help="include the subfolders of folders given")
     parser.add_argument("-j", "--jobs", type=int, default=None,
                         help="inputs processed at once, each in its own process (default: one per core)")

@@ -61,6 +61,8 @@ __all__ = [
     "DatasetError",
     "Source",
     "Failure",
+    "Targets",
+    "load_targets",
     "ExportResult",
     "find_sources",
     "export_dataset",
@@ -233,8 +235,8 @@ def read_coco(path: str | os.PathLike) -> dict:
 
     Only what the export uses is checked and kept: each image's ``id`` and
     ``file_name``; each annotation's ``image_id``, ``category_id``, ``bbox``
-    and optional ``keypoints`` and ``iscrowd``. Segmentation polygons are
-    not carried over.
+    and optional ``keypoints``, ``iscrowd`` and polygon ``segmentation``
+    (run-length encoded segmentations are not carried over).
     """
     path = Path(path)
     try:
@@ -288,6 +290,13 @@ def read_coco(path: str | os.PathLike) -> dict:
             if any(v not in (0, 1, 2) for v in kp[2::3]):
                 fail(f"{where}: keypoint visibility must be 0, 1 or 2")
             kept["keypoints"] = [float(v) for v in kp]
+        segmentation = ann.get("segmentation")
+        if isinstance(segmentation, list):
+            if (len(segmentation) > 1000
+                    or not all(isinstance(p, list) and len(p) % 2 == 0 and 6 <= len(p) <= 100_000
+                               and all(_finite(v) for v in p) for p in segmentation)):
+                fail(f"{where}: segmentation must be a list of polygons [x1, y1, x2, y2, ...] of 3 points or more")
+            kept["segmentation"] = [[float(v) for v in p] for p in segmentation]
         annotations.setdefault(ann["image_id"], []).append(kept)
     categories = data.get("categories", [])
     for n, cat in enumerate(categories):
@@ -398,6 +407,69 @@ def _encode_mask(mask: _Mask, values: np.ndarray) -> tuple[bytes, str]:
     return buffer.getvalue(), ".png"
 
 
+# -- one input's targets -----------------------------------------------------------
+@dataclass(frozen=True)
+class Targets:
+    """An input's mask and labels, in pixels, ready for :func:`processing.augment.apply`.
+
+    ``mask`` is the mask as stored (``mask.values``, ``mask.mode``); ``boxes``
+    ``(N, 4)`` pixel ``x_min, y_min, x_max, y_max`` with their ``classes``
+    (YOLO class or COCO category), None without labels; ``keypoints``
+    ``(K, 2)`` pixel positions (COCO keypoints that are labelled, then the
+    vertices of segmentation polygons), None without COCO labels; ``owners``
+    says what each keypoint row is: ``("k", annotation, keypoint)`` or
+    ``("s", annotation, polygon, vertex)``.
+    """
+
+    mask: Any = None
+    classes: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    boxes: np.ndarray | None = None
+    keypoints: np.ndarray | None = None
+    owners: tuple = ()
+
+
+def load_targets(source: Source, height: int, width: int, label_format: str | None) -> Targets:
+    """Read ``source``'s mask and labels for an image of ``height x width``
+    pixels (the panel shows them over the grid; the export transforms them).
+
+    Raises
+    ------
+    DatasetError
+        A mask of another size, or a label file that cannot be used.
+    """
+    h, w = int(height), int(width)
+    mask = None
+    if source.mask is not None:
+        mask = read_mask(source.mask)
+        if mask.values.shape[:2] != (h, w):
+            raise DatasetError(f"the mask {source.mask} is {mask.values.shape[1]} x {mask.values.shape[0]}, "
+                               f"the image {w} x {h}")
+    if label_format == "yolo":
+        classes, normalised = read_yolo(source.yolo)
+        boxes = np.stack([(normalised[:, 0] - normalised[:, 2] / 2) * w, (normalised[:, 1] - normalised[:, 3] / 2) * h,
+                          (normalised[:, 0] + normalised[:, 2] / 2) * w, (normalised[:, 1] + normalised[:, 3] / 2) * h],
+                         axis=1) if len(normalised) else np.zeros((0, 4))
+        return Targets(mask, classes, boxes)
+    if label_format == "coco":
+        anns = source.annotations
+        boxes = np.array([[a["bbox"][0], a["bbox"][1], a["bbox"][0] + a["bbox"][2], a["bbox"][1] + a["bbox"][3]]
+                          for a in anns], np.float64).reshape(-1, 4)
+        classes = np.array([a["category_id"] for a in anns], np.int64)
+        points, owners = [], []
+        for n, a in enumerate(anns):
+            kp = a.get("keypoints", [])
+            for k in range(len(kp) // 3):
+                if kp[3 * k + 2] > 0:
+                    points.append((kp[3 * k], kp[3 * k + 1]))
+                    owners.append(("k", n, k))
+            for j, polygon in enumerate(a.get("segmentation", ())):
+                for k in range(len(polygon) // 2):
+                    points.append((polygon[2 * k], polygon[2 * k + 1]))
+                    owners.append(("s", n, j, k))
+        return Targets(mask, classes, boxes, np.array(points, np.float64).reshape(-1, 2), tuple(owners))
+    return Targets(mask)
+
+
 # -- the work on one input ---------------------------------------------------------
 @dataclass(frozen=True)
 class _Task:
@@ -436,33 +508,9 @@ def _export_source(task: _Task, after_variant: Callable[[], None] | None = None,
     loaded = load_image(source.image)
     pixels = loaded.pixels
     h, w = pixels.shape[:2]
-    mask = None
-    if source.mask is not None:
-        mask = read_mask(source.mask)
-        if mask.values.shape[:2] != (h, w):
-            raise DatasetError(f"the mask {source.mask} is {mask.values.shape[1]} x {mask.values.shape[0]}, "
-                               f"the image {w} x {h}")
-    classes = np.zeros(0, np.int64)
-    boxes = None
-    keypoints = None
-    kp_owner: list[tuple[int, int]] = []  # (annotation, keypoint) of each row of keypoints
-    if task.label_format == "yolo":
-        classes, normalised = read_yolo(source.yolo)
-        boxes = np.stack([(normalised[:, 0] - normalised[:, 2] / 2) * w, (normalised[:, 1] - normalised[:, 3] / 2) * h,
-                          (normalised[:, 0] + normalised[:, 2] / 2) * w, (normalised[:, 1] + normalised[:, 3] / 2) * h],
-                         axis=1) if len(normalised) else np.zeros((0, 4))
-    elif task.label_format == "coco":
-        anns = source.annotations
-        boxes = np.array([[a["bbox"][0], a["bbox"][1], a["bbox"][0] + a["bbox"][2], a["bbox"][1] + a["bbox"][3]]
-                          for a in anns], np.float64).reshape(-1, 4)
-        points = []
-        for n, a in enumerate(anns):
-            kp = a.get("keypoints", [])
-            for k in range(len(kp) // 3):
-                if kp[3 * k + 2] > 0:
-                    points.append((kp[3 * k], kp[3 * k + 1]))
-                    kp_owner.append((n, k))
-        keypoints = np.array(points, np.float64).reshape(-1, 2)
+    targets = load_targets(source, h, w, task.label_format)
+    mask, classes, boxes, keypoints, kp_owner = (targets.mask, targets.classes, targets.boxes, targets.keypoints,
+                                                 targets.owners)
     fmt, suffix = _image_format(source.image)
     options = ExportOptions(format=fmt, quality=95, metadata="none")
     records = [] if records is None else records
@@ -503,9 +551,10 @@ def _export_source(task: _Task, after_variant: Callable[[], None] | None = None,
 
 
 def _coco_annotations(source: Source, result: augment.Augmented, kp_owner) -> list[dict]:
-    moved: dict[tuple[int, int], tuple[float, float, bool]] = {}
-    for (n, k), (x, y), inside in zip(kp_owner, result.keypoints, result.keypoints_inside):
-        moved[(n, k)] = (float(x), float(y), bool(inside))
+    oh, ow = result.image.shape[:2]
+    moved: dict[tuple, tuple[float, float, bool]] = {}
+    for owner, (x, y), inside in zip(kp_owner, result.keypoints, result.keypoints_inside):
+        moved[owner] = (float(x), float(y), bool(inside))
     out = []
     for index, (x0, y0, x1, y1) in zip(result.box_indices, result.boxes):
         ann = source.annotations[index]
@@ -515,13 +564,64 @@ def _coco_annotations(source: Source, result: augment.Augmented, kp_owner) -> li
         if "keypoints" in ann:
             kp = list(ann["keypoints"])
             for k in range(len(kp) // 3):
-                if (index, k) in moved:
-                    x, y, inside = moved[(index, k)]
+                if ("k", index, k) in moved:
+                    x, y, inside = moved[("k", index, k)]
                     kp[3 * k: 3 * k + 3] = [x, y, kp[3 * k + 2]] if inside else [0.0, 0.0, 0]
             new["keypoints"] = kp
             new["num_keypoints"] = sum(1 for v in kp[2::3] if v > 0)
+        if "segmentation" in ann:
+            polygons = []
+            for j, polygon in enumerate(ann["segmentation"]):
+                vertices = [moved[("s", index, j, k)][:2] for k in range(len(polygon) // 2)]
+                clipped = _clip_polygon(vertices, ow, oh)
+                if len(clipped) >= 3:
+                    polygons.append([float(v) for xy in clipped for v in xy])
+            new["segmentation"] = polygons
+            new["area"] = float(sum(_polygon_area(p) for p in polygons))
         out.append(new)
     return out
+
+
+def _clip_polygon(vertices: list[tuple[float, float]], width: float, height: float) -> list[tuple[float, float]]:
+    """The part of a polygon inside the frame ``[0, width] x [0, height]``
+    (Sutherland-Hodgman: clipped against each edge of the frame in turn).
+
+    Examples
+    --------
+    >>> _clip_polygon([(-2, 1), (3, 1), (3, 4), (-2, 4)], 10, 10)
+    [(0.0, 1.0), (3, 1), (3, 4), (0.0, 4.0)]
+    """
+    if any(math.isnan(v) for xy in vertices for v in xy):
+        return []  # a vertex behind a perspective's horizon: the shape is lost
+    edges = ((0, 0.0, True), (0, float(width), False), (1, 0.0, True), (1, float(height), False))
+    for axis, limit, low in edges:
+        if not vertices:
+            break
+        inside = (lambda p: p[axis] >= limit) if low else (lambda p: p[axis] <= limit)
+        result = []
+        for k, current in enumerate(vertices):
+            previous = vertices[k - 1]
+            if inside(current) != inside(previous):
+                t = (limit - previous[axis]) / (current[axis] - previous[axis])
+                crossing = [previous[0] + t * (current[0] - previous[0]), previous[1] + t * (current[1] - previous[1])]
+                crossing[axis] = limit
+                result.append((float(crossing[0]), float(crossing[1])))
+            if inside(current):
+                result.append(current)
+        vertices = result
+    return vertices
+
+
+def _polygon_area(flat: list[float]) -> float:
+    """Area of a polygon given as ``[x1, y1, x2, y2, ...]`` (shoelace formula).
+
+    Examples
+    --------
+    >>> _polygon_area([0, 0, 4, 0, 4, 3, 0, 3])
+    12.0
+    """
+    xs, ys = flat[0::2], flat[1::2]
+    return abs(sum(xs[k - 1] * ys[k] - xs[k] * ys[k - 1] for k in range(len(xs)))) / 2.0
 
 
 def _outputs(task: _Task) -> list[Path]:

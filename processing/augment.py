@@ -52,7 +52,7 @@ import numpy as np
 from . import geometry
 from ._augment_sample import (axis_bilinear, axis_nearest, bilinear_remap, hat_matrix, matrix_positions,
                               nearest_index, take_axes, take_nearest)
-from ._image import split_alpha
+from ._image import check_int, split_alpha
 from ._progress import Progress, phase, report
 from ._warp import bilinear_warp
 
@@ -70,6 +70,7 @@ __all__ = [
     "apply",
     "variant_seed",
     "output_shape",
+    "variants",
 ]
 
 
@@ -1078,6 +1079,7 @@ def apply(image: np.ndarray, variant: dict, *, masks: Sequence[np.ndarray] = (),
                 for op in stage:
                     work = _exact(op, work)
                     out_masks = [_exact(op, m) for m in out_masks]
+                report(step_progress, 1.0)
                 continue
             inverse = np.linalg.inv(forward)
             if not is_float:
@@ -1187,6 +1189,48 @@ def _exact(op: dict, array: np.ndarray) -> np.ndarray:
     if name == "vflip":
         return array[::-1]
     return np.rot90(array, op["k"] % 4)
+
+
+def variants(image: np.ndarray, pipeline, seed: int, count: int, *, input_index: int = 0,
+             full_shape: tuple[int, ...] | None = None, masks: Sequence[np.ndarray] = (), boxes=None,
+             keypoints=None, min_visibility: float = 0.3, mask_fill=0,
+             progress: Progress | None = None) -> list[tuple[dict, Augmented]]:
+    """Draw and apply ``count`` variants of one image: a preview grid.
+
+    Variant ``k`` is drawn with the seed ``variant_seed(seed, input_index, k)``,
+    as an export numbers them, and for ``full_shape`` (the full image's,
+    when ``image`` is a reduced preview of it; default its own), so cell
+    ``k`` of a grid shows, reduced, what the dataset's variant ``k`` of that
+    input will be (a blur of 2 pixels of the full image is half a pixel on a
+    preview a quarter its size). ``progress`` hears after each variant and
+    may raise to stop.
+
+    Returns
+    -------
+    list of (dict, Augmented)
+        Each variant's drawn parameters and its result, in order.
+
+    Examples
+    --------
+    >>> img = np.zeros((6, 8, 3), np.uint8)
+    >>> cells = variants(img, [{"transform": "rot90", "p": 1.0}], 5, 4)
+    >>> [v == sample([{"transform": "rot90", "p": 1.0}], variant_seed(5, 0, k), img.shape)
+    ...  for k, (v, _) in enumerate(cells)]
+    [True, True, True, True]
+    """
+    steps = check_pipeline(pipeline)
+    count = check_int("count", count, 0)
+    shape = image.shape if full_shape is None else full_shape
+    drawn = [sample(steps, variant_seed(seed, input_index, k), shape) for k in range(count)]
+
+    # One after the other: side by side on the pool measured slower for
+    # grid-cell sizes (each variant's own warps and blurs already use it).
+    results = []
+    for k, variant in enumerate(drawn):
+        results.append((variant, apply(image, variant, masks=masks, boxes=boxes, keypoints=keypoints,
+                                       min_visibility=min_visibility, mask_fill=mask_fill)))
+        report(progress, (k + 1) / max(count, 1))
+    return results
 
 
 def output_shape(shape: tuple[int, ...], variant: dict) -> tuple[int, ...]:

@@ -90,9 +90,11 @@ def test_a_folder_with_a_corrupt_file_reports_it_and_writes_the_rest_as_the_wind
     assert Image.open(tmp_path / "a-edited.png").size == (31, 20)
 
 
-def test_bad_output_options_and_missing_folders_fail_before_any_work(photos, tmp_path):
-    done = run_apply(photos.parent / "recipe.json", photos / "a.png", "-o", tmp_path / "nope")
-    assert done.returncode == 2 and "output folder" in done.stderr
+def test_an_output_folder_that_is_a_file_fails_before_any_work(photos, tmp_path):
+    (tmp_path / "taken").write_bytes(b"a file")
+    done = run_apply(photos.parent / "recipe.json", photos / "a.png", "-o", tmp_path / "taken")
+    assert done.returncode == 2 and "is a file, not a folder" in done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["taken"]
 
 
 # -- folders, patterns, --recursive, --dry-run ---------------------------------------------

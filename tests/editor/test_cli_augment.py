@@ -77,6 +77,7 @@ def test_a_different_seed_gives_different_files(data):
     (["--pipeline", "{bad}", "--labels", "x"], "--labels and --label-format go together"),
     (["--pipeline", "{bad}", "--per-image", "0"], "--per-image must be 1 or more"),
     (["--pipeline", "{bad}", "--seed", "-3"], "--seed must be 0 or more"),
+    (["--pipeline", "{bad}", "--min-visibility", "1.5"], "--min-visibility must be between 0 and 1"),
     (["--pipeline", "{bad}"], "Cannot use pipeline"),
     (["--pipeline", "{good}", "--masks", "nowhere"], "the masks folder nowhere does not exist"),
 ])

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from editor.dataset_export import DatasetError, export_dataset, find_sources, read_coco, read_mask, read_yolo
+from editor.dataset_export import (DatasetError, export_dataset, find_sources, load_targets, read_coco, read_mask,
+                                   read_yolo)
 from editor.image_file import load_image
 from processing import augment
 
@@ -104,7 +105,8 @@ def test_coco_boxes_and_keypoints_follow_the_image(tmp_path):
     _photo(tmp_path / "in" / "b.png")
     coco = {"images": [{"id": 5, "file_name": "sub/a.png", "width": 40, "height": 30}],
             "annotations": [{"id": 1, "image_id": 5, "category_id": 2, "bbox": [4, 3, 10, 6], "iscrowd": 0,
-                             "keypoints": [5.5, 4.5, 2, 0, 0, 0, 39.5, 29.5, 1]}],
+                             "keypoints": [5.5, 4.5, 2, 0, 0, 0, 39.5, 29.5, 1],
+                             "segmentation": [[4, 3, 14, 3, 14, 9, 4, 9], [30, 20, 39, 20, 39, 29]]}],
             "categories": [{"id": 2, "name": "cat"}]}
     (tmp_path / "coco.json").write_text(json.dumps(coco))
     sources, categories, _ = find_sources([tmp_path / "in"], labels=tmp_path / "coco.json", label_format="coco")
@@ -119,6 +121,11 @@ def test_coco_boxes_and_keypoints_follow_the_image(tmp_path):
     np.testing.assert_allclose(ann["bbox"], [6, 4.5, 10, 6])  # moved 2 px right, 1.5 px down
     np.testing.assert_allclose(ann["keypoints"], [7.5, 6, 2, 0, 0, 0, 0, 0, 0])  # the last left the frame
     assert ann["num_keypoints"] == 1
+    # polygons move with the image; the triangle pushed past the right edge is cut there
+    np.testing.assert_allclose(ann["segmentation"][0], [6, 4.5, 16, 4.5, 16, 10.5, 6, 10.5])
+    triangle = sorted(zip(ann["segmentation"][1][0::2], ann["segmentation"][1][1::2]))
+    np.testing.assert_allclose(triangle, [(32, 21.5), (40, 21.5), (40, 29.5)])
+    assert ann["area"] == pytest.approx(60 + 0.5 * 8 * 8)
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert {r["labels"] for r in manifest["outputs"]} == {"annotations.json"}
 
@@ -192,3 +199,14 @@ def test_bad_settings_are_refused(folder):
         find_sources([folder / "in"], labels=folder, label_format="voc")
     with pytest.raises(DatasetError, match="must hold one COCO JSON file, found 0"):
         find_sources([folder / "in"], labels=folder / "in", label_format="coco")
+
+
+def test_targets_of_one_input_for_the_panel(tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "labels").mkdir()
+    _photo(tmp_path / "in" / "a.png")
+    (tmp_path / "labels" / "a.txt").write_text("3 0.225 0.2 0.25 0.2\n")
+    (source,), _, _ = find_sources([tmp_path / "in" / "a.png"], labels=tmp_path / "labels", label_format="yolo")
+    targets = load_targets(source, 30, 40, "yolo")
+    np.testing.assert_allclose(targets.boxes, [[4, 3, 14, 9]])
+    assert targets.classes.tolist() == [3] and targets.mask is None and targets.keypoints is None

@@ -480,3 +480,43 @@ def test_eight_bit_shortcuts_match_the_float_path(name):
     expected = np.floor(slow * np.float32(255) + np.float32(0.5)).astype(np.uint8)
     assert np.abs(fast.astype(int) - expected).max() <= 1
     assert (fast != expected).mean() < 0.01
+
+
+def test_progress_goes_forward_and_can_stop_the_work():
+    img = _readonly(np.zeros((40, 40, 3), np.float32))
+    pipe = [_always("rotate"), _always("brightness"), _always("hflip")]
+    v = augment.sample(pipe, 0, img.shape)
+    seen = []
+    augment.apply(img, v, progress=seen.append)
+    assert seen[0] == 0.0 and seen[-1] == 1.0 and seen == sorted(seen)
+
+    class Stop(Exception):
+        pass
+
+    def stop(fraction):
+        if fraction > 0:
+            raise Stop
+
+    with pytest.raises(Stop):
+        augment.apply(img, v, progress=stop)
+
+
+def test_grid_cells_are_the_exports_variants():
+    img = _readonly(np.random.default_rng(12).random((10, 12, 3)).astype(np.float32))
+    pipe = [_always("rotate"), _always("hue")]
+    cells = augment.variants(img, pipe, 8, 3, input_index=2)
+    for k, (variant, out) in enumerate(cells):
+        assert variant == augment.sample(pipe, (8, 2, k), img.shape)
+        assert out.image.tobytes() == augment.apply(img, variant).image.tobytes()
+
+
+def test_a_grid_on_a_preview_draws_for_the_full_image():
+    full = np.zeros((40, 40), np.float32)
+    full[20, 20] = 1.0
+    preview = np.zeros((10, 10), np.float32)
+    preview[5, 5] = 1.0
+    pipe = [_always("blur", sigma_px=[4.0, 4.0])]
+    ((variant, cell),) = augment.variants(preview, pipe, 1, 1, full_shape=full.shape)
+    assert variant == augment.sample(pipe, (1, 0, 0), full.shape)  # the export's variant 0
+    # sigma 4 on the full image is sigma 1 on the preview: its peak is that of a unit Gaussian
+    assert cell.image[5, 5] == pytest.approx(1 / (2 * np.pi), rel=0.05)
