@@ -468,6 +468,9 @@ class AugmentPanel(QWidget):
         self._base_lock = threading.Lock()
         self._base: tuple[object, np.ndarray] | None = None  # (what it was made from, proxy)
         self._shown_key = None
+        self._submitted_key = None  # what the newest grid request draws
+        self._targets_version = 0  # counts the targets loaded
+        self._document_number = 0  # counts the documents followed
         self._build()
         self._restore()
         self.worker.rendered.connect(self._on_rendered)
@@ -686,7 +689,10 @@ class AugmentPanel(QWidget):
         """Follow ``document`` (the window's): the grid shows variants of its
         current image and redraws when its steps change."""
         self.document = document
+        self._document_number += 1  # names it in frame keys (an id() may be reused)
+        self._submitted_key = None
         self.targets = Targets()
+        self._targets_version += 1
         self._update_targets_label()
         with self._base_lock:
             self._base = None
@@ -707,6 +713,7 @@ class AugmentPanel(QWidget):
                 raise EditorError(f"the mask is {targets.mask.shape[1]} \u00d7 {targets.mask.shape[0]} pixels, "
                                   f"the image {shape[1]} \u00d7 {shape[0]}")
         self.targets = targets
+        self._targets_version += 1
         self._update_targets_label()
         self.schedule()
 
@@ -747,8 +754,11 @@ class AugmentPanel(QWidget):
             # A step changed the image's size since the mask was loaded.
             targets = Targets(None, targets.boxes, targets.keypoints)
             self.message.emit("The mask no longer fits the image (a step changed its size): not drawn", 6000)
-        base_key = (id(document), document.revision, factor)
-        key = (base_key, json.dumps(pipeline), seed, count, id(targets))
+        base_key = (self._document_number, document.revision, factor)
+        key = (base_key, json.dumps(pipeline), seed, count, self._targets_version, targets.mask is None, factor)
+        if key == self._submitted_key:
+            return  # the same grid again (a gesture's end after its last move)
+        self._submitted_key = key
 
         def compute(_factor, cancel, progress):
             base = self._proxy(document, steps, base_key, factor, cancel)
@@ -770,7 +780,7 @@ class AugmentPanel(QWidget):
 
     def _on_rendered(self, result: RenderResult) -> None:
         key, rows, columns, views, targets = result.tag
-        if self.document is None or key[0][0] != id(self.document):
+        if self.document is None or key[0][0] != self._document_number:
             return  # a frame of the image open before
         frame = GridFrame(result.image, rows, columns, views, key)
         self._shown_key = key
