@@ -58,6 +58,7 @@ bench: system-deps $(VENV)/.bench-installed
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/selection_bench.py
 	$(BIN)/python tests/benchmarks/brush_bench.py
 	$(BIN)/python tests/benchmarks/synthesis_bench.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/augment_grid_bench.py
 
 ## Time `image-editor apply` on 60 photos of 12 MP: --jobs 1, --jobs 2 and Dask (appends to RESULTS.md).
 bench-batch: $(VENV)/.test-installed

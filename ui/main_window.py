@@ -28,6 +28,7 @@ from editor.project import PROJECT_SUFFIX
 from editor.steps import Step
 
 from .actions import make_action
+from .augment_panel import add_augment_dock
 from .canvas import ImageCanvas
 from .file_actions import FileActions
 from .histogram_panel import HistogramPanel
@@ -129,6 +130,7 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.findChild(QDockWidget, "steps"), history_dock)
         self.findChild(QDockWidget, "steps").raise_()
         histogram_dock.setMaximumHeight(260)
+        self.augment_panel = add_augment_dock(self)  # hidden until View > Panels > Augment
         # Settings get most of the right column: a curve editor with Apply
         # below it needs about 400 px; the steps list scrolls.
         self.resizeDocks([self.findChild(QDockWidget, "settings"), self.findChild(QDockWidget, "steps")],
@@ -218,6 +220,7 @@ class MainWindow(QMainWindow):
     def _create_menus(self) -> None:
         self.file_menu = self.menuBar().addMenu("&File")
         self.files.populate(self.file_menu)
+        self.file_menu.insertAction(self.files.preferences_action, self.augment_panel.export_dataset_action)
         self.file_menu.addSeparator()
         for act in self.projects.actions():
             self.file_menu.addSeparator() if act is None else self.file_menu.addAction(act)
@@ -366,6 +369,7 @@ class MainWindow(QMainWindow):
         self.before_count = 0
         self._edited_id = self._before_id = None
         self.projects.document_replaced()
+        self.augment_panel.set_document(document)
         self.steps_panel.set_document(document)
         self.tools.document_replaced()
         self._sync_selection()
@@ -773,4 +777,5 @@ class MainWindow(QMainWindow):
             return
         QApplication.instance().removeEventFilter(self._hold_filter)
         self.live.shutdown()
+        self.augment_panel.shutdown()
         super().closeEvent(event)

@@ -30,6 +30,7 @@ from editor.params import Param
 from .curve_widget import CurveWidget
 from .fine_slider import FineSlider
 from .param_widget_base import ParamWidget, DoubleClickReset
+from .variant_widget import VariantWidget
 
 SLIDER_STEPS = 1000
 SLIDER_HELP = ("Drag; hold Ctrl or Shift for fine control. Arrow keys and the wheel step "
@@ -472,7 +473,7 @@ WIDGETS: dict[str, type[ParamWidget]] = {
     "curve": CurveWidget,
     "quad": QuadWidget,
     "matrix": TextWidget,
-    "variant": TextWidget,
+    "variant": VariantWidget,
 }
 
 
