@@ -12,14 +12,16 @@ import numpy as np
 
 from ._image import as_image, check_int, check_range, merge_alpha, split_alpha
 from ._nlm import nl_means as _nl_means
-from ._progress import Progress
+from ._progress import Progress, phase, report
+from ._tv import tv_plane as _tv_plane
 
-__all__ = ["estimate_noise", "denoise_nl_means"]
+__all__ = ["estimate_noise", "denoise_nl_means", "denoise_tv"]
 
 # "Auto" strengths, as multiples of the estimated noise deviation: the
 # values that gave the best PSNR on photos with added noise of deviation
 # 0.05 and 0.1 (tests/benchmarks/restoration_bench.py).
 _NLM_AUTO_H = 0.7
+_TV_AUTO_WEIGHT = 0.7
 
 # Orthonormal Daubechies-2 (4 taps) filters: the low pass h and its quadrature
 # mirror g. The finest diagonal detail of white noise of deviation sigma has
@@ -166,3 +168,68 @@ def denoise_nl_means(image: np.ndarray, h: float = 0.0, patch_size: int = 7, sea
                     progress=progress)
     out = out[..., 0] if color.ndim == 2 else out
     return merge_alpha(out, alpha)
+
+
+def denoise_tv(image: np.ndarray, weight: float = 0.0, iterations: int = 200, *, eps: float = 2e-4,
+               progress: Progress | None = None) -> np.ndarray:
+    """Remove noise by total variation: flat areas become flat, edges stay sharp.
+
+    Parameters
+    ----------
+    image : ndarray
+        Float32 image in [0, 1], gray, RGB or RGBA (alpha passes through).
+    weight : float
+        Strength, >= 0: how much flatness is worth against fidelity to the
+        input. 0 chooses it from the estimated noise (``0.7 * sigma``).
+    iterations : int
+        Most iterations to run, >= 1; the solver stops earlier once the
+        energy changes by less than ``eps`` (relative to the first).
+    eps : float
+        Relative change of the energy below which the iteration stops.
+    progress : callable, optional
+        Called with the fraction of the iterations done; may raise to cancel.
+
+    Returns
+    -------
+    ndarray
+        Denoised float32 image of the same shape.
+
+    Notes
+    -----
+    Each colour channel ``f`` is replaced by the minimiser of the
+    Rudin-Osher-Fatemi energy::
+
+        1/2 sum (u - f)^2 + weight * sum |grad u|
+
+    found by Chambolle's projection algorithm (A. Chambolle, "An algorithm
+    for total variation minimization and applications", J. Math. Imaging
+    and Vision 20, 2004) with step 1/4, forward differences and the same
+    stopping rule as scikit-image's ``denoise_tv_chambolle``. Each
+    iteration is a few whole-image passes, cut into bands of rows.
+
+    Examples
+    --------
+    >>> step = np.zeros((16, 16), np.float32); step[:, 8:] = 1.0
+    >>> rng = np.random.default_rng(0)
+    >>> noisy = (step + 0.1 * rng.standard_normal(step.shape)).astype(np.float32)
+    >>> out = denoise_tv(noisy, 0.1)
+    >>> bool(np.abs(out - step).mean() < 0.5 * np.abs(noisy - step).mean())
+    True
+    """
+    image = as_image(image)
+    weight = check_range("weight", weight, 0.0)
+    iterations = check_int("iterations", iterations, 1)
+    eps = check_range("eps", eps, 0.0)
+    color, alpha = split_alpha(image)
+    if weight == 0.0:
+        weight = _TV_AUTO_WEIGHT * estimate_noise(color)
+    if weight == 0.0:
+        return merge_alpha(color.copy(), alpha)
+    planes = _as_planes(color)
+    out = np.empty(planes.shape, np.float32)
+    n = planes.shape[2]
+    for c in range(n):
+        out[..., c] = _tv_plane(np.ascontiguousarray(planes[..., c]), weight, iterations, eps,
+                                progress=phase(progress, c / n, (c + 1) / n))
+    report(progress, 1.0)
+    return merge_alpha(out[..., 0] if color.ndim == 2 else out, alpha)

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from processing.noise import add_noise
-from processing.restoration import denoise_nl_means
+from processing.restoration import denoise_nl_means, denoise_tv
 from tests.conftest import make_image
 
 
@@ -85,3 +85,55 @@ def test_nl_means_search_radius_zero_is_identity():
 def test_nl_means_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         denoise_nl_means(np.zeros((8, 8), np.float32), **kwargs)
+
+
+# --- total variation ---------------------------------------------------------
+
+def _rof_energy(u, f, weight):
+    """1/2 sum (u - f)^2 + weight * sum |forward-difference gradient of u| (last row/column: 0)."""
+    u = u.astype(np.float64)
+    gy = np.zeros_like(u)
+    gx = np.zeros_like(u)
+    gy[:-1] = u[1:] - u[:-1]
+    gx[:, :-1] = u[:, 1:] - u[:, :-1]
+    return 0.5 * np.sum((u - f) ** 2) + weight * np.sum(np.sqrt(gy * gy + gx * gx))
+
+
+def test_tv_energy_decreases_with_iterations():
+    f = add_noise(_scene((24, 28)), "gaussian", 0.1, seed=3)
+    energies = [_rof_energy(denoise_tv(f, 0.15, n, eps=0.0), f, 0.15) for n in (1, 5, 20, 100, 400)]
+    assert energies[0] == pytest.approx(_rof_energy(f, f, 0.15))  # the first iterate is the input
+    assert all(b < a for a, b in zip(energies, energies[1:]))
+
+
+def test_tv_converged_result_is_a_minimum():
+    f = add_noise(_scene((16, 18)), "gaussian", 0.1, seed=5)
+    u = denoise_tv(f, 0.1, 3000, eps=0.0)
+    best = _rof_energy(u, f, 0.1)
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        nudge = rng.normal(0, 1e-3, f.shape)
+        assert _rof_energy(u + nudge, f, 0.1) > best - 1e-6
+    # Fixed point: more iterations from here change nothing that matters.
+    np.testing.assert_allclose(denoise_tv(f, 0.1, 6000, eps=0.0), u, atol=2e-3)
+
+
+def test_tv_constant_is_a_fixed_point_and_alpha_kept():
+    flat = np.full((9, 10, 4), 0.4, np.float32)
+    flat[..., 3] = np.linspace(0, 1, 90).reshape(9, 10)
+    out = denoise_tv(flat, 0.2)
+    np.testing.assert_allclose(out[..., :3], 0.4, atol=1e-7)
+    assert np.array_equal(out[..., 3], flat[..., 3])
+
+
+def test_tv_channels_are_independent():
+    rgb = add_noise(_scene((20, 20, 3)), "gaussian", 0.1, seed=6)
+    out = denoise_tv(rgb, 0.1, 50, eps=0.0)
+    for c in range(3):
+        np.testing.assert_array_equal(out[..., c], denoise_tv(np.ascontiguousarray(rgb[..., c]), 0.1, 50, eps=0.0))
+
+
+def test_tv_auto_weight_denoises():
+    clean = _scene((64, 64))
+    noisy = add_noise(clean, "gaussian", 0.08, seed=2)
+    assert _psnr(denoise_tv(noisy), clean) > _psnr(noisy, clean) + 4
