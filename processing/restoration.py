@@ -27,8 +27,11 @@ __all__ = [
     "make_psf",
     "deconvolve_wiener",
     "deconvolve_richardson_lucy",
+    "deblur_wiener",
+    "deblur_richardson_lucy",
     "INPAINT_METHODS",
     "inpaint",
+    "inpaint_area",
 ]
 
 # "Auto" strengths, as multiples of the estimated noise deviation: the
@@ -123,15 +126,16 @@ def denoise_nl_means(image: np.ndarray, h: float = 0.0, patch_size: int = 7, sea
         get weight ``1/e``. Larger smooths more. 0 chooses it from the
         noise: ``0.7 * sigma``.
     patch_size : int
-        Side of the square patches compared, in pixels, odd, >= 1.
+        Side of the square patches compared, in pixels, >= 1; an even size
+        is taken as the next odd one (patches are centred on their pixel).
     search_radius : int
         Patches are looked for up to this many pixels away in each
         direction (a ``2r+1`` square), >= 0.
     sigma : float, optional
         Deviation of the noise, in image units. Twice its square is taken
         off every patch distance, so that patches differing only by noise
-        weigh fully. None estimates it (:func:`estimate_noise`); 0 takes
-        nothing off.
+        weigh fully. None: estimated (:func:`estimate_noise`) when ``h`` is
+        0, else 0 (nothing taken off: the classic filter).
     progress : callable, optional
         Called with the fraction done; may raise to cancel.
 
@@ -166,13 +170,11 @@ def denoise_nl_means(image: np.ndarray, h: float = 0.0, patch_size: int = 7, sea
     """
     image = as_image(image)
     h = check_range("h", h, 0.0)
-    patch_size = check_int("patch_size", patch_size, 1)
-    if patch_size % 2 == 0:
-        raise ValueError(f"patch_size must be odd, got {patch_size}")
+    patch_size = check_int("patch_size", patch_size, 1) | 1
     search_radius = check_int("search_radius", search_radius, 0)
     color, alpha = split_alpha(image)
     if sigma is None:
-        sigma = estimate_noise(color)
+        sigma = estimate_noise(color) if h == 0.0 else 0.0
     sigma = check_range("sigma", sigma, 0.0)
     if h == 0.0:
         h = _NLM_AUTO_H * sigma
@@ -653,3 +655,83 @@ def inpaint(image: np.ndarray, mask: np.ndarray, method: str = "telea", radius: 
         region += k * (filled - region)
     report(progress, 1.0)
     return merge_alpha(out, alpha)
+
+
+def deblur_wiener(image: np.ndarray, psf_kind: str = "gaussian", psf_size: float = 2.0, angle_deg: float = 0.0,
+                  balance: float = 0.01, *, progress: Progress | None = None) -> np.ndarray:
+    """Wiener deconvolution with a PSF given by kind and size (see :func:`make_psf`).
+
+    ``psf_size`` is the Gaussian's sigma, the motion's length or the disk's
+    radius, in pixels; ``angle_deg`` the motion's direction. Otherwise as
+    :func:`deconvolve_wiener`.
+
+    Examples
+    --------
+    >>> deblur_wiener(np.full((8, 8), 0.5, np.float32), "disk", 2.0).shape
+    (8, 8)
+    """
+    return deconvolve_wiener(image, make_psf(psf_kind, psf_size, angle_deg), balance, progress=progress)
+
+
+def deblur_richardson_lucy(image: np.ndarray, psf_kind: str = "gaussian", psf_size: float = 2.0,
+                           angle_deg: float = 0.0, iterations: int = 30, *,
+                           progress: Progress | None = None) -> np.ndarray:
+    """Richardson-Lucy deconvolution with a PSF given by kind and size (see :func:`make_psf`).
+
+    As :func:`deblur_wiener` for the PSF, as :func:`deconvolve_richardson_lucy`
+    otherwise.
+
+    Examples
+    --------
+    >>> deblur_richardson_lucy(np.full((8, 8), 0.5, np.float32), "motion", 3.0, 45.0, 2).shape
+    (8, 8)
+    """
+    return deconvolve_richardson_lucy(image, make_psf(psf_kind, psf_size, angle_deg), iterations,
+                                      progress=progress)
+
+
+def inpaint_area(image: np.ndarray, method: str = "telea", radius: int = 5, x: int = 0, y: int = 0,
+                 width: int = 0, height: int = 0, threshold: float = 1.0, *, mask: np.ndarray | None = None,
+                 progress: Progress | None = None) -> np.ndarray:
+    """Inpaint a selection, or, without one, a rectangle and the pixels brighter than a threshold.
+
+    Parameters
+    ----------
+    image : ndarray
+        Float32 image in [0, 1].
+    method, radius
+        As :func:`inpaint`.
+    x, y, width, height : int
+        Rectangle to fill, in pixels (clipped to the image; an empty one
+        fills nothing). Used when ``mask`` is None.
+    threshold : float
+        Also fill the pixels whose brightest channel is above this value
+        (white dust and scratches on a scan); 1 fills none. Used when
+        ``mask`` is None.
+    mask : ndarray, optional
+        The pixels to fill (bool or weights 0..1, ``(H, W)``); when given,
+        the rectangle and threshold are ignored.
+    progress : callable, optional
+        As :func:`inpaint`.
+
+    Returns
+    -------
+    ndarray
+        Float32 image of the same shape.
+
+    Examples
+    --------
+    >>> img = np.full((8, 8), 0.25, np.float32); img[2, 3] = 1.0
+    >>> bool(np.allclose(inpaint_area(img, threshold=0.9), 0.25))
+    True
+    """
+    image = as_image(image)
+    if mask is None:
+        for name, value in (("x", x), ("y", y), ("width", width), ("height", height)):
+            check_int(name, value, 0)
+        threshold = check_range("threshold", threshold, 0.0, 1.0)
+        color, _ = split_alpha(image)
+        brightest = color if color.ndim == 2 else color.max(axis=2)
+        mask = brightest > np.float32(threshold)
+        mask[int(y) : int(y) + int(height), int(x) : int(x) + int(width)] = True
+    return inpaint(image, mask, method, radius, progress=progress)

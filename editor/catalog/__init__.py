@@ -41,6 +41,7 @@ from . import (
     _geometry,
     _histogram,
     _morphology,
+    _restoration,
     _segmentation,
     _threshold,
     _tone,
@@ -115,6 +116,7 @@ class Catalog:
 
 
 # Sidebar order: the categories appear in the order of this list.
-_TOPICS = (_filters, _edges, _tone, _color, _histogram, _threshold, _morphology, _geometry, _segmentation)
+_TOPICS = (_filters, _edges, _tone, _color, _histogram, _threshold, _morphology, _geometry, _segmentation,
+           _restoration)
 
 CATALOG = Catalog(op for topic in _TOPICS for op in topic.OPERATIONS)

@@ -78,7 +78,7 @@ def test_nl_means_search_radius_zero_is_identity():
 
 @pytest.mark.parametrize("kwargs, message", [
     ({"h": -1.0}, "h must be >= 0"),
-    ({"h": 0.1, "patch_size": 4}, "patch_size must be odd"),
+    ({"h": 0.1, "patch_size": 0}, "patch_size must be >= 1"),
     ({"h": 0.1, "search_radius": -1}, "search_radius must be >= 0"),
     ({"h": 0.1, "sigma": -0.5}, "sigma must be >= 0"),
 ])
