@@ -76,11 +76,8 @@ def telea(planes: np.ndarray, hole: np.ndarray, radius: int, *, progress: Progre
     # along rather than re-measured on filled values, noise is not
     # differentiated twice and cannot snowball into the hole's middle,
     # while a ramp is still continued exactly.
-    every = np.arange(hp * wp)[known]
-    grad_x = np.zeros(img.shape, np.float32)
-    grad_y = np.zeros(img.shape, np.float32)
-    grad_x[every] = _gradient(img, known, every, 1)
-    grad_y[every] = _gradient(img, known, every, wp)
+    setup = phase(progress, 0.0, 0.1)
+    grad_x, grad_y = _known_gradients(img.reshape(hp, wp, channels), known.reshape(hp, wp), setup)
     total = int(hole.sum())
     offsets = [(dy, dx) for dy in range(-radius, radius + 1) for dx in range(-radius, radius + 1)
                if 0 < dy * dy + dx * dx <= radius * radius]
@@ -88,8 +85,12 @@ def telea(planes: np.ndarray, hole: np.ndarray, radius: int, *, progress: Progre
     vec8 = np.array(_NEIGHBOURS8, np.float32)
 
     # First front: hole pixels with a known 8-neighbour.
-    hole_idx = np.flatnonzero(todo)
-    front = hole_idx[known[hole_idx[:, None] + shifts8[None, :]].any(axis=1)]
+    k2 = known.reshape(hp, wp)
+    near = np.zeros((hp, wp), bool)
+    for dy, dx in _NEIGHBOURS8:
+        near[1:-1, 1:-1] |= k2[1 + dy : hp - 1 + dy, 1 + dx : wp - 1 + dx]
+    front = np.flatnonzero(near.ravel() & todo)
+    progress = phase(progress, 0.1, 1.0)
     done = 0
     step = 0
     while front.size:
@@ -147,22 +148,30 @@ def _fill(img, grad_x, grad_y, known, level, front, step, offsets, wp, shifts8, 
     grad_y[front] = gacc_y / wsum
 
 
-def _gradient(img, known, q, stride) -> np.ndarray:
-    """Difference of ``img`` at ``q`` along the axis of ``stride`` (1: x, row
-    length: y), from known neighbours only: central, one-sided or zero."""
-    plus, minus = q + stride, q - stride
-    kp, km = known[plus], known[minus]
-    both = kp & km
-    grad = np.zeros((q.size, img.shape[1]), np.float32)
-    if both.any():
-        grad[both] = (img[plus[both]] - img[minus[both]]) * np.float32(0.5)
-    only = kp & ~km
-    if only.any():
-        grad[only] = img[plus[only]] - img[q[only]]
-    only = km & ~kp
-    if only.any():
-        grad[only] = img[q[only]] - img[minus[only]]
-    return grad
+def _known_gradients(img: np.ndarray, known: np.ndarray, progress: Progress | None):
+    """Per-pixel x and y differences of ``img`` ``(H, W, C)`` from known
+    neighbours only (central, one-sided or zero), zero at unknown pixels;
+    flattened to ``(H*W, C)``. In bands of rows, reporting between them."""
+    h, w, c = img.shape
+    gx = np.zeros((h, w, c), np.float32)
+    gy = np.zeros((h, w, c), np.float32)
+    step = max(1, (1 << 18) // max(w, 1))
+    for y0 in range(1, h - 1, step):
+        y1 = min(h - 1, y0 + step)
+        for grad, plus, minus, centre, kp, km, kc in (
+            (gx[y0:y1, 1:-1], img[y0:y1, 2:], img[y0:y1, :-2], img[y0:y1, 1:-1],
+             known[y0:y1, 2:], known[y0:y1, :-2], known[y0:y1, 1:-1]),
+            (gy[y0:y1, 1:-1], img[y0 + 1 : y1 + 1, 1:-1], img[y0 - 1 : y1 - 1, 1:-1], img[y0:y1, 1:-1],
+             known[y0 + 1 : y1 + 1, 1:-1], known[y0 - 1 : y1 - 1, 1:-1], known[y0:y1, 1:-1]),
+        ):
+            both = (kp & km & kc)[..., None]
+            ahead = (kp & ~km & kc)[..., None]
+            behind = (km & ~kp & kc)[..., None]
+            np.copyto(grad, (plus - minus) * np.float32(0.5), where=both)
+            np.copyto(grad, plus - centre, where=ahead)
+            np.copyto(grad, centre - minus, where=behind)
+        report(progress, y1 / h)
+    return gx.reshape(h * w, c), gy.reshape(h * w, c)
 
 
 # --- harmonic ------------------------------------------------------------------
@@ -240,11 +249,22 @@ def _relax(u: np.ndarray, hole: np.ndarray, sweeps: int, progress: Progress | No
     colours = [(ys + xs) % 2 == parity for parity in (0, 1)]
     sets = [(idx[s], up[s], down[s], left[s], right[s]) for s in colours]
     omega = np.float32(_OMEGA)
+    # Pixels of one colour never neighbour each other: any piece of a colour
+    # may go first, so big holes are swept in pieces with a report after each.
+    piece = 4 * _CHUNK
     for sweep in range(sweeps):
-        for i, uu, dd, ll, rr in sets:
-            if i.size == 0:
-                continue
-            mean = (flat[uu] + flat[dd] + flat[ll] + flat[rr]) * np.float32(0.25)
-            old = flat[i]
-            flat[i] = old + omega * (mean - old)
+        for colour, (i, uu, dd, ll, rr) in enumerate(sets):
+            for a in range(0, i.size, piece):
+                b = a + piece
+                mean = flat[uu[a:b]] + flat[dd[a:b]]
+                mean += flat[ll[a:b]]
+                mean += flat[rr[a:b]]
+                mean *= np.float32(0.25)
+                old = flat[i[a:b]]
+                mean -= old
+                mean *= omega
+                mean += old
+                flat[i[a:b]] = mean
+                if i.size > piece:
+                    report(progress, (sweep + (colour + min(1.0, b / i.size)) / 2) / sweeps)
         report(progress, (sweep + 1) / sweeps)
