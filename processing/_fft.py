@@ -93,16 +93,18 @@ def taper(block: np.ndarray, width: int) -> None:
 def _layout(h: int, w: int, margin: int) -> tuple[int, int, int, int]:
     """Core tile size and FFT size, per axis: ``(core_h, core_w, fft_h, fft_w)``.
 
-    An image that fits one FFT of at most about twice the aimed side is one
-    tile (no seams, no repeated margins); bigger ones get cores of
-    ``_FFT_SIDE - 2 margin``.
+    Tiles are FFTs of ``_FFT_SIDE``, or of four margins where the margin is
+    large (a wide blur), so the kept core is at least half the tile. An
+    image that fits one FFT of at most twice that side is one tile (no
+    seams, no repeated margins).
     """
+    side = fast_length(max(_FFT_SIDE, 4 * margin))
+
     def axis(n: int) -> tuple[int, int]:
         whole = fast_length(n + 2 * margin)
-        if whole <= 2 * _FFT_SIDE or _FFT_SIDE - 2 * margin < 64:
+        if whole <= 2 * side:
             return n, whole
-        size = fast_length(_FFT_SIDE)
-        return size - 2 * margin, size
+        return side - 2 * margin, side
 
     core_h, fft_h = axis(h)
     core_w, fft_w = axis(w)
