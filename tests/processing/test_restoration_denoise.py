@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from processing.noise import add_noise
-from processing.restoration import denoise_nl_means, denoise_tv
+from processing.restoration import denoise_nl_means, denoise_tv, denoise_wavelet
 from tests.conftest import make_image
 
 
@@ -137,3 +137,74 @@ def test_tv_auto_weight_denoises():
     clean = _scene((64, 64))
     noisy = add_noise(clean, "gaussian", 0.08, seed=2)
     assert _psnr(denoise_tv(noisy), clean) > _psnr(noisy, clean) + 4
+
+
+# --- wavelet -------------------------------------------------------------------
+
+def _haar_level(a):
+    """One orthonormal Haar level by its definition on each 2x2 block."""
+    h, w = a.shape
+    ll = np.zeros((h // 2, w // 2))
+    bands = [np.zeros((h // 2, w // 2)) for _ in range(3)]
+    for i in range(h // 2):
+        for j in range(w // 2):
+            p, q, r, s = a[2 * i, 2 * j], a[2 * i, 2 * j + 1], a[2 * i + 1, 2 * j], a[2 * i + 1, 2 * j + 1]
+            ll[i, j] = (p + q + r + s) / 2
+            bands[0][i, j] = (p - q + r - s) / 2
+            bands[1][i, j] = (p + q - r - s) / 2
+            bands[2][i, j] = (p - q - r + s) / 2
+    return ll, bands
+
+
+def _haar_inverse_level(ll, bands):
+    h, w = ll.shape
+    out = np.zeros((2 * h, 2 * w))
+    for i in range(h):
+        for j in range(w):
+            a, b, c, d = ll[i, j], bands[0][i, j], bands[1][i, j], bands[2][i, j]
+            out[2 * i, 2 * j] = (a + b + c + d) / 2
+            out[2 * i, 2 * j + 1] = (a - b + c - d) / 2
+            out[2 * i + 1, 2 * j] = (a + b - c - d) / 2
+            out[2 * i + 1, 2 * j + 1] = (a - b - c + d) / 2
+    return out
+
+
+def _wavelet_reference(plane, sigma, levels):
+    approx = plane.astype(np.float64)
+    stack = []
+    for _ in range(levels):
+        approx, bands = _haar_level(approx)
+        shrunk = []
+        for band in bands:
+            t = sigma**2 / np.sqrt(max(np.mean(band**2) - sigma**2, np.finfo(np.float32).eps))
+            shrunk.append(np.sign(band) * np.maximum(np.abs(band) - t, 0))
+        stack.append(shrunk)
+    for bands in reversed(stack):
+        approx = _haar_inverse_level(approx, bands)
+    return np.clip(approx, 0, 1)
+
+
+@pytest.mark.parametrize("levels", [1, 2])
+def test_wavelet_matches_haar_bayes_shrink_written_out(levels):
+    image = add_noise(_scene((16, 24, 3)), "gaussian", 0.08, seed=3)
+    out = denoise_wavelet(image, 0.08, levels=levels)
+    for c in range(3):
+        np.testing.assert_allclose(out[..., c], _wavelet_reference(image[..., c], 0.08, levels), atol=2e-6)
+
+
+def test_wavelet_tiny_sigma_reconstructs_odd_sizes():
+    image = make_image((13, 21), seed=5)
+    np.testing.assert_allclose(denoise_wavelet(image, 1e-6), image, atol=1e-5)
+
+
+def test_wavelet_auto_denoises_and_keeps_alpha():
+    clean = _scene((64, 64, 3))
+    noisy = add_noise(clean, "gaussian", 0.08, seed=4)
+    rgba = np.dstack([noisy, np.full((64, 64), 0.7, np.float32)])
+    out = denoise_wavelet(rgba)
+    assert np.array_equal(out[..., 3], rgba[..., 3])
+    assert _psnr(out[..., :3], clean) > _psnr(noisy, clean) + 3
+    hard = denoise_wavelet(noisy, 0.08, mode="hard")
+    assert _psnr(hard, clean) > _psnr(noisy, clean) + 2
+    with pytest.raises(ValueError, match="mode must be soft or hard"):
+        denoise_wavelet(noisy, mode="firm")
