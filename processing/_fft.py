@@ -23,7 +23,7 @@ from ._parallel import parallel_map
 from ._progress import Progress
 from ._tiles import reflect_block
 
-__all__ = ["fast_length", "transfer", "laplacian_transfer", "taper", "convolve_tiled", "filter_tiled"]
+__all__ = ["fast_length", "rfft2", "transfer", "laplacian_transfer", "taper", "convolve_tiled", "filter_tiled"]
 
 # FFT side aimed at per tile: 1024^2 float32 transforms take ~20-40 ms, so a
 # cancel is heard quickly, and the margins stay a small share of the work.
@@ -52,6 +52,27 @@ def fast_length(n: int) -> int:
     return best
 
 
+def rfft2(a: np.ndarray) -> np.ndarray:
+    """``np.fft.rfft2(a)`` of a float32 2-D array, as complex64, computed
+    through the inverse transforms: ``rfft2(a) = H W conj(ifft(ihfft(a)))``.
+
+    NumPy's forward transforms of float32 data measured 5-10x slower than
+    its inverse ones on the same sizes (NumPy 2.x); the identity gives the
+    same spectrum (to float32 rounding) at the inverse transforms' speed.
+
+    Examples
+    --------
+    >>> a = np.random.default_rng(0).random((6, 10)).astype(np.float32)
+    >>> bool(np.allclose(rfft2(a), np.fft.rfft2(a), atol=1e-4))
+    True
+    """
+    y = np.fft.ihfft(a, axis=1)
+    y = np.fft.ifft(y, axis=0, out=y)
+    np.conjugate(y, out=y)
+    y *= np.float32(a.shape[0] * a.shape[1])
+    return y
+
+
 def transfer(psf: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     """Real-FFT transfer function of ``psf`` on a grid of ``shape``, its centre
     (``psf.shape // 2``) moved to the origin so filtering does not shift."""
@@ -59,7 +80,7 @@ def transfer(psf: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     kh, kw = psf.shape
     grid[:kh, :kw] = psf
     grid = np.roll(grid, (-(kh // 2), -(kw // 2)), axis=(0, 1))
-    return np.fft.rfft2(grid)
+    return rfft2(grid)
 
 
 def laplacian_transfer(shape: tuple[int, int]) -> np.ndarray:
@@ -146,7 +167,7 @@ def convolve_tiled(planes: list[np.ndarray], psf: np.ndarray, *, progress: Progr
         if _cache is not None:
             _cache[key] = otf
     shape = (fft_h, fft_w)
-    return _run_tiles(planes, margin, lambda block: np.fft.irfft2(np.fft.rfft2(block) * otf, s=shape), 0, progress)
+    return _run_tiles(planes, margin, lambda block: np.fft.irfft2(rfft2(block) * otf, s=shape), 0, progress)
 
 
 def filter_tiled(planes: list[np.ndarray], response: Callable[[tuple[int, int]], np.ndarray], margin: int, *,
@@ -157,5 +178,5 @@ def filter_tiled(planes: list[np.ndarray], response: Callable[[tuple[int, int]],
     _, _, fft_h, fft_w = _layout(h, w, margin)
     shape = (fft_h, fft_w)
     gain = response(shape).astype(np.complex64)
-    return _run_tiles(planes, margin, lambda block: np.fft.irfft2(np.fft.rfft2(block) * gain, s=shape),
+    return _run_tiles(planes, margin, lambda block: np.fft.irfft2(rfft2(block) * gain, s=shape),
                       margin // 2, progress)

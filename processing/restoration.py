@@ -598,7 +598,7 @@ def deconvolve_wiener(image: np.ndarray, psf, balance: float = 0.01, *, boundary
         gain = response(planes[0].shape).astype(np.complex64)
         out = []
         for i, plane in enumerate(planes):
-            out.append(np.fft.irfft2(np.fft.rfft2(plane) * gain, s=plane.shape).astype(np.float32))
+            out.append(np.fft.irfft2(_fft.rfft2(plane) * gain, s=plane.shape).astype(np.float32))
             report(progress, (i + 1) / len(planes))
     else:
         out = _fft.filter_tiled(planes, response, _wiener_margin(k), progress=progress)
@@ -661,7 +661,7 @@ def deconvolve_richardson_lucy(image: np.ndarray, psf, iterations: int = 30, *, 
 
         def blur(planes, kernel, sub):
             spectrum = otf if kernel is k else otf_flipped
-            out = [np.fft.irfft2(np.fft.rfft2(p) * spectrum, s=shape).astype(np.float32) for p in planes]
+            out = [np.fft.irfft2(_fft.rfft2(p) * spectrum, s=shape).astype(np.float32) for p in planes]
             report(sub, 1.0)
             return out
     else:
