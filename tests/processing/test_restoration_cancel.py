@@ -125,9 +125,10 @@ def test_a_raising_callback_stops_it(call, workers):
 
     def stop(fraction):
         calls.append(fraction)
-        if len(calls) == 2:
-            raise Cancel
+        raise Cancel
 
     with pytest.raises(Cancel):
         call(stop)
-    assert len(calls) == 2  # nothing swallowed the exception and went on
+    assert len(calls) == 1  # nothing swallowed the exception and went on
+    if workers == 1:  # on the pool, short pieces may all end before the first report
+        assert calls[0] < 1.0  # heard before the work was done
