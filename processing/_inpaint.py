@@ -60,43 +60,45 @@ def telea(planes: np.ndarray, hole: np.ndarray, radius: int, *, progress: Progre
     h, w, channels = planes.shape
     pad = radius + 1
     hp, wp = h + 2 * pad, w + 2 * pad
-    # Padding is "unknown and not to be filled": never used, never reached.
-    img = np.zeros((hp, wp, channels), np.float32)
-    img[pad : pad + h, pad : pad + w] = planes
-    img = img.reshape(hp * wp, channels)
+    c = channels
+    # One row per pixel: its value, x gradient and y gradient (so a single
+    # gather fetches all three). Padding is "unknown and not to be filled":
+    # never used, never reached.
+    data = np.zeros((hp, wp, 3 * c), np.float32)
+    data[pad : pad + h, pad : pad + w, :c] = planes
     known = np.zeros((hp, wp), bool)
     known[pad : pad + h, pad : pad + w] = ~hole
-    known = known.ravel()
-    todo = np.zeros((hp, wp), bool)
-    todo[pad : pad + h, pad : pad + w] = hole
-    todo = todo.ravel()
-    level = np.zeros(hp * wp, np.float32)
     # Gradients of the known pixels from known neighbours only; filled pixels
     # get the mean gradient of the pixels they were filled from. Carried
     # along rather than re-measured on filled values, noise is not
     # differentiated twice and cannot snowball into the hole's middle,
     # while a ramp is still continued exactly.
-    setup = phase(progress, 0.0, 0.1)
-    grad_x, grad_y = _known_gradients(img.reshape(hp, wp, channels), known.reshape(hp, wp), setup)
+    padded_hole = np.zeros((hp, wp), bool)
+    padded_hole[pad : pad + h, pad : pad + w] = hole
+    _known_gradients(data, known, padded_hole, radius, c, phase(progress, 0.0, 0.1))
+    data = data.reshape(hp * wp, 3 * c)
+    # First front: hole pixels with a known 8-neighbour.
+    near = np.zeros((hp, wp), bool)
+    for dy, dx in _NEIGHBOURS8:
+        near[1:-1, 1:-1] |= known[1 + dy : hp - 1 + dy, 1 + dx : wp - 1 + dx]
+    known = known.ravel()
+    todo = np.zeros((hp, wp), bool)
+    todo[pad : pad + h, pad : pad + w] = hole
+    todo = todo.ravel()
+    front = np.flatnonzero(near.ravel() & todo)
+    level = np.zeros(hp * wp, np.float32)
     total = int(hole.sum())
     offsets = [(dy, dx) for dy in range(-radius, radius + 1) for dx in range(-radius, radius + 1)
                if 0 < dy * dy + dx * dx <= radius * radius]
     shifts8 = np.array([dy * wp + dx for dy, dx in _NEIGHBOURS8])
     vec8 = np.array(_NEIGHBOURS8, np.float32)
-
-    # First front: hole pixels with a known 8-neighbour.
-    k2 = known.reshape(hp, wp)
-    near = np.zeros((hp, wp), bool)
-    for dy, dx in _NEIGHBOURS8:
-        near[1:-1, 1:-1] |= k2[1 + dy : hp - 1 + dy, 1 + dx : wp - 1 + dx]
-    front = np.flatnonzero(near.ravel() & todo)
     progress = phase(progress, 0.1, 1.0)
     done = 0
     step = 0
     while front.size:
         step += 1
         for start in range(0, front.size, _CHUNK):
-            _fill(img, grad_x, grad_y, known, level, front[start : start + _CHUNK], np.float32(step), offsets, wp, shifts8, vec8)
+            _fill(data, c, known, level, front[start : start + _CHUNK], np.float32(step), offsets, wp, shifts8, vec8)
             report(progress, (done + min(front.size, start + _CHUNK)) / max(total, 1))
         known[front] = True
         level[front] = step
@@ -105,13 +107,16 @@ def telea(planes: np.ndarray, hole: np.ndarray, radius: int, *, progress: Progre
         # Next front: the still-empty 8-neighbours of this one.
         candidates = np.unique((front[:, None] + shifts8[None, :]).ravel())
         front = candidates[todo[candidates]]
-    out = img.reshape(hp, wp, channels)[pad : pad + h, pad : pad + w]
+    out = data.reshape(hp, wp, 3 * c)[pad : pad + h, pad : pad + w, :c]
     return np.ascontiguousarray(out)
 
 
-def _fill(img, grad_x, grad_y, known, level, front, step, offsets, wp, shifts8, vec8) -> None:
+def _fill(data, c, known, level, front, step, offsets, wp, shifts8, vec8) -> None:
     """Fill the pixels ``front`` (flat indices) of one layer from known pixels,
-    and give them the weighted mean of those pixels' gradients."""
+    and give them the weighted mean of those pixels' gradients.
+
+    Every offset is applied to every front pixel; unknown sources get weight
+    0 (no compaction: fewer, larger NumPy calls)."""
     n = front.size
     # Normal of the front at p: away from its known 8-neighbours.
     near = known[front[:, None] + shifts8[None, :]].astype(np.float32)  # (n, 8)
@@ -119,59 +124,78 @@ def _fill(img, grad_x, grad_y, known, level, front, step, offsets, wp, shifts8, 
     length = np.hypot(normal[:, 0], normal[:, 1])
     length[length == 0] = 1.0
     normal /= length[:, None]
-    acc = np.zeros((n, img.shape[1]), np.float32)
-    gacc_x = np.zeros_like(acc)
-    gacc_y = np.zeros_like(acc)
+    ny, nx = np.ascontiguousarray(normal[:, 0]), np.ascontiguousarray(normal[:, 1])
+    acc = np.zeros((n, 3 * c), np.float32)
+    extrapolated = np.zeros((n, c), np.float32)
     wsum = np.zeros(n, np.float32)
+    weight = np.empty(n, np.float32)
+    tmp = np.empty(n, np.float32)
+    gathered = np.empty((n, 3 * c), np.float32)
     for dy, dx in offsets:
         q = front + (dy * wp + dx)
         ok = known[q]
-        if not ok.any():
-            continue
-        sel = np.flatnonzero(ok)
-        qs = q[sel]
-        dist2 = np.float32(dy * dy + dx * dx)
-        # p - q = (-dy, -dx)
-        direction = np.abs(normal[sel, 0] * -dy + normal[sel, 1] * -dx) / np.sqrt(dist2)
-        np.maximum(direction, np.float32(1e-6), out=direction)
-        weight = direction / dist2 / (1.0 + np.abs(step - level[qs]))
-        gq_x, gq_y = grad_x[qs], grad_y[qs]
-        value = img[qs] + gq_x * np.float32(-dx) + gq_y * np.float32(-dy)
-        weight = weight[:, None]
-        acc[sel] += weight * value
-        gacc_x[sel] += weight * gq_x
-        gacc_y[sel] += weight * gq_y
-        wsum[sel] += weight[:, 0]
-    wsum = wsum[:, None]
-    img[front] = acc / wsum
-    grad_x[front] = gacc_x / wsum
-    grad_y[front] = gacc_y / wsum
+        dist = np.float32(np.sqrt(dy * dy + dx * dx))
+        # dir * dst * lev, with p - q = (-dy, -dx):
+        # |N . (p - q)| / |p - q| / |p - q|^2 / (1 + |T(p) - T(q)|)
+        np.multiply(ny, np.float32(-dy / dist**3), out=weight)
+        np.multiply(nx, np.float32(-dx / dist**3), out=tmp)
+        weight += tmp
+        np.abs(weight, out=weight)
+        np.maximum(weight, np.float32(1e-6 / dist**2), out=weight)
+        np.take(level, q, out=tmp)
+        tmp -= step
+        np.abs(tmp, out=tmp)
+        tmp += 1.0
+        weight /= tmp
+        weight *= ok
+        np.take(data, q, axis=0, out=gathered)
+        gathered *= weight[:, None]
+        acc += gathered
+        extrapolated += gathered[:, c : 2 * c] * np.float32(-dx)
+        extrapolated += gathered[:, 2 * c :] * np.float32(-dy)
+        wsum += weight
+    acc[:, :c] += extrapolated
+    acc /= wsum[:, None]
+    data[front] = acc
 
 
-def _known_gradients(img: np.ndarray, known: np.ndarray, progress: Progress | None):
-    """Per-pixel x and y differences of ``img`` ``(H, W, C)`` from known
-    neighbours only (central, one-sided or zero), zero at unknown pixels;
-    flattened to ``(H*W, C)``. In bands of rows, reporting between them."""
-    h, w, c = img.shape
-    gx = np.zeros((h, w, c), np.float32)
-    gy = np.zeros((h, w, c), np.float32)
-    step = max(1, (1 << 18) // max(w, 1))
-    for y0 in range(1, h - 1, step):
-        y1 = min(h - 1, y0 + step)
-        for grad, plus, minus, centre, kp, km, kc in (
-            (gx[y0:y1, 1:-1], img[y0:y1, 2:], img[y0:y1, :-2], img[y0:y1, 1:-1],
-             known[y0:y1, 2:], known[y0:y1, :-2], known[y0:y1, 1:-1]),
-            (gy[y0:y1, 1:-1], img[y0 + 1 : y1 + 1, 1:-1], img[y0 - 1 : y1 - 1, 1:-1], img[y0:y1, 1:-1],
-             known[y0 + 1 : y1 + 1, 1:-1], known[y0 - 1 : y1 - 1, 1:-1], known[y0:y1, 1:-1]),
-        ):
-            both = (kp & km & kc)[..., None]
-            ahead = (kp & ~km & kc)[..., None]
-            behind = (km & ~kp & kc)[..., None]
-            np.copyto(grad, (plus - minus) * np.float32(0.5), where=both)
-            np.copyto(grad, plus - centre, where=ahead)
-            np.copyto(grad, centre - minus, where=behind)
-        report(progress, y1 / h)
-    return gx.reshape(h * w, c), gy.reshape(h * w, c)
+def _dilate(mask: np.ndarray, r: int) -> np.ndarray:
+    """``mask`` grown by ``r`` pixels in every direction (a square), by
+    running sums along each axis."""
+    out = mask
+    for axis in (0, 1):
+        counts = np.cumsum(out, axis=axis, dtype=np.int32)
+        n = out.shape[axis]
+        hi = np.take(counts, np.minimum(np.arange(n) + r, n - 1), axis=axis)
+        lo_index = np.arange(n) - r - 1
+        lo = np.where((lo_index >= 0)[:, None] if axis == 0 else (lo_index >= 0)[None, :],
+                      np.take(counts, np.maximum(lo_index, 0), axis=axis), 0)
+        out = hi > lo
+    return out
+
+
+def _known_gradients(data: np.ndarray, known: np.ndarray, hole: np.ndarray, radius: int, c: int,
+                     progress: Progress | None) -> None:
+    """Fill ``data[..., c:2c]`` and ``data[..., 2c:]`` (x and y differences of
+    ``data[..., :c]``) at the known pixels within ``radius`` of the hole (the
+    only ones a fill reads), from known neighbours only: central,
+    one-sided or zero. In pieces, reporting between them."""
+    hp, wp = known.shape
+    zone = np.flatnonzero(_dilate(hole, radius).ravel() & known.ravel())
+    flat = data.reshape(hp * wp, 3 * c)
+    known = known.ravel()
+    for start in range(0, zone.size, _CHUNK):
+        q = zone[start : start + _CHUNK]
+        centre = flat[q, :c]
+        for column, stride in ((c, 1), (2 * c, wp)):
+            plus, minus = q + stride, q - stride
+            kp = known[plus].astype(np.float32)[:, None]
+            km = known[minus].astype(np.float32)[:, None]
+            # Central where both neighbours are known, one-sided where one is.
+            grad = kp * (flat[plus, :c] - centre) + km * (centre - flat[minus, :c])
+            grad /= np.maximum(kp + km, 1.0)
+            flat[q, column : column + c] = grad
+        report(progress, min(1.0, (start + _CHUNK) / max(zone.size, 1)))
 
 
 # --- harmonic ------------------------------------------------------------------
