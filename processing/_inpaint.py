@@ -64,8 +64,12 @@ def telea(planes: np.ndarray, hole: np.ndarray, radius: int, *, progress: Progre
     # One row per pixel: its value, x gradient and y gradient (so a single
     # gather fetches all three). Padding is "unknown and not to be filled":
     # never used, never reached.
+    setup = phase(progress, 0.0, 0.1)
     data = np.zeros((hp, wp, 3 * c), np.float32)
-    data[pad : pad + h, pad : pad + w, :c] = planes
+    rows = max(1, (1 << 20) // max(w, 1))
+    for y0 in range(0, h, rows):  # in bands: a big box takes a while to copy
+        data[pad + y0 : pad + min(h, y0 + rows), pad : pad + w, :c] = planes[y0 : y0 + rows]
+        report(setup, 0.3 * min(1.0, (y0 + rows) / h))
     known = np.zeros((hp, wp), bool)
     known[pad : pad + h, pad : pad + w] = ~hole
     # Gradients of the known pixels from known neighbours only; filled pixels
@@ -75,7 +79,8 @@ def telea(planes: np.ndarray, hole: np.ndarray, radius: int, *, progress: Progre
     # while a ramp is still continued exactly.
     padded_hole = np.zeros((hp, wp), bool)
     padded_hole[pad : pad + h, pad : pad + w] = hole
-    _known_gradients(data, known, padded_hole, radius, c, phase(progress, 0.0, 0.1))
+    zone = _dilate(padded_hole, radius, phase(setup, 0.3, 0.6))
+    _known_gradients(data, known, zone, c, phase(setup, 0.6, 1.0))
     data = data.reshape(hp * wp, 3 * c)
     # First front: hole pixels with a known 8-neighbour.
     near = np.zeros((hp, wp), bool)
@@ -159,29 +164,35 @@ def _fill(data, c, known, level, front, step, offsets, wp, shifts8, vec8) -> Non
     data[front] = acc
 
 
-def _dilate(mask: np.ndarray, r: int) -> np.ndarray:
-    """``mask`` grown by ``r`` pixels in every direction (a square), by
-    running sums along each axis."""
-    out = mask
-    for axis in (0, 1):
-        counts = np.cumsum(out, axis=axis, dtype=np.int32)
-        n = out.shape[axis]
-        hi = np.take(counts, np.minimum(np.arange(n) + r, n - 1), axis=axis)
-        lo_index = np.arange(n) - r - 1
-        lo = np.where((lo_index >= 0)[:, None] if axis == 0 else (lo_index >= 0)[None, :],
-                      np.take(counts, np.maximum(lo_index, 0), axis=axis), 0)
-        out = hi > lo
+def _dilate(mask: np.ndarray, r: int, progress: Progress | None = None) -> np.ndarray:
+    """``mask`` grown by ``r`` pixels in every direction (a square): shifted
+    ORs down the rows, then along them, in bands of rows."""
+    h, w = mask.shape
+    padded = np.zeros((h + 2 * r, w + 2 * r), bool)
+    padded[r : r + h, r : r + w] = mask
+    out = np.empty((h, w), bool)
+    rows = max(1, (1 << 20) // max(w, 1))
+    for y0 in range(0, h, rows):
+        y1 = min(h, y0 + rows)
+        down = padded[y0 : y1].copy()
+        for dy in range(1, 2 * r + 1):
+            down |= padded[y0 + dy : y1 + dy]
+        band = out[y0:y1]
+        band[...] = down[:, 0:w]
+        for dx in range(1, 2 * r + 1):
+            band |= down[:, dx : dx + w]
+        report(progress, y1 / h)
     return out
 
 
-def _known_gradients(data: np.ndarray, known: np.ndarray, hole: np.ndarray, radius: int, c: int,
+def _known_gradients(data: np.ndarray, known: np.ndarray, zone: np.ndarray, c: int,
                      progress: Progress | None) -> None:
     """Fill ``data[..., c:2c]`` and ``data[..., 2c:]`` (x and y differences of
-    ``data[..., :c]``) at the known pixels within ``radius`` of the hole (the
-    only ones a fill reads), from known neighbours only: central,
-    one-sided or zero. In pieces, reporting between them."""
+    ``data[..., :c]``) at the known pixels of ``zone`` (those within reach of
+    the hole: the only ones a fill reads), from known neighbours only:
+    central, one-sided or zero. In pieces, reporting between them."""
     hp, wp = known.shape
-    zone = np.flatnonzero(_dilate(hole, radius).ravel() & known.ravel())
+    zone = np.flatnonzero(zone.ravel() & known.ravel())
     flat = data.reshape(hp * wp, 3 * c)
     known = known.ravel()
     for start in range(0, zone.size, _CHUNK):

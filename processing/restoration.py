@@ -51,17 +51,23 @@ _DB2_HIGH = _DB2_LOW[::-1] * np.array([1.0, -1.0, 1.0, -1.0])
 _MAD_TO_SIGMA = 0.6744897501960817
 
 
-def _high_pass_decimated(x: np.ndarray, axis: int) -> np.ndarray:
-    """Finest-scale db2 detail along ``axis`` (every second position, 'valid')."""
-    n = x.shape[axis]
-    count = (n - len(_DB2_HIGH)) // 2 + 1
-    out = None
-    for k, tap in enumerate(_DB2_HIGH):
-        index = [slice(None)] * x.ndim
-        index[axis] = slice(k, k + 2 * count - 1, 2)
-        term = x[tuple(index)] * np.float32(tap)
-        out = term if out is None else out + term
-    return out
+# Most diagonal details the estimate looks at: a median of a million is as
+# steady as of twelve million, and a 12 MP photo is measured in ~0.1 s.
+_MAX_DETAILS = 1 << 20
+
+
+def _finest_diagonal(plane: np.ndarray) -> np.ndarray:
+    """Finest db2 diagonal (HH) details of ``plane`` (at least 4 x 4), from
+    non-overlapping bands of 4 rows; on large images every k-th band only."""
+    h, w = plane.shape
+    quads = h // 4
+    cols = (w - 4) // 2 + 1
+    k = max(1, -(-(quads * cols) // _MAX_DETAILS))
+    bands = plane[: 4 * quads].reshape(quads, 4, w)[::k]
+    # Along the rows (axis 2): 'valid' high pass at every second position.
+    rows = sum(bands[:, :, t : t + 2 * cols - 1 : 2] * np.float32(g) for t, g in enumerate(_DB2_HIGH))
+    # Down each band of 4 rows: one coefficient.
+    return sum(rows[:, t, :] * np.float32(g) for t, g in enumerate(_DB2_HIGH))
 
 
 def estimate_noise(image: np.ndarray) -> float:
@@ -83,8 +89,9 @@ def estimate_noise(image: np.ndarray) -> float:
     -----
     Donoho and Johnstone's robust estimator: ``sigma = median(|d|) / 0.6745``
     where ``d`` are the finest diagonal (HH) detail coefficients of an
-    orthonormal Daubechies-2 wavelet transform. Edges make a few large
-    coefficients, which the median ignores. (D. L. Donoho, I. M. Johnstone,
+    orthonormal Daubechies-2 wavelet transform (those of every other
+    position, and on large images of evenly spread bands of rows, about a
+    million). Edges make a few large coefficients, which the median ignores. (D. L. Donoho, I. M. Johnstone,
     "Ideal spatial adaptation by wavelet shrinkage", Biometrika 81, 1994.)
     Images smaller than 4 pixels along a side are mirrored to 4 first.
 
@@ -103,7 +110,7 @@ def estimate_noise(image: np.ndarray) -> float:
         h, w = plane.shape
         if h < 4 or w < 4:
             plane = np.pad(plane, ((0, max(0, 4 - h)), (0, max(0, 4 - w))), mode="symmetric")
-        detail = _high_pass_decimated(_high_pass_decimated(plane, 1), 0)
+        detail = _finest_diagonal(plane)
         sigmas.append(float(np.median(np.abs(detail))) / _MAD_TO_SIGMA)
     return float(np.mean(sigmas))
 
@@ -176,6 +183,7 @@ def denoise_nl_means(image: np.ndarray, h: float = 0.0, patch_size: int = 7, sea
     color, alpha = split_alpha(image)
     if sigma is None:
         sigma = estimate_noise(color) if h == 0.0 else 0.0
+        report(progress, 0.0)  # a chance to cancel between the estimate and the work
     sigma = check_range("sigma", sigma, 0.0)
     if h == 0.0:
         h = _NLM_AUTO_H * sigma
@@ -240,6 +248,7 @@ def denoise_tv(image: np.ndarray, weight: float = 0.0, iterations: int = 200, *,
     color, alpha = split_alpha(image)
     if weight == 0.0:
         weight = _TV_AUTO_WEIGHT * estimate_noise(color)
+        report(progress, 0.0)
     if weight == 0.0:
         return merge_alpha(color.copy(), alpha)
     planes = _as_planes(color)
@@ -336,6 +345,7 @@ def denoise_wavelet(image: np.ndarray, sigma: float | None = 0.0, *, mode: str =
     color, alpha = split_alpha(image)
     if sigma is None or sigma == 0:
         sigma = estimate_noise(color)
+        report(progress, 0.0)
     sigma = check_range("sigma", sigma, 0.0)
     h, w = color.shape[:2]
     most = max(0, int(np.floor(np.log2(min(h, w)))))
