@@ -208,3 +208,15 @@ def test_wavelet_auto_denoises_and_keeps_alpha():
     assert _psnr(hard, clean) > _psnr(noisy, clean) + 2
     with pytest.raises(ValueError, match="mode must be soft or hard"):
         denoise_wavelet(noisy, mode="firm")
+
+
+def test_nl_means_even_patch_is_the_next_odd_and_sigma_defaults():
+    image = add_noise(_scene((20, 22, 3)), "gaussian", 0.05, seed=8)
+    np.testing.assert_array_equal(denoise_nl_means(image, 0.06, 4, 3), denoise_nl_means(image, 0.06, 5, 3))
+    # An explicit strength takes nothing off the distances unless told.
+    np.testing.assert_array_equal(denoise_nl_means(image, 0.06, 5, 3), denoise_nl_means(image, 0.06, 5, 3, sigma=0.0))
+    # Auto: sigma measured, strength 0.7 sigma.
+    from processing.restoration import estimate_noise
+    sigma = estimate_noise(image)
+    np.testing.assert_array_equal(denoise_nl_means(image, 0.0, 5, 3),
+                                  denoise_nl_means(image, 0.7 * sigma, 5, 3, sigma=sigma))
