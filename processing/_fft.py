@@ -78,8 +78,12 @@ def transfer(psf: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     (``psf.shape // 2``) moved to the origin so filtering does not shift."""
     grid = np.zeros(shape, np.float32)
     kh, kw = psf.shape
-    grid[:kh, :kw] = psf
-    grid = np.roll(grid, (-(kh // 2), -(kw // 2)), axis=(0, 1))
+    ch, cw = kh // 2, kw // 2
+    # The PSF's four quadrants go to the grid's four corners (wrapping round).
+    grid[: kh - ch, : kw - cw] = psf[ch:, cw:]
+    grid[: kh - ch, shape[1] - cw :] = psf[ch:, :cw]
+    grid[shape[0] - ch :, : kw - cw] = psf[:ch, cw:]
+    grid[shape[0] - ch :, shape[1] - cw :] = psf[:ch, :cw]
     return rfft2(grid)
 
 

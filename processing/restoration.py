@@ -545,7 +545,7 @@ def _from_planes(planes: list[np.ndarray], color: np.ndarray, alpha) -> np.ndarr
 
 def _wiener_margin(psf: np.ndarray) -> int:
     """Context each Wiener tile reads: the inverse filter reaches a few PSF widths."""
-    return 2 * max(psf.shape) + 16
+    return max(psf.shape) + 8
 
 
 def deconvolve_wiener(image: np.ndarray, psf, balance: float = 0.01, *, boundary: str = "reflect",
@@ -602,7 +602,10 @@ def deconvolve_wiener(image: np.ndarray, psf, balance: float = 0.01, *, boundary
     def response(shape):
         h = _fft.transfer(k, shape)
         lap = _fft.laplacian_transfer(shape)
-        return np.conj(h) / (np.abs(h) ** 2 + balance * lap * lap)
+        power = h.real * h.real
+        power += h.imag * h.imag
+        power += np.float32(balance) * lap * lap
+        return np.conj(h) / power
 
     if boundary == "periodic":
         gain = response(planes[0].shape).astype(np.complex64)
