@@ -230,6 +230,7 @@ def harmonic(planes: np.ndarray, hole: np.ndarray, *, progress: Progress | None 
     while min(levels[-1][1].shape) > 8 and levels[-1][1].sum() > 64:
         p, m = levels[-1]
         levels.append(_halve(p, m))
+        report(progress, 0.0)  # halving a big box takes a while: a chance to cancel
     solution = None
     n = len(levels)
     weights = [(_SWEEPS_FINEST if i == 0 else _SWEEPS_COARSE) * levels[i][1].size for i in range(n)]

@@ -115,10 +115,14 @@ def nl_means(color: np.ndarray, h: float, patch_size: int, search_radius: int, s
     height, width, channels = color.shape
     pr = patch_size // 2
     pad = pr + search_radius
-    planes = [np.pad(color[..., c], pad, mode="symmetric") for c in range(channels)]
+    planes = []
+    for c in range(channels):  # a progress call after each big copy: a chance to cancel
+        planes.append(np.pad(color[..., c], pad, mode="symmetric"))
+        report(progress, 0.0)
     # The centre pixel (offset 0) has distance 0 and weight 1.
     acc = [np.array(color[..., c], np.float32) for c in range(channels)]
     wsum = np.ones((height, width), np.float32)
+    report(progress, 0.0)
     r = search_radius
     offsets = [(0, dx) for dx in range(1, r + 1)] + [(dy, dx) for dy in range(1, r + 1) for dx in range(-r, r + 1)]
     if not offsets:
