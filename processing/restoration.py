@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _fft, _inpaint
+from . import _fft, _inpaint, _wavelet
 from ._image import as_image, check_int, check_range, merge_alpha, split_alpha
 from ._nlm import nl_means as _nl_means
 from ._progress import Progress, phase, report
@@ -263,38 +263,6 @@ def denoise_tv(image: np.ndarray, weight: float = 0.0, iterations: int = 200, *,
 
 # --- wavelet ---------------------------------------------------------------------
 
-def _haar_forward(a: np.ndarray):
-    """One level of the orthonormal 2-D Haar transform of ``a`` (even sides):
-    the approximation and the three detail bands."""
-    a00, a01, a10, a11 = a[0::2, 0::2], a[0::2, 1::2], a[1::2, 0::2], a[1::2, 1::2]
-    s0, d0 = a00 + a01, a00 - a01
-    s1, d1 = a10 + a11, a10 - a11
-    half = np.float32(0.5)
-    return (s0 + s1) * half, ((d0 + d1) * half, (s0 - s1) * half, (d0 - d1) * half)
-
-
-def _haar_inverse(approx: np.ndarray, details) -> np.ndarray:
-    """Inverse of :func:`_haar_forward`."""
-    horizontal, vertical, diagonal = details
-    half = np.float32(0.5)
-    s0, s1 = (approx + vertical) * half, (approx - vertical) * half
-    d0, d1 = (horizontal + diagonal) * half, (horizontal - diagonal) * half
-    h, w = approx.shape
-    out = np.empty((2 * h, 2 * w), np.float32)
-    out[0::2, 0::2], out[0::2, 1::2] = s0 + d0, s0 - d0
-    out[1::2, 0::2], out[1::2, 1::2] = s1 + d1, s1 - d1
-    return out
-
-
-def _bayes_shrink(band: np.ndarray, variance: float, mode: str) -> np.ndarray:
-    """Threshold one detail band with the BayesShrink threshold."""
-    spread = float(np.mean(band.astype(np.float64) ** 2))
-    threshold = variance / np.sqrt(max(spread - variance, np.finfo(np.float32).eps))
-    if mode == "hard":
-        return np.where(np.abs(band) > threshold, band, np.float32(0))
-    return (np.sign(band) * np.maximum(np.abs(band) - np.float32(threshold), 0)).astype(np.float32)
-
-
 def denoise_wavelet(image: np.ndarray, sigma: float | None = 0.0, *, mode: str = "soft",
                     levels: int | None = None, progress: Progress | None = None) -> np.ndarray:
     """Remove noise by shrinking the small wavelet coefficients (BayesShrink).
@@ -365,12 +333,12 @@ def denoise_wavelet(image: np.ndarray, sigma: float | None = 0.0, *, mode: str =
         approx = np.pad(plane, ((0, ph - h), (0, pw - w)), mode="symmetric") if (ph, pw) != (h, w) else plane
         stack = []
         for _ in range(levels):
-            approx, details = _haar_forward(approx)
-            stack.append(tuple(_bayes_shrink(d, variance, mode) for d in details))
+            approx, details = _wavelet.haar_forward(approx)
+            stack.append(tuple(_wavelet.bayes_shrink(d, variance, mode) for d in details))
             done += 1
             report(progress, done / total)
         for details in reversed(stack):
-            approx = _haar_inverse(approx, details)
+            approx = _wavelet.haar_inverse(approx, details)
             done += 1
             report(progress, done / total)
         out.append(np.ascontiguousarray(approx[:h, :w]))
