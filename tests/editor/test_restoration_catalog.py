@@ -20,13 +20,13 @@ IDS = [
 ]
 
 
-def test_all_in_the_restoration_category_slow_ones_not_live():
+def test_all_in_the_restoration_category_slow_ones_preview_on_release():
     group = [op.id for op in CATALOG.categories()["Restoration"]]
     assert group == IDS
     for op_id in IDS[1:]:
         op = CATALOG.get(op_id)
         assert op.takes_progress, op_id
-        assert op.live == (op_id == "restore.denoise_wavelet"), op_id
+        assert op.live == (op_id in ("restore.denoise_wavelet", "restore.deblur_wiener")), op_id
 
 
 def test_steps_round_trip_through_a_recipe_and_re_edit():
