@@ -42,6 +42,7 @@ from . import (
     _geometry,
     _histogram,
     _morphology,
+    _restoration,
     _segmentation,
     _synthesis,
     _threshold,
@@ -118,8 +119,8 @@ class Catalog:
 
 # Sidebar order: the categories appear in the order of this list.
 _TOPICS = (
-    _filters, _edges, _tone, _color, _histogram, _threshold, _morphology, _geometry, _segmentation, _synthesis,
-    _augment,
+    _filters, _edges, _tone, _color, _histogram, _threshold, _morphology, _geometry, _segmentation, _restoration,
+    _synthesis, _augment,
 )
 
 CATALOG = Catalog(op for topic in _TOPICS for op in topic.OPERATIONS)
