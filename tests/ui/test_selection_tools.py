@@ -232,6 +232,27 @@ def test_wand_click_then_drag_and_slider(qtbot, window):
     assert window.document.selection is None
 
 
+def test_a_wand_click_on_a_large_image_floods_a_reduced_copy_and_keeps_exact_edges(qtbot, window, monkeypatch):
+    import ui.tools.selection_tools as tools_module
+    from editor.document import Document
+
+    # A disk whose edge crosses the reduced copy's blocks; "large" is made small here.
+    y, x = np.mgrid[0:H, 0:W]
+    disk = np.where((x - 41.3) ** 2 + (y - 29.6) ** 2 < 17.7 ** 2, 0.8, 0.2).astype(np.float32)
+    window.set_document(Document(np.stack([disk, disk * 0.5, 1 - disk], axis=-1)))
+    monkeypatch.setattr(tools_module, "WAND_MAX_PIXELS", (H // 3) * (W // 3))
+    set_zoom(qtbot, window, 4.0)
+    window.tools.activate("select.wand")
+    tool = window.tools.active
+    tool.options.tolerance.setValue(20)
+    point = view_of(window.canvas, 41.5, 30.5)
+    qtbot.mouseClick(window.canvas.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    qtbot.waitUntil(lambda: window.document.selection is not None)
+    assert tool.click.factor == 3
+    image = np.asarray(window.document.render())
+    np.testing.assert_array_equal(selection(window), bfs_region(image, (41, 30), 20, 8))
+
+
 def test_masked_step_survives_project_and_runs_headless(qtbot, window, tmp_path):
     set_zoom(qtbot, window, 4.0)
     window.tools.activate("select.ellipse")

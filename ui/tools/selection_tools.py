@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from editor.errors import EditorError
 from editor.selection import MAX_FEATHER, Selection
 from processing.selection import MODES, ellipse_mask, polygon_mask, rectangle_mask
-from processing.wand import wand_levels, wand_mask
+from processing.wand import refine_mask, sample_color, wand_levels, wand_mask
 
 from .base import CanvasTool, ToolEvent, register_tool, selection_mode
 
@@ -503,9 +503,20 @@ class WandTool(_SelectTool):
         self.controller.overlay.set_preview(self.mask(), self.click.factor)
 
     def full_mask(self) -> np.ndarray:
-        """The selection at full resolution (each reduced pixel covers a block)."""
+        """The selection at full resolution: found on the reduced copy, its
+        edges then settled pixel by pixel on the full image (the render of
+        the steps is cached, so this reads only the edge's pixels)."""
         small = self.mask()
-        return upsample_mask(small, self.click.factor, self.controller.result_shape())
+        click = self.click
+        if click.factor == 1:
+            return small
+        try:
+            image, factor = self.controller.result_image()
+        except (EditorError, MemoryError):
+            return upsample_mask(small, click.factor, self.controller.result_shape())
+        colour = sample_color(click.image, click.seed, click.options["sample_radius"])
+        level = min(self.options.tolerance.value(), click.cap)
+        return refine_mask(image, small, click.factor, colour, level / (WAND_LEVELS - 1), levels=WAND_LEVELS)
 
     def _commit_click(self) -> None:
         if self.click is None or self.controller.document is None:
