@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPen, QPolygonF, QTransform
+from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPolygonF, QTransform
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -28,7 +28,7 @@ from editor.selection import MAX_FEATHER, Selection
 from processing.selection import MODES, ellipse_mask, polygon_mask, rectangle_mask
 from processing.wand import refine_mask, sample_color, wand_levels, wand_mask
 
-from .base import CanvasTool, ToolEvent, register_tool, selection_mode
+from .base import CanvasTool, ToolEvent, overlay_pen, register_tool, selection_mode
 
 CLICK_SLOP = 3.0  # screen pixels a press may move and still be a click
 WAND_MAX_PIXELS = 1_000_000  # the wand floods a reduced copy of larger images (pure NumPy: ~1 s per 1.5 MP)
@@ -38,22 +38,13 @@ MODE_NAMES = {"replace": "Replace", "add": "Add (Shift)", "subtract": "Subtract 
               "intersect": "Intersect (Shift+Ctrl)"}
 
 
-def _pen(color: QColor, dashed: bool = False) -> QPen:
-    pen = QPen(color)
-    pen.setCosmetic(True)
-    pen.setWidth(1)
-    if dashed:
-        pen.setStyle(Qt.PenStyle.DashLine)
-    return pen
-
-
 def draw_outline(painter: QPainter, shape) -> None:
     """A black-and-white dashed outline (visible on any image), in view coordinates."""
     painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-    painter.setPen(_pen(QColor(255, 255, 255)))
+    painter.setPen(overlay_pen(QColor(255, 255, 255)))
     painter.setBrush(Qt.BrushStyle.NoBrush)
     shape(painter)
-    painter.setPen(_pen(QColor(0, 0, 0), dashed=True))
+    painter.setPen(overlay_pen(QColor(0, 0, 0), dashed=True))
     shape(painter)
 
 
