@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from editor.errors import EditorError
 from editor.selection import MAX_FEATHER, Selection
+from processing.pyramid import reduce
 from processing.selection import MODES, ellipse_mask, polygon_mask, rectangle_mask
 from processing.wand import refine_mask, sample_color, wand_levels, wand_mask
 
@@ -32,6 +33,9 @@ from .base import CanvasTool, ToolEvent, overlay_pen, register_tool, selection_m
 
 CLICK_SLOP = 3.0  # screen pixels a press may move and still be a click
 WAND_MAX_PIXELS = 1_000_000  # the wand floods a reduced copy of larger images (pure NumPy: ~1 s per 1.5 MP)
+# While that flood runs, a copy this small is flooded at once for an outline
+# within a frame of the click (tens of milliseconds at most).
+WAND_GLANCE_PIXELS = 40_000
 WAND_LEVELS = 256
 WAND_FIRST_LEVELS = 64  # a click floods at least this far at once (see first_cap)
 MODE_NAMES = {"replace": "Replace", "add": "Add (Shift)", "subtract": "Subtract (Ctrl)",
@@ -358,9 +362,23 @@ class _Click:
         self.factor, self.mode, self.base, self.point = factor, mode, base, point
         self.levels: np.ndarray | None = None
         self.cap = -1  # the level map is exact for tolerances up to this
+        self.glance: np.ndarray | None = None  # a quick level map of a smaller copy, until ``levels`` lands
+        self.glance_factor = factor
+        self.glance_cap = -1
 
     def flood(self, cap: int) -> np.ndarray:
         return wand_levels(self.image, self.seed, max_level=cap, **self.options)
+
+    def take_glance(self, cap: int) -> None:
+        """Flood a copy of at most ``WAND_GLANCE_PIXELS`` up to ``cap``, here and now."""
+        h, w = self.image.shape[:2]
+        step = math.ceil(math.sqrt(h * w / WAND_GLANCE_PIXELS))
+        if step <= 1:
+            return
+        small = reduce(self.image, step)
+        seed = (min(self.seed[0] // step, small.shape[1] - 1), min(self.seed[1] // step, small.shape[0] - 1))
+        self.glance = wand_levels(small, seed, max_level=cap, **self.options)
+        self.glance_factor, self.glance_cap = self.factor * step, cap
 
 
 def first_cap(tolerance: int) -> int:
@@ -424,7 +442,10 @@ class WandTool(_SelectTool):
         self._start = event
         self._start_tolerance = self.options.tolerance.value()
         self.controller.overlay.set_preview(None)
-        self._flood(first_cap(self._start_tolerance))
+        cap = first_cap(self._start_tolerance)
+        self.click.take_glance(cap)
+        self._preview()
+        self._flood(cap)
         return True
 
     def _flood(self, cap: int) -> None:
@@ -476,7 +497,10 @@ class WandTool(_SelectTool):
     def _tolerance_moved(self, value: int) -> None:
         self.options.tolerance_label.setText(str(value))
         click = self.click
-        if click is None or click.levels is None:
+        if click is None:
+            return
+        if click.levels is None:
+            self._preview()  # the glance follows until the flood lands
             return
         if value > click.cap and not self.busy:
             self._flood(WAND_LEVELS - 1)
@@ -491,7 +515,13 @@ class WandTool(_SelectTool):
         return wand_mask(self.click.levels, level / (WAND_LEVELS - 1), WAND_LEVELS)
 
     def _preview(self) -> None:
-        self.controller.overlay.set_preview(self.mask(), self.click.factor)
+        click = self.click
+        if click.levels is not None:
+            self.controller.overlay.set_preview(self.mask(), click.factor)
+        elif click.glance is not None:
+            level = min(self.options.tolerance.value(), click.glance_cap)
+            self.controller.overlay.set_preview(wand_mask(click.glance, level / (WAND_LEVELS - 1), WAND_LEVELS),
+                                                click.glance_factor)
 
     def full_mask(self) -> np.ndarray:
         """The selection at full resolution: found on the reduced copy, its
