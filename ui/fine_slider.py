@@ -15,6 +15,22 @@ FINE_FACTOR = 0.1  # value speed relative to the mouse while the modifier is hel
 FINE_MODIFIERS = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
 
 
+def wheel_delta(event, single_step: int, page_step: int) -> int | None:
+    """How far a wheel event moves a slider: a single step a notch, the
+    smallest step with Ctrl, a page with Shift; None for no vertical or
+    horizontal turn."""
+    notches = event.angleDelta().y() / 120 or event.angleDelta().x() / 120
+    if not notches:
+        return None
+    modifiers = event.modifiers()
+    if modifiers & Qt.KeyboardModifier.ControlModifier:
+        step = 1
+    elif modifiers & Qt.KeyboardModifier.ShiftModifier:
+        step = page_step
+    else:
+        step = single_step
+    return int(round(notches * step))
+
 class FineSlider(QSlider):
     """A horizontal ``QSlider`` with a fine drag and fine key and wheel steps.
 
@@ -70,16 +86,9 @@ class FineSlider(QSlider):
         super().keyPressEvent(event)
 
     def wheelEvent(self, event) -> None:
-        notches = event.angleDelta().y() / 120 or event.angleDelta().x() / 120
-        if not notches:
+        delta = wheel_delta(event, self.singleStep(), self.pageStep())
+        if delta is None:
             event.ignore()
             return
-        modifiers = event.modifiers()
-        if modifiers & Qt.KeyboardModifier.ControlModifier:
-            step = 1
-        elif modifiers & Qt.KeyboardModifier.ShiftModifier:
-            step = self.pageStep()
-        else:
-            step = self.singleStep()
-        self.setValue(self.value() + int(round(notches * step)))
+        self.setValue(self.value() + delta)
         event.accept()

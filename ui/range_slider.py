@@ -23,7 +23,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QPainter, QPainterPath, QPalette, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from .fine_slider import FINE_FACTOR, FINE_MODIFIERS
+from .fine_slider import FINE_FACTOR, FINE_MODIFIERS, wheel_delta
 
 HANDLE_RADIUS = 7.0  # px; the handles are discs
 GROOVE_HEIGHT = 4.0
@@ -291,16 +291,9 @@ class RangeSlider(QWidget):
         self.update()
 
     def wheelEvent(self, event) -> None:
-        notches = event.angleDelta().y() / 120 or event.angleDelta().x() / 120
-        if not notches:
+        delta = wheel_delta(event, self._single_step, self._page_step)
+        if delta is None:
             event.ignore()
             return
-        modifiers = event.modifiers()
-        if modifiers & Qt.KeyboardModifier.ControlModifier:
-            step = 1
-        elif modifiers & Qt.KeyboardModifier.ShiftModifier:
-            step = self._page_step
-        else:
-            step = self._single_step
-        self._set_handle(self._active, self._values[self._active] + int(round(notches * step)))
+        self._set_handle(self._active, self._values[self._active] + delta)
         event.accept()
