@@ -344,6 +344,12 @@ def _apply_parser(sub: argparse._SubParsersAction) -> None:
         "and no --scheduler, the number of local workers (default: one per core). "
         "1 works on one file at a time with every core",
     )
+    _executor_arguments(parser)
+    parser.set_defaults(run=_cmd_apply)
+
+
+def _executor_arguments(parser: argparse.ArgumentParser) -> None:
+    """--executor and --scheduler, the same for every command that runs files on workers."""
     parser.add_argument("--executor", choices=("processes", "dask"), default="processes",
                         help="where files are processed: worker processes on this machine, or a Dask "
                         "distributed cluster (needs the 'distributed' extra; default: %(default)s)")
@@ -351,7 +357,6 @@ def _apply_parser(sub: argparse._SubParsersAction) -> None:
                         help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786 (implies "
                         "--executor dask; its workers must see the same paths). Without it, a local "
                         "cluster is started for the run")
-    parser.set_defaults(run=_cmd_apply)
 
 
 def _cmd_augment(args: argparse.Namespace) -> int:
@@ -360,6 +365,7 @@ def _cmd_augment(args: argparse.Namespace) -> int:
 
     from .augment_pipeline import load_pipeline
     from .dataset_export import export_dataset, find_sources
+    from .executors import ExecutorError
 
     for name, value, low in (("--per-image", args.per_image, 1), ("--seed", args.seed, 0), ("--jobs", args.jobs, 0)):
         if value is not None and value < low:
@@ -411,6 +417,13 @@ def _cmd_augment(args: argparse.Namespace) -> int:
         else:
             print(text, file=sys.stderr, flush=True)
 
+    executor = None
+    if args.scheduler is not None or args.executor == "dask":
+        from .executors import Dask
+
+        first = sources[0].image
+        executor = Dask(args.scheduler, workers=jobs,
+                        paths=[os.path.abspath(first), os.path.abspath(args.outdir.parent)])
     started = time.perf_counter()
     interrupted = False
     result = None
@@ -419,9 +432,14 @@ def _cmd_augment(args: argparse.Namespace) -> int:
             result = export_dataset(sources, args.outdir, pipeline, per_image=args.per_image, seed=args.seed,
                                     label_format=args.label_format, categories=categories,
                                     min_visibility=args.min_visibility, jobs=jobs, progress=progress,
-                                    on_failure=on_failure)
+                                    on_failure=on_failure, executor=executor)
     except KeyboardInterrupt:
         interrupted = True
+    except ExecutorError as exc:
+        if bar is not None:
+            bar.close()
+        print(f"image-editor: {exc}", file=sys.stderr)
+        return 2
     finally:
         if bar is not None:
             bar.close()
@@ -473,7 +491,9 @@ def _augment_parser(sub: argparse._SubParsersAction) -> None:
                         "(default: %(default)s)")
     parser.add_argument("-r", "--recursive", action="store_true", help="include the subfolders of folders given")
     parser.add_argument("-j", "--jobs", type=int, default=None,
-                        help="inputs processed at once, each in its own process (default: one per core)")
+                        help="inputs processed at once, each in its own process; with --executor dask and no "
+                        "--scheduler, the number of local workers (default: one per core)")
+    _executor_arguments(parser)
     parser.set_defaults(run=_cmd_augment)
 
 

@@ -660,6 +660,7 @@ def export_dataset(
     jobs: int = 1,
     progress: Progress | None = None,
     on_failure: Callable[[Failure], None] | None = None,
+    executor=None,
 ) -> ExportResult:
     """Write ``per_image`` variants of every source, then the manifest.
 
@@ -690,6 +691,9 @@ def export_dataset(
         exception through. A KeyboardInterrupt does the same.
     on_failure : callable, optional
         Told of each input that fails (the others go on).
+    executor : editor.executors.Executor, optional
+        Where to run the inputs instead (a Dask cluster: the workers must
+        see the same paths); ``jobs`` is then ignored.
 
     Returns
     -------
@@ -725,7 +729,7 @@ def export_dataset(
 
     try:
         report(progress, 0.0)
-        if jobs <= 1 or len(tasks) < 2:
+        if executor is None and (jobs <= 1 or len(tasks) < 2):
             done = 0
             for task in tasks:
                 def after_variant() -> None:
@@ -745,7 +749,8 @@ def export_dataset(
 
             finished = 0
             seen: set[int] = set()
-            outcomes = Processes(min(jobs, len(tasks))).map(_run_task, tasks)
+            executor = executor or Processes(min(jobs, len(tasks)))
+            outcomes = executor.map(_run_task, tasks)
             try:
                 for index, outcome in outcomes:
                     seen.add(index)
@@ -759,8 +764,9 @@ def export_dataset(
                     report(progress, finished / len(tasks))
             finally:
                 outcomes.close()  # the workers are stopped: what they were writing can go
-                remove_leftovers(path for index, task in enumerate(tasks) if index not in seen
-                                 for path in _outputs(task))
+                if executor.local:  # a cluster's workers may still be renaming theirs into place
+                    remove_leftovers(path for index, task in enumerate(tasks) if index not in seen
+                                     for path in _outputs(task))
     finally:
         # Also when stopped: the manifest lists what was finished.
         _write_manifests(result, by_source, steps, per_image, seed, label_format, categories)

@@ -136,6 +136,26 @@ class Document:
         that of the image after the steps when it was made."""
         return self._selection
 
+    def shape_after(self, count: int | None = None) -> tuple[int, ...]:
+        """Height and width of the image after the first ``count`` steps (all
+        by default), from the operations' declared output shapes: nothing
+        is rendered.
+
+        Examples
+        --------
+        >>> doc = Document(np.zeros((40, 60, 3), np.float32))
+        >>> doc.push(doc.make_step("geometry.crop", x=5, y=5, width=20, height=10))
+        >>> doc.shape_after(0), doc.shape_after()
+        ((40, 60), (10, 20))
+        """
+        shape = self._source.shape[:2]
+        for step in self._steps[:count]:
+            if step.enabled:
+                op = self.catalog.get(step.op_id)
+                if op.changes_size:
+                    shape = op.result_shape(shape, step.params)[:2]
+        return tuple(shape)
+
     def set_selection(self, selection: Selection | None) -> None:
         """Replace the selection (the undo commands call this)."""
         if selection is self._selection:

@@ -840,7 +840,7 @@ class VariantParam(Param):
     >>> p.validate({"shape": [4, 4], "ops": [{"transform": "hflip"}]})
     '{"ops":[{"transform":"hflip"}],"shape":[4,4]}'
     >>> p.describe('{"ops":[{"angle_deg":7.25,"transform":"rotate"}],"shape":[4,4]}')
-    'rotate angle_deg 7.25'
+    'rotate angle 7.25 \u00b0'
     """
 
     kind: ClassVar[str] = "variant"
@@ -877,14 +877,9 @@ class VariantParam(Param):
         return json.loads(value)
 
     def describe(self, value: Any) -> str:
-        ops = json.loads(value)["ops"]
-        if not ops:
-            return "no change"
-        parts = []
-        for op in ops:
-            numbers = [f"{k} {v:.3g}" for k, v in op.items() if isinstance(v, (int, float)) and k != "seed"]
-            parts.append(" ".join([op["transform"]] + numbers[:3]))
-        return ", ".join(parts)
+        from .variant_text import summary
+
+        return summary(json.loads(value))
 
 
 def _not_a_number(name: str):

@@ -50,8 +50,31 @@ from typing import Any, Sequence
 import numpy as np
 
 from . import geometry
-from ._augment_sample import (axis_bilinear, axis_nearest, bilinear_remap, hat_matrix, matrix_positions,
-                              nearest_index, take_axes, take_nearest)
+from ._augment_draw import DRAW as _DRAW
+from ._augment_geometry import axis_aligned as _axis_aligned
+from ._augment_geometry import box_outline as _box_outline
+from ._augment_geometry import exact as _exact
+from ._augment_geometry import grid_forward as _grid_forward
+from ._augment_geometry import grid_positions as _grid_positions
+from ._augment_geometry import map_points as _map_points
+from ._augment_sample import (axis_bilinear, axis_nearest, bilinear_remap, matrix_positions, nearest_index,
+                              take_axes, take_nearest)
+from ._augment_transforms import EXACT_OPS as _EXACT_OPS
+from ._augment_transforms import MATRIX_OPS as _MATRIX_OPS
+from ._augment_transforms import MAX_STEPS as _MAX_STEPS
+from ._augment_transforms import TRANSFORMS, Choice, Range, Transform
+from ._augment_transforms import check_number as _number
+from ._augment_values import ELEMENTWISE as _ELEMENTWISE
+from ._augment_values import SCALE as _SCALE
+from ._augment_values import as_float as _to_float
+from ._augment_values import blank as _blank
+from ._augment_values import color_matrix as _color_matrix
+from ._augment_values import compact as _compact
+from ._augment_values import cutout_native as _cutout_native
+from ._augment_values import elementwise as _elementwise
+from ._augment_values import from_float as _from_float
+from ._augment_values import lookup as _lookup
+from ._augment_variant import check_variant
 from ._image import check_int, split_alpha
 from ._progress import Progress, phase, report
 from ._warp import bilinear_warp
@@ -74,130 +97,6 @@ __all__ = [
 ]
 
 
-# -- the transforms and their parameters ----------------------------------------
-@dataclass(frozen=True)
-class Range:
-    """A parameter drawn uniformly from a ``[low, high]`` range set in the pipeline.
-
-    ``minimum`` and ``maximum`` bound what a range may hold; ``default`` is
-    the range a new step starts with. ``log`` draws uniformly in the
-    logarithm (factors such as a scale or a gamma); ``integer`` draws whole
-    numbers, both ends included.
-    """
-
-    name: str
-    label: str
-    minimum: float
-    maximum: float
-    default: tuple[float, float]
-    unit: str = ""
-    log: bool = False
-    integer: bool = False
-    help: str = ""
-
-
-@dataclass(frozen=True)
-class Choice:
-    """A parameter chosen in the pipeline (not drawn): one of ``choices``."""
-
-    name: str
-    label: str
-    choices: tuple[str, ...]
-    default: str
-    help: str = ""
-
-
-@dataclass(frozen=True)
-class Transform:
-    """One transform a pipeline step can name.
-
-    ``family`` is ``"geometric"`` (moves pixels: masks, boxes and keypoints
-    follow) or ``"photometric"`` (changes values only).
-    """
-
-    name: str
-    title: str
-    family: str
-    params: tuple[Range | Choice, ...] = ()
-    p: float = 0.5
-    help: str = ""
-
-
-_T = [
-    Transform("hflip", "Horizontal flip", "geometric", (), 0.5, "Mirror left to right."),
-    Transform("vflip", "Vertical flip", "geometric", (), 0.5, "Mirror top to bottom."),
-    Transform("rot90", "Rotate 90", "geometric", (), 0.5,
-              "Turn by 0, 90, 180 or 270 degrees, each as likely."),
-    Transform("rotate", "Rotate", "geometric", (
-        Range("angle_deg", "Angle", -180.0, 180.0, (-15.0, 15.0), "°",
-              help="Counter-clockwise about the centre; corners that leave are cut, new areas are black."),
-    ), 0.5, "Rotate by an angle within a range."),
-    Transform("affine", "Scale, translate, shear", "geometric", (
-        Range("scale", "Scale", 0.25, 4.0, (0.9, 1.1), "×", log=True, help="Zoom about the centre."),
-        Range("translate", "Translate", -0.5, 0.5, (-0.1, 0.1), "of size",
-              help="Shift, as a fraction of the width (horizontally) and height (vertically), drawn for each."),
-        Range("shear_deg", "Shear", -45.0, 45.0, (-10.0, 10.0), "°",
-              help="Slant, drawn for each direction."),
-    ), 0.5, "Scale, shift and slant as one affine transform."),
-    Transform("resized_crop", "Random resized crop", "geometric", (
-        Range("area", "Area", 0.05, 1.0, (0.5, 1.0), "of image",
-              help="Part of the image the crop covers."),
-        Range("ratio", "Aspect ratio", 0.25, 4.0, (0.75, 4 / 3), "w/h", log=True,
-              help="Shape of the crop, relative to the image's own."),
-    ), 0.5, "Cut a random part of the image and stretch it back to the full size."),
-    Transform("perspective", "Perspective", "geometric", (
-        Range("distortion", "Distortion", 0.0, 0.4, (0.05, 0.1), "of size",
-              help="How far each corner may move inwards, as a fraction of the size."),
-    ), 0.5, "Move the corners inwards by random amounts: a view from another angle."),
-    Transform("grid_distortion", "Grid distortion", "geometric", (
-        Range("cells", "Cells", 2, 16, (5, 5), integer=True, help="Grid cells across each side."),
-        Range("distort", "Distortion", -0.45, 0.45, (-0.3, 0.3), "of cell",
-              help="How far each grid node moves, as a fraction of a cell."),
-    ), 0.5, "Bend the image by moving the nodes of a coarse grid."),
-    Transform("brightness", "Brightness", "photometric", (
-        Range("delta", "Brightness", -1.0, 1.0, (-0.2, 0.2), help="Added to every value (1 is full scale)."),
-    ), 0.5, "Add a random amount to every colour value."),
-    Transform("contrast", "Contrast", "photometric", (
-        Range("factor", "Contrast", 0.1, 4.0, (0.8, 1.25), "×", log=True,
-              help="Stretch of the values about mid gray."),
-    ), 0.5, "Stretch or squeeze values about mid gray."),
-    Transform("saturation", "Saturation", "photometric", (
-        Range("factor", "Saturation", 0.0, 4.0, (0.8, 1.2), "×",
-              help="0 is gray, 1 unchanged; gray images are left alone."),
-    ), 0.5, "Make colours more or less vivid."),
-    Transform("hue", "Hue", "photometric", (
-        Range("shift_deg", "Hue shift", -180.0, 180.0, (-10.0, 10.0), "°",
-              help="Turn of the colour wheel; gray images are left alone."),
-    ), 0.5, "Shift hues around the colour wheel."),
-    Transform("gamma", "Gamma", "photometric", (
-        Range("gamma", "Gamma", 0.2, 5.0, (0.8, 1.25), log=True,
-              help="Values are raised to this power: above 1 darkens the mid-tones."),
-    ), 0.5, "Brighten or darken the mid-tones."),
-    Transform("blur", "Gaussian blur", "photometric", (
-        Range("sigma_px", "Blur", 0.0, 20.0, (0.5, 1.5), "px", help="Standard deviation of the blur."),
-    ), 0.5, "Blur with a Gaussian of random width."),
-    Transform("noise", "Noise", "photometric", (
-        Choice("kind", "Kind", ("gaussian", "salt_pepper", "poisson", "speckle"), "gaussian",
-               help="Gaussian, salt and pepper, photon (Poisson) or speckle noise."),
-        Range("amount", "Amount", 0.0, 0.5, (0.01, 0.05),
-              help="Strength: the standard deviation, or the fraction of pixels for salt and pepper."),
-    ), 0.5, "Add random noise."),
-    Transform("cutout", "Cutout", "photometric", (
-        Range("holes", "Holes", 1, 64, (1, 8), integer=True, help="Number of rectangles blanked out."),
-        Range("size", "Hole size", 0.01, 0.5, (0.05, 0.15), "of side",
-              help="Side of each rectangle, as a fraction of the image's width and height."),
-        Range("fill", "Fill", 0.0, 1.0, (0.0, 0.0), help="Gray level of the holes."),
-    ), 0.5, "Blank out random rectangles (coarse dropout); masks and labels are left alone."),
-]
-
-#: Every transform a pipeline step can name, in the order a panel lists them.
-TRANSFORMS: dict[str, Transform] = {t.name: t for t in _T}
-
-_MATRIX_OPS = {"hflip", "vflip", "rot90", "rotate", "affine", "resized_crop", "perspective"}
-_EXACT_OPS = {"hflip", "vflip", "rot90"}
-_MAX_STEPS = 64
-
-
 # -- pipelines ------------------------------------------------------------------
 def default_step(name: str) -> dict:
     """A pipeline step for transform ``name`` with its default probability and ranges.
@@ -214,15 +113,6 @@ def default_step(name: str) -> dict:
     for spec in t.params:
         step[spec.name] = spec.default if isinstance(spec, Choice) else [float(v) for v in spec.default]
     return step
-
-
-def _number(where: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"{where} must be a number, got {value!r}")
-    number = float(value)
-    if not math.isfinite(number):
-        raise ValueError(f"{where} must be finite, got {value!r}")
-    return number
 
 
 def check_pipeline(pipeline) -> list[dict]:
@@ -327,16 +217,6 @@ def _seed_words(seed) -> list[int]:
     return [int(v) for v in words]
 
 
-def _draw(rng: np.random.Generator, spec: Range, values) -> float:
-    low, high = values
-    if spec.integer:
-        return int(rng.integers(int(low), int(high), endpoint=True))
-    u = float(rng.random())
-    if spec.log and low > 0:
-        return float(math.exp(math.log(low) + u * (math.log(high) - math.log(low))))
-    return float(low + u * (high - low))
-
-
 def sample(pipeline, seed, shape) -> dict:
     """Draw the exact parameters of one variant.
 
@@ -379,216 +259,6 @@ def sample(pipeline, seed, shape) -> dict:
         if happens:
             ops.append(op)
     return {"shape": [h, w], "ops": ops}
-
-
-def _ranges(step):
-    t = TRANSFORMS[step["transform"]]
-    return {spec.name: spec for spec in t.params}
-
-
-def _draw_simple(rng, step, h, w):
-    """One value per parameter, named as in the step (Choice copied)."""
-    op = {"transform": step["transform"]}
-    for name, spec in _ranges(step).items():
-        op[name] = step[name] if isinstance(spec, Choice) else _draw(rng, spec, step[name])
-    return op
-
-
-def _draw_rot90(rng, step, h, w):
-    return {"transform": "rot90", "k": int(rng.integers(0, 4))}
-
-
-def _draw_affine(rng, step, h, w):
-    spec = _ranges(step)
-    return {
-        "transform": "affine",
-        "scale": _draw(rng, spec["scale"], step["scale"]),
-        "translate_x": _draw(rng, spec["translate"], step["translate"]),
-        "translate_y": _draw(rng, spec["translate"], step["translate"]),
-        "shear_x_deg": _draw(rng, spec["shear_deg"], step["shear_deg"]),
-        "shear_y_deg": _draw(rng, spec["shear_deg"], step["shear_deg"]),
-    }
-
-
-def _draw_resized_crop(rng, step, h, w):
-    spec = _ranges(step)
-    area = _draw(rng, spec["area"], step["area"])
-    ratio = _draw(rng, spec["ratio"], step["ratio"])
-    # Fractions of the width and height whose product is the area and whose
-    # quotient is the ratio (relative to the image's own shape); a side
-    # longer than the image is cut to it (the area is then smaller).
-    cw = min(1.0, math.sqrt(area * ratio))
-    ch = min(1.0, math.sqrt(area / ratio))
-    x = float(rng.random()) * (1.0 - cw)
-    y = float(rng.random()) * (1.0 - ch)
-    return {"transform": "resized_crop", "x": x, "y": y, "width": cw, "height": ch}
-
-
-def _draw_perspective(rng, step, h, w):
-    spec = _ranges(step)
-    d = _draw(rng, spec["distortion"], step["distortion"])
-    jitter = rng.random((4, 2)) * d
-    return {"transform": "perspective", "corners": [[float(a), float(b)] for a, b in jitter]}
-
-
-def _draw_grid(rng, step, h, w):
-    spec = _ranges(step)
-    cells = _draw(rng, spec["cells"], step["cells"])
-    low, high = step["distort"]
-    dx = low + rng.random((cells + 1, cells + 1)) * (high - low)
-    dy = low + rng.random((cells + 1, cells + 1)) * (high - low)
-    return {"transform": "grid_distortion", "cells": cells,
-            "dx": [[float(v) for v in row] for row in dx], "dy": [[float(v) for v in row] for row in dy]}
-
-
-def _draw_noise(rng, step, h, w):
-    op = _draw_simple(rng, step, h, w)
-    op["seed"] = int(rng.integers(0, 2**63 - 1))
-    return op
-
-
-def _draw_cutout(rng, step, h, w):
-    spec = _ranges(step)
-    holes = _draw(rng, spec["holes"], step["holes"])
-    fill = _draw(rng, spec["fill"], step["fill"])
-    low, high = step["size"]
-    rects = []
-    for _ in range(holes):
-        hw, hh = (float(low + v * (high - low)) for v in rng.random(2))
-        x, y = (float(v) for v in rng.random(2))
-        # Centre anywhere in the image, as Albumentations' CoarseDropout: holes may overhang the edge.
-        rects.append([x - hw / 2, y - hh / 2, hw, hh])
-    return {"transform": "cutout", "fill": fill, "holes": rects}
-
-
-_DRAW = {
-    "hflip": lambda rng, step, h, w: {"transform": "hflip"},
-    "vflip": lambda rng, step, h, w: {"transform": "vflip"},
-    "rot90": _draw_rot90,
-    "rotate": _draw_simple,
-    "affine": _draw_affine,
-    "resized_crop": _draw_resized_crop,
-    "perspective": _draw_perspective,
-    "grid_distortion": _draw_grid,
-    "brightness": _draw_simple,
-    "contrast": _draw_simple,
-    "saturation": _draw_simple,
-    "hue": _draw_simple,
-    "gamma": _draw_simple,
-    "blur": _draw_simple,
-    "noise": _draw_noise,
-    "cutout": _draw_cutout,
-}
-
-
-# -- variants as untrusted data ---------------------------------------------------
-_VARIANT_FIELDS = {
-    "hflip": {},
-    "vflip": {},
-    "rot90": {"k": (0, 3)},
-    "rotate": {"angle_deg": (-360.0, 360.0)},
-    "affine": {"scale": (0.01, 100.0), "translate_x": (-10.0, 10.0), "translate_y": (-10.0, 10.0),
-               "shear_x_deg": (-80.0, 80.0), "shear_y_deg": (-80.0, 80.0)},
-    "resized_crop": {"x": (0.0, 1.0), "y": (0.0, 1.0), "width": (1e-6, 1.0), "height": (1e-6, 1.0)},
-    "perspective": {"corners": None},
-    "grid_distortion": {"cells": (1, 64), "dx": None, "dy": None},
-    "brightness": {"delta": (-1.0, 1.0)},
-    "contrast": {"factor": (0.0, 100.0)},
-    "saturation": {"factor": (0.0, 100.0)},
-    "hue": {"shift_deg": (-360.0, 360.0)},
-    "gamma": {"gamma": (0.01, 100.0)},
-    "blur": {"sigma_px": (0.0, 200.0)},
-    "noise": {"kind": None, "amount": (0.0, 1.0), "seed": (0, 2**63 - 1)},
-    "cutout": {"fill": (0.0, 1.0), "holes": None},
-}
-_INTEGER_FIELDS = {"k", "cells", "seed"}
-
-
-def _number_list(where, value, shape, low, high):
-    try:
-        array = np.array(value, dtype=object)
-    except Exception:  # noqa: BLE001 - any malformed nesting is one error
-        array = None
-    if array is None or array.shape != shape:
-        raise ValueError(f"{where} must be an array of shape {list(shape)}, got {value!r:.80}")
-    for v in array.reshape(-1):
-        number = _number(where, v)
-        if not low <= number <= high:
-            raise ValueError(f"{where} values must lie within {low:g} .. {high:g}, got {v!r}")
-    return array.astype(np.float64).tolist()
-
-
-def check_variant(variant) -> dict:
-    """Validate a drawn variant (for instance one read back from a manifest).
-
-    Returns it as new data; raises ValueError naming the field at fault.
-
-    Examples
-    --------
-    >>> check_variant({"shape": [4, 4], "ops": [{"transform": "rot90", "k": 1}]})
-    {'shape': [4, 4], 'ops': [{'transform': 'rot90', 'k': 1}]}
-    >>> check_variant({"shape": [4, 4], "ops": [{"transform": "rot90", "k": 5}]})
-    Traceback (most recent call last):
-    ...
-    ValueError: op 1 (rot90): k must lie within 0 .. 3, got 5
-    """
-    if not isinstance(variant, dict) or set(variant) - {"shape", "ops"} or "ops" not in variant:
-        raise ValueError("a variant must be an object with a shape and a list of ops")
-    shape = variant.get("shape")
-    if (not isinstance(shape, (list, tuple)) or len(shape) != 2
-            or any(isinstance(v, bool) or not isinstance(v, numbers.Integral) or not 1 <= v <= 1 << 20
-                   for v in shape)):
-        raise ValueError(f"a variant's shape must be [height, width] in pixels, got {shape!r:.80}")
-    ops = variant["ops"]
-    if not isinstance(ops, (list, tuple)) or len(ops) > _MAX_STEPS:
-        raise ValueError(f"a variant's ops must be a list of at most {_MAX_STEPS} entries")
-    out_ops = []
-    for number, op in enumerate(ops, start=1):
-        if not isinstance(op, dict) or op.get("transform") not in _VARIANT_FIELDS:
-            name = op.get("transform") if isinstance(op, dict) else op
-            raise ValueError(f"op {number}: unknown transform {name!r:.40}")
-        name = op["transform"]
-        where = f"op {number} ({name})"
-        fields = _VARIANT_FIELDS[name]
-        if set(op) != {"transform"} | set(fields):
-            missing = sorted(set(fields) - set(op))
-            extra = sorted(set(op) - set(fields) - {"transform"})
-            raise ValueError(f"{where}: " + (f"missing field {missing[0]!r}" if missing
-                                              else f"unknown field {extra[0]!r}"))
-        checked: dict[str, Any] = {"transform": name}
-        for key, bounds in fields.items():
-            value = op[key]
-            w = f"{where}: {key}"
-            if key == "kind":
-                kinds = TRANSFORMS["noise"].params[0].choices
-                if value not in kinds:
-                    raise ValueError(f"{w} must be one of {', '.join(kinds)}; got {value!r:.40}")
-                checked[key] = value
-            elif key == "corners":
-                checked[key] = _number_list(w, value, (4, 2), 0.0, 0.49)
-            elif key in ("dx", "dy"):
-                cells = checked.get("cells")
-                if cells is None:
-                    raise ValueError(f"{where}: cells must come before {key}")
-                checked[key] = _number_list(w, value, (cells + 1, cells + 1), -0.49, 0.49)
-            elif key == "holes":
-                if not isinstance(value, (list, tuple)) or len(value) > 256:
-                    raise ValueError(f"{w} must be a list of at most 256 rectangles")
-                checked[key] = _number_list(w, value, (len(value), 4), -1.0, 2.0) if value else []
-            else:
-                number = _number(w, value)
-                if key in _INTEGER_FIELDS:
-                    if isinstance(value, float) and not value.is_integer() or not isinstance(value, numbers.Real):
-                        raise ValueError(f"{w} must be a whole number, got {value!r}")
-                    number = int(value)
-                if not bounds[0] <= number <= bounds[1]:
-                    raise ValueError(f"{w} must lie within {bounds[0]:g} .. {bounds[1]:g}, got {value!r}")
-                checked[key] = number
-        if name == "resized_crop" and (checked["x"] + checked["width"] > 1 + 1e-9
-                                       or checked["y"] + checked["height"] > 1 + 1e-9):
-            raise ValueError(f"{where}: the crop must lie inside the image")
-        out_ops.append(checked)
-    return {"shape": [int(shape[0]), int(shape[1])], "ops": out_ops}
 
 
 # -- the result -------------------------------------------------------------------
@@ -682,6 +352,8 @@ class Augmented:
 
 
 # -- geometry of the ops ----------------------------------------------------------
+# The rest of the ops' geometry is in _augment_geometry; this map stays here
+# because a perspective needs geometry.homography, a topic module.
 def _forward(op: dict, h: int, w: int) -> tuple[np.ndarray, int, int]:
     """3x3 map from input to output positions of a matrix op, and the output size."""
     name = op["transform"]
@@ -725,167 +397,9 @@ def _forward(op: dict, h: int, w: int) -> tuple[np.ndarray, int, int]:
     raise AssertionError(name)
 
 
-def _map_points(matrix: np.ndarray, points: np.ndarray) -> np.ndarray:
-    if len(points) == 0:
-        return points
-    hom = points @ matrix[:, :2].T + matrix[:, 2]
-    d = hom[:, 2:3]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = hom[:, :2] / d
-    out[(d[:, 0] <= 1e-12)] = np.nan  # behind a perspective's horizon: nowhere in the frame
-    return out
-
-
-def _grid_nodes(op: dict, h: int, w: int) -> tuple[np.ndarray, np.ndarray, int]:
-    """Node displacements in pixels; border nodes move along the border only,
-    so the frame stays covered."""
-    n = op["cells"]
-    dx = np.asarray(op["dx"], np.float64) * (w / n)
-    dy = np.asarray(op["dy"], np.float64) * (h / n)
-    dx[:, 0] = dx[:, -1] = 0.0
-    dy[0, :] = dy[-1, :] = 0.0
-    return dx, dy, n
-
-
-def _grid_inverse(op: dict, h: int, w: int, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Input positions that the output positions ``(x, y)`` (1-D) read from."""
-    dx, dy, n = _grid_nodes(op, h, w)
-    wx = hat_matrix(x, n + 1, w)
-    wy = hat_matrix(y, n + 1, h)
-    return x + np.einsum("pi,ij,pj->p", wy, dx, wx), y + np.einsum("pi,ij,pj->p", wy, dy, wx)
-
-
-def _grid_forward(op: dict, h: int, w: int, points: np.ndarray) -> np.ndarray:
-    """Where input ``points`` land: the inverse map solved by fixed-point
-    iteration (it converges, as nodes move less than half a cell)."""
-    if len(points) == 0:
-        return points
-    px, py = points[:, 0], points[:, 1]
-    qx, qy = px.copy(), py.copy()
-    for _ in range(50):
-        ix, iy = _grid_inverse(op, h, w, qx, qy)
-        ex, ey = ix - px, iy - py
-        qx, qy = qx - ex, qy - ey
-        if max(np.abs(ex).max(), np.abs(ey).max()) < 1e-9:
-            break
-    return np.stack([qx, qy], axis=1)
-
-
-def _grid_positions(op: dict, h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per-pixel input positions of a grid distortion (separable: the node
-    displacements are spread by two small matrix products)."""
-    dx, dy, n = _grid_nodes(op, h, w)
-    ry = hat_matrix(np.arange(h) + 0.5, n + 1, h)
-    # Across columns each pixel lies between two nodes: a gather of two
-    # columns and a blend, instead of a matrix product (one big enough for
-    # BLAS's own threads, which spin when other work shares the cores).
-    t = (np.arange(w) + 0.5) * (n / w)
-    left = np.minimum(t.astype(np.intp), n - 1)
-    frac = (t - left).astype(np.float32)
-    out = []
-    for d, base in ((dx, (np.arange(w, dtype=np.float32) + 0.5)[None, :]),
-                    (dy, (np.arange(h, dtype=np.float32) + 0.5)[:, None])):
-        rows = (ry @ d).astype(np.float32)  # (h, n + 1): the displacement down each node column
-        a = rows.take(left, axis=1)
-        b = rows.take(left + 1, axis=1)
-        b -= a
-        b *= frac
-        a += b
-        a += base
-        out.append(a)
-    return out[0], out[1]
-
-
 # -- pixel values ------------------------------------------------------------------
-_SCALE = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}
-
-
-def _to_float(image: np.ndarray) -> np.ndarray:
-    scale = _SCALE.get(image.dtype)
-    if scale is None:
-        return image.astype(np.float32)
-    out = image.astype(np.float32)
-    out *= np.float32(1.0 / scale)
-    return out
-
-
-def _from_float(image: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    scale = _SCALE.get(dtype)
-    if scale is None:
-        return image.astype(dtype, copy=False)
-    out = image * np.float32(scale)
-    out += np.float32(0.5)  # values are >= 0: truncating x + 0.5 rounds
-    np.clip(out, 0, scale, out=out)
-    return out.astype(dtype)
-
-
-_ELEMENTWISE = {"brightness", "contrast", "gamma"}
-
-
-def _elementwise(op: dict, values: np.ndarray) -> np.ndarray:
-    """float32 ``values`` after a transform that maps each value on its own
-    (a new array, clipped to [0, 1])."""
-    name = op["transform"]
-    if name == "brightness":
-        out = values + np.float32(op["delta"])
-    elif name == "contrast":
-        out = values - np.float32(0.5)
-        out *= np.float32(op["factor"])
-        out += np.float32(0.5)
-    else:
-        out = np.power(np.clip(values, 0.0, 1.0), np.float32(op["gamma"]))
-    np.clip(out, 0.0, 1.0, out=out)
-    return out
-
-
-def _lookup(work: np.ndarray, ops: list[dict], to_float: bool) -> np.ndarray:
-    """Integer ``work`` after elementwise ``ops``, through one table of every
-    level: as float32 (``to_float``) or rounded back to its own dtype. Far
-    cheaper than converting the image (one gather instead of a conversion,
-    the arithmetic and a conversion back), and each level goes through
-    the same float32 arithmetic as a float image's values would."""
-    levels = _to_float(np.arange(int(_SCALE[work.dtype]) + 1, dtype=work.dtype))
-    for op in ops:
-        levels = _elementwise(op, levels)
-    table = levels if to_float else _from_float(levels, work.dtype)
-    if work.ndim == 3 and work.shape[2] == 4:  # alpha: passed through
-        out = _to_float(work) if to_float else np.array(work)
-        out[..., :3] = table.take(work[..., :3])
-        return out
-    return table.take(work)
-
-
-def _cutout_native(op: dict, work: np.ndarray) -> np.ndarray:
-    """Cutout on an integer image in its own dtype: the fill rounded as a
-    float image's result would be."""
-    out = _compact(work)
-    fill = _from_float(np.array([op["fill"]], np.float32), work.dtype)[0]
-    _blank(op, out[..., :3] if out.ndim == 3 and out.shape[2] == 4 else out, fill)
-    return out
-
-
-def _blank(op: dict, color: np.ndarray, fill) -> None:
-    h, w = color.shape[:2]
-    for x, y, hw, hh in op["holes"]:
-        j0, j1 = max(0, round(x * w)), min(w, round((x + hw) * w))
-        i0, i1 = max(0, round(y * h)), min(h, round((y + hh) * h))
-        color[i0:i1, j0:j1] = fill
-
-
-def _compact(array: np.ndarray) -> np.ndarray:
-    """A C-contiguous copy of ``array`` (often a flipped or turned view),
-    moving whole pixels: a colour pixel is copied as one item instead of
-    an inner loop of 3 or 4 values (about twice as fast)."""
-    if array.ndim == 3 and array.strides[2] == array.itemsize:
-        lanes = array.shape[2]
-        try:
-            pixels = array.view(np.dtype((np.void, array.itemsize * lanes)))
-        except ValueError:
-            return np.array(array, order="C")
-        return np.array(pixels, order="C").view(array.dtype).reshape(array.shape)
-    return np.array(array, order="C")
-
-
+# The rest of the value arithmetic is in _augment_values; this dispatch stays
+# here because blur and noise come from the filters and noise topic modules.
 def _photometric(op: dict, image: np.ndarray, length_scale: float) -> np.ndarray:
     """float32 ``image`` after photometric ``op`` (alpha untouched)."""
     name = op["transform"]
@@ -919,27 +433,6 @@ def _photometric(op: dict, image: np.ndarray, length_scale: float) -> np.ndarray
     return out
 
 
-_LUMA = np.array([0.2126, 0.7152, 0.0722])
-
-
-def _color_matrix(op: dict) -> np.ndarray:
-    """3x3 linear RGB map: saturation blends with Rec. 709 luma; hue turns
-    colours about the gray axis."""
-    gray = np.tile(_LUMA, (3, 1))
-    if op["transform"] == "saturation":
-        f = op["factor"]
-        return f * np.eye(3) + (1 - f) * gray
-    # Rotation about the gray axis (1, 1, 1)/sqrt(3) by Rodrigues' formula:
-    # a turn of the chroma plane that leaves grays alone, a linear stand-in
-    # for a turn of HSV hue (one matrix product instead of a round trip
-    # through HSV).
-    t = math.radians(op["shift_deg"])
-    k = np.ones(3) / math.sqrt(3)
-    cross = np.array([[0, -k[2], k[1]], [k[2], 0, -k[0]], [-k[1], k[0], 0]])
-    rot = math.cos(t) * np.eye(3) + math.sin(t) * cross + (1 - math.cos(t)) * np.outer(k, k)
-    return rot
-
-
 # -- apply -------------------------------------------------------------------------
 def _check_targets(image, masks, boxes, keypoints):
     if not isinstance(image, np.ndarray):
@@ -963,18 +456,6 @@ def _check_targets(image, masks, boxes, keypoints):
         if not np.isfinite(keypoints).all():
             raise ValueError("keypoints must be finite (x, y) positions")
     return masks, boxes, keypoints
-
-
-def _box_outline(boxes: np.ndarray, samples: int) -> np.ndarray:
-    """Points along each box's outline, ``(N * 4 * samples, 2)``: its corners
-    and, for maps that bend straight lines, points between them."""
-    t = np.linspace(0.0, 1.0, samples, endpoint=False)
-    x0, y0, x1, y1 = (boxes[:, k : k + 1] for k in range(4))
-    xs = np.concatenate([x0 + (x1 - x0) * t, np.broadcast_to(x1, (len(boxes), samples)),
-                         x1 - (x1 - x0) * t, np.broadcast_to(x0, (len(boxes), samples))], axis=1)
-    ys = np.concatenate([np.broadcast_to(y0, (len(boxes), samples)), y0 + (y1 - y0) * t,
-                         np.broadcast_to(y1, (len(boxes), samples)), y1 - (y1 - y0) * t], axis=1)
-    return np.stack([xs.reshape(-1), ys.reshape(-1)], axis=1)
 
 
 def apply(image: np.ndarray, variant: dict, *, masks: Sequence[np.ndarray] = (), boxes=None, keypoints=None,
@@ -1174,21 +655,6 @@ def apply(image: np.ndarray, variant: dict, *, masks: Sequence[np.ndarray] = (),
     check = Check(tuple(new_values), dropped, clipped, tuple(int(i) for i in np.flatnonzero(~inside)))
     report(progress, 1.0)
     return Augmented(out_image, tuple(out_masks), kept_boxes, kept, kp, inside, check)
-
-
-def _axis_aligned(m: np.ndarray) -> bool:
-    """An affine map without rotation or shear: x and y are read independently."""
-    return m[0, 1] == 0 and m[1, 0] == 0 and m[2, 0] == 0 and m[2, 1] == 0 and m[2, 2] == 1
-
-
-def _exact(op: dict, array: np.ndarray) -> np.ndarray:
-    """A flip or quarter turn of any array, moving whole pixels (a view)."""
-    name = op["transform"]
-    if name == "hflip":
-        return array[:, ::-1]
-    if name == "vflip":
-        return array[::-1]
-    return np.rot90(array, op["k"] % 4)
 
 
 def variants(image: np.ndarray, pipeline, seed: int, count: int, *, input_index: int = 0,

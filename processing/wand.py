@@ -21,7 +21,7 @@ import numpy as np
 from ._image import as_image, check_int
 from ._progress import Progress, report
 
-__all__ = ["color_distance", "quantize_distance", "wand_levels", "wand_mask", "sample_color"]
+__all__ = ["color_distance", "quantize_distance", "wand_levels", "wand_mask", "sample_color", "refine_mask"]
 
 # A distance this far below a level still counts as that level: colours read
 # from 8-bit files are multiples of 1/255, whose float32 differences times 255
@@ -253,3 +253,89 @@ def wand_mask(level_map: np.ndarray, tolerance: float, levels: int = 256) -> np.
         raise ValueError(f"tolerance must be between 0 and 1, got {tolerance}")
     k = int(np.floor(tolerance * (levels - 1) + _LEVEL_SLACK))
     return np.asarray(level_map) <= k
+
+
+def _blocks(small: np.ndarray, factor: int, shape: tuple[int, int]) -> np.ndarray:
+    """Each pixel of ``small`` as a ``factor`` square, cut or edge-padded to ``shape``."""
+    big = np.repeat(np.repeat(small, factor, axis=0), factor, axis=1)
+    h, w = shape
+    if h > big.shape[0] or w > big.shape[1]:
+        big = np.pad(big, ((0, max(0, h - big.shape[0])), (0, max(0, w - big.shape[1]))), mode="edge")
+    return big[:h, :w]
+
+
+def _near_a_change(small: np.ndarray) -> np.ndarray:
+    """Pixels of ``small`` with a 3 x 3 neighbour of the other value."""
+    padded = np.pad(small, 1, mode="edge")
+    h, w = small.shape
+    some = np.zeros((h, w), bool)
+    every = np.ones((h, w), bool)
+    for dy in range(3):
+        for dx in range(3):
+            window = padded[dy : dy + h, dx : dx + w]
+            some |= window
+            every &= window
+    return some & ~every
+
+
+def refine_mask(image: np.ndarray, small: np.ndarray, factor: int, color, tolerance: float, *,
+                levels: int = 256) -> np.ndarray:
+    """A wand selection made on a copy reduced by ``factor``, at the full
+    resolution of ``image``, with edges exact to the pixel.
+
+    The wand floods a reduced copy of a large photo so that a click answers
+    at once; upsampled, its selection would have edges in blocks of
+    ``factor`` pixels. Blocks well inside or well outside the selection
+    (their 3 x 3 reduced neighbourhood all one way) are kept as they are;
+    in the blocks along its edge each full-resolution pixel is selected
+    when its own colour is within ``tolerance`` of ``color``, the wand's
+    rule. Only the edge's pixels are read.
+
+    Parameters
+    ----------
+    image : ndarray
+        The full-resolution float32 image the reduced copy was made from.
+    small : ndarray of bool
+        The selection on the reduced copy.
+    factor : int
+        The reduction (1 returns ``small``).
+    color : array_like
+        The sampled colour the wand compared with.
+    tolerance : float
+        0 to 1, as for :func:`wand_mask`.
+    levels : int
+        The wand's number of tolerance levels.
+
+    Returns
+    -------
+    ndarray of bool
+        ``image``'s height and width.
+
+    Examples
+    --------
+    >>> img = np.zeros((2, 6), np.float32); img[:, 3:] = 1.0   # an edge in mid-block
+    >>> small = np.array([[True, True, False]])                 # found on a 1:2 copy
+    >>> refine_mask(img, small, 2, [0.0], 0.1)[0].astype(int).tolist()
+    [1, 1, 1, 0, 0, 0]
+    """
+    image = as_image(image)
+    small = np.asarray(small, dtype=bool)
+    factor = check_int("factor", factor, 1)
+    if factor == 1:
+        if small.shape != image.shape[:2]:
+            raise ValueError(f"the mask is {small.shape}, the image {image.shape[:2]}")
+        return small
+    h, w = image.shape[:2]
+    if small.shape != (h // factor, w // factor) and small.shape != (-(-h // factor), -(-w // factor)):
+        raise ValueError(f"a mask of {small.shape} is not a 1:{factor} copy of an image of {(h, w)}")
+    if not 0.0 <= tolerance <= 1.0:
+        raise ValueError(f"tolerance must be between 0 and 1, got {tolerance}")
+    mask = _blocks(small, factor, (h, w))
+    edge = _blocks(_near_a_change(small), factor, (h, w))
+    rows, cols = np.nonzero(edge)
+    if rows.size:
+        pixels = image[rows, cols]
+        distance = color_distance(pixels[None], color)[0]
+        k = int(np.floor(tolerance * (levels - 1) + _LEVEL_SLACK))
+        mask[rows, cols] = quantize_distance(distance, levels) <= k
+    return mask

@@ -17,7 +17,7 @@ from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from .variant_widget import format_drawn
+from editor.variant_text import format_drawn
 
 CELL_GAP = 6  # px between cells
 BOX_COLOURS = ("#ffcc00", "#00d0ff", "#ff6ad5", "#7dff6a", "#ff8a3d", "#b08cff")

@@ -61,7 +61,7 @@ from editor.document import Document
 from editor.errors import EditorError, RenderCancelled
 
 from .augment_grid import GridFrame, VariantGrid, VariantView
-from .variant_widget import format_drawn
+from editor.variant_text import format_drawn
 from .history_commands import AddStepCommand
 from .preferences import settings
 from .range_slider import RangeSlider

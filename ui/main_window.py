@@ -508,15 +508,8 @@ class MainWindow(QMainWindow):
         self._request_render(final=not self.live.model.in_gesture)
 
     def _input_shape(self, index: int) -> tuple[int, ...]:
-        """Shape of the image step ``index`` applies to (after the steps before
-        it), from the operations' declared output shapes: nothing is rendered."""
-        shape = self.document.source.shape
-        for step in self.document.steps[:index]:
-            if step.enabled:
-                op = self.catalog.get(step.op_id)
-                if op.changes_size:
-                    shape = op.result_shape(shape, step.params)[:2]
-        return shape
+        """Shape of the image step ``index`` applies to (after the steps before it)."""
+        return self.document.shape_after(index) + self.document.source.shape[2:]
 
     def _display_steps(self) -> tuple[Step, ...]:
         steps = self.document.steps

@@ -1,7 +1,6 @@
 """A drawn augmentation variant, readable: in the Augment panel beside the
 grid, and as the Settings of an "Augmentation variant" step.
 
-:func:`format_drawn` writes a variant's parameters in words;
 :class:`VariantWidget` (the row for the "variant" parameter kind in
 :data:`ui.param_widgets.WIDGETS`) shows them, and its JSON for exact edits.
 """
@@ -13,60 +12,8 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout
 
 from editor.errors import ParamError
-from processing import augment as aug
-
+from editor.variant_text import format_drawn
 from .param_widget_base import ParamWidget
-
-
-# How the drawn values read (name, unit): fractions are of the image's width
-# or height, as in the pipeline.
-DRAWN_LABELS = {
-    "k": ("quarter turns", ""), "angle_deg": ("angle", "\u00b0"), "scale": ("scale", "\u00d7"),
-    "translate_x": ("shift right", "of width"), "translate_y": ("shift down", "of height"),
-    "shear_x_deg": ("shear x", "\u00b0"), "shear_y_deg": ("shear y", "\u00b0"),
-    "x": ("left", "of width"), "y": ("top", "of height"), "width": ("width", "of width"),
-    "height": ("height", "of height"), "corners": ("corners moved in (x, y)", "of size"),
-    "cells": ("cells", ""), "dx": ("nodes moved across", "of a cell"), "dy": ("nodes moved down", "of a cell"),
-    "delta": ("added", ""), "factor": ("factor", "\u00d7"), "shift_deg": ("hue shift", "\u00b0"),
-    "gamma": ("gamma", ""), "sigma_px": ("blur", "px"), "kind": ("kind", ""), "amount": ("amount", ""),
-    "seed": ("noise seed", ""), "fill": ("fill", ""), "holes": ("holes (x, y, w, h)", "of size"),
-}
-
-
-def format_drawn(drawn: dict) -> str:
-    """A variant's drawn parameters, one transform a line, every number to
-    six significant digits (Copy gives them exactly).
-
-    Examples
-    --------
-    >>> print(format_drawn({"shape": [4, 4], "ops": [{"transform": "rotate", "angle_deg": -13.41152}]}))
-    Rotate: angle -13.4115 \u00b0
-    """
-    if not drawn["ops"]:
-        return "No transform happened: the variant is the image itself."
-    lines = []
-    for op in drawn["ops"]:
-        title = aug.TRANSFORMS[op["transform"]].title
-        parts = []
-        for key, value in op.items():
-            if key == "transform":
-                continue
-            label, unit = DRAWN_LABELS.get(key, (key.replace("_", " "), ""))
-            parts.append(f"{label} {_number_text(value)}" + (f" {unit}" if unit else ""))
-        lines.append(f"{title}: {', '.join(parts)}" if parts else title)
-    return "\n".join(lines)
-
-
-def _number_text(value) -> str:
-    if isinstance(value, bool) or isinstance(value, str):
-        return str(value)
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_number_text(v) for v in value) + "]"
-    return repr(value)
 
 
 class VariantWidget(ParamWidget):

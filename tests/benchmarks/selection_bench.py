@@ -4,6 +4,8 @@
 
 Measures (issue 12's target: p95 < 50 ms):
 
+* click -> first outline: the editor's glance, a flood of a copy of at most
+  ``WAND_GLANCE_PIXELS`` shown while the real flood runs in the background;
 * click -> first selection: the level map of a click (``wand_levels``), at
   full resolution and on the reduced copy the editor floods (at most
   ``WAND_MAX_PIXELS``), flooded as far as the editor's first flood goes
@@ -14,7 +16,8 @@ Measures (issue 12's target: p95 < 50 ms):
   outline the marching ants draw (segments and the lines handed to Qt), as
   the editor does while the slider or the drag moves;
 * release -> selection: the mask brought to full size (from the reduced
-  copy) and made the document's selection, once per gesture;
+  copy, its edges settled on the full image by ``refine_mask``) and made the
+  document's selection, once per gesture;
 * peers, for what one flood at one tolerance costs them on the same image:
   scikit-image's ``segmentation.flood`` and OpenCV's ``floodFill`` (they
   flood again for every tolerance; the level map does it once).
@@ -40,10 +43,11 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from processing.wand import wand_levels, wand_mask  # noqa: E402
+from processing.pyramid import reduce  # noqa: E402
+from processing.wand import refine_mask, sample_color, wand_levels, wand_mask  # noqa: E402
 from editor.selection import Selection  # noqa: E402
 from ui.selection_overlay import SelectionOverlay  # noqa: E402
-from ui.tools.selection_tools import WAND_MAX_PIXELS, first_cap, upsample_mask  # noqa: E402
+from ui.tools.selection_tools import WAND_GLANCE_PIXELS, WAND_MAX_PIXELS, first_cap  # noqa: E402
 
 SEEDS = [(0.1, 0.1), (0.5, 0.5), (0.8, 0.7)]  # fractions of width and height
 TOLERANCES = [16, 32, 48, 64, 96]
@@ -79,30 +83,47 @@ def reduced(image: np.ndarray, limit: int) -> tuple[np.ndarray, int]:
     return image[: hh * factor, : ww * factor].reshape(hh, factor, ww, factor, -1).mean(axis=(1, 3)), factor
 
 
-def bench_wand(image: np.ndarray, label: str, repeats: int, full_shape=None) -> list[tuple[str, list[float]]]:
+def glance(image: np.ndarray, seed: tuple[int, int], factor: int) -> None:
+    """What the editor does at once on a click: flood a copy of at most
+    WAND_GLANCE_PIXELS and outline it (WandTool's glance)."""
     h, w = image.shape[:2]
-    clicks, changes, commits, rests = [], [], [], []
+    step = int(np.ceil(np.sqrt(h * w / WAND_GLANCE_PIXELS)))
+    small = reduce(image, step)
+    levels = wand_levels(small, (min(seed[0] // step, small.shape[1] - 1), min(seed[1] // step, small.shape[0] - 1)),
+                         max_level=first_cap(32))
+    SelectionOverlay._outline(wand_mask(levels, 32 / 255), factor * step)
+
+
+def bench_wand(image: np.ndarray, label: str, repeats: int, full=None) -> list[tuple[str, list[float]]]:
+    h, w = image.shape[:2]
+    clicks, glances, changes, commits, rests = [], [], [], [], []
+    factor = 1 if full is None else full.shape[0] // h
     for fx, fy in SEEDS:
         seed = (int(fx * w), int(fy * h))
         for _ in range(repeats):
+            if full is not None:
+                glances.append(timed(glance, image, seed, factor)[0])
             elapsed, levels = timed(wand_levels, image, seed, max_level=first_cap(32))
             t_mask, mask = timed(wand_mask, levels, 32 / 255)
             clicks.append(elapsed + t_mask)
         elapsed, levels = timed(wand_levels, image, seed)
         rests.append(elapsed)
-        factor = 1 if full_shape is None else full_shape[0] // h
         for k in TOLERANCES:
             t0 = time.perf_counter()
             mask = wand_mask(levels, k / 255)
             SelectionOverlay._outline(mask, factor)
             changes.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
-        Selection(mask if full_shape is None else upsample_mask(mask, factor, full_shape[:2]))
+        if full is not None:  # edges settled on the full image, as the editor does
+            mask = refine_mask(full, mask, factor, sample_color(image, seed), TOLERANCES[-1] / 255)
+        Selection(mask)
         commits.append(time.perf_counter() - t0)
-    return [(f"click \u2192 first selection ({label})", clicks),
-            (f"tolerance past the first flood \u2192 all levels ({label})", rests),
-            (f"tolerance change \u2192 new outline ({label})", changes),
-            (f"release \u2192 selection at full size ({label})", commits)]
+    rows = [(f"click \u2192 first outline, a {WAND_GLANCE_PIXELS // 1000} k-pixel glance ({label})", glances)]
+    return [row for row in rows if row[1]] + [
+        (f"click \u2192 first selection ({label})", clicks),
+        (f"tolerance past the first flood \u2192 all levels ({label})", rests),
+        (f"tolerance change \u2192 new outline ({label})", changes),
+        (f"release \u2192 selection at full size, exact edges ({label})", commits)]
 
 
 def bench_peers(image: np.ndarray) -> list[tuple[str, list[float]]]:
@@ -148,7 +169,7 @@ def main(argv=None) -> int:
     size = f"{width * height / 1e6:.0f} MP"
     rows = []
     small, factor = reduced(image, WAND_MAX_PIXELS)
-    rows += bench_wand(small, f"editor: {size} flooded at 1:{factor}", 1 if args.quick else 3, image.shape)
+    rows += bench_wand(small, f"editor: {size} flooded at 1:{factor}", 1 if args.quick else 3, image)
     rows += bench_wand(image, f"full {size}", 1)
     rows += bench_peers(image)
     lines = [f"### Magic wand on {width} x {height} (target p95 < 50 ms)", "",

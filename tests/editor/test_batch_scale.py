@@ -282,6 +282,27 @@ def test_dask_on_a_running_cluster_writes_the_window_bytes_and_reports_the_corru
     assert again.stdout.splitlines()[-1].startswith("0 written, 5 skipped, 1 failed in ")
 
 
+def test_augment_on_a_running_cluster_writes_the_same_files_as_one_process(dask_cluster, tmp_path):
+    from editor.augment_pipeline import save_pipeline
+
+    rng = np.random.default_rng(3)
+    (tmp_path / "in").mkdir()
+    for n in range(3):
+        _write(tmp_path / "in" / f"p{n}.png", rng.random((24, 32, 3)).astype(np.float32))
+    save_pipeline(tmp_path / "aug.json", [{"transform": "hflip", "p": 0.5},
+                                          {"transform": "rotate", "p": 0.8, "angle_deg": [-20, 20]}])
+    common = [sys.executable, "-m", "editor", "augment", str(tmp_path / "in"), "--per-image", "2", "--seed", "4",
+              "--pipeline", str(tmp_path / "aug.json")]
+    one = subprocess.run([*common, "-o", str(tmp_path / "one"), "--jobs", "1"], cwd=ROOT, capture_output=True,
+                         text=True, timeout=TIMEOUT)
+    assert one.returncode == 0, one.stderr
+    dask = subprocess.run([*common, "-o", str(tmp_path / "dask"), "--scheduler", dask_cluster.scheduler_address],
+                          cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT)
+    assert dask.returncode == 0, dask.stderr
+    assert "6 written, 0 failed" in dask.stdout
+    assert files_under(tmp_path / "dask") == files_under(tmp_path / "one")
+
+
 def test_dask_without_a_scheduler_starts_a_local_cluster(photos, references, tmp_path):
     pytest.importorskip("distributed")
     done = run_apply(photos.parent / "recipe.json", photos / "*.png", photos / "b.jpg", "-o", tmp_path,

@@ -120,3 +120,36 @@ def test_a_partial_flood_is_exact_up_to_its_level():
         for level in range(0, cap + 1, 3):
             np.testing.assert_array_equal(partial <= level, flood(image, seed, level))
     np.testing.assert_array_equal(wand_levels(image, seed, max_level=255), wand_levels(image, seed))
+
+
+def test_a_selection_found_on_a_reduced_copy_gets_exact_edges_at_full_size():
+    from processing.pyramid import reduce
+    from processing.wand import refine_mask
+
+    # A disk whose edge falls anywhere inside the 4 x 4 blocks of the reduced copy.
+    h, w, factor = 120, 160, 4
+    y, x = np.mgrid[0:h, 0:w]
+    image = np.where((x - 73.3) ** 2 + (y - 58.6) ** 2 < 41.7 ** 2, 0.8, 0.2).astype(np.float32)
+    image = np.stack([image, image * 0.5, 1 - image], axis=-1)
+    seed, tolerance = (75, 60), 0.1
+    exact = wand_mask(wand_levels(image, seed), tolerance)
+    small_image = reduce(image, factor)
+    small_seed = (seed[0] // factor, seed[1] // factor)
+    small = wand_mask(wand_levels(small_image, small_seed), tolerance)
+    colour = sample_color(small_image, small_seed)
+
+    refined = refine_mask(image, small, factor, colour, tolerance)
+    blocky = np.repeat(np.repeat(small, factor, axis=0), factor, axis=1)
+    assert (blocky != exact).sum() > 100  # what the reduced copy alone gives: edges in blocks
+    np.testing.assert_array_equal(refined, exact)
+
+
+def test_refining_checks_its_inputs():
+    from processing.wand import refine_mask
+
+    image = np.zeros((8, 8), np.float32)
+    with pytest.raises(ValueError, match="not a 1:2 copy"):
+        refine_mask(image, np.zeros((3, 3), bool), 2, [0.0], 0.1)
+    with pytest.raises(ValueError, match="tolerance"):
+        refine_mask(image, np.zeros((4, 4), bool), 2, [0.0], 1.5)
+    np.testing.assert_array_equal(refine_mask(image, np.ones((8, 8), bool), 1, [0.0], 0.1), np.ones((8, 8), bool))

@@ -232,6 +232,53 @@ def test_wand_click_then_drag_and_slider(qtbot, window):
     assert window.document.selection is None
 
 
+def test_a_wand_click_on_a_large_image_floods_a_reduced_copy_and_keeps_exact_edges(qtbot, window, monkeypatch):
+    import ui.tools.selection_tools as tools_module
+    from editor.document import Document
+
+    # A disk whose edge crosses the reduced copy's blocks; "large" is made small here.
+    y, x = np.mgrid[0:H, 0:W]
+    disk = np.where((x - 41.3) ** 2 + (y - 29.6) ** 2 < 17.7 ** 2, 0.8, 0.2).astype(np.float32)
+    window.set_document(Document(np.stack([disk, disk * 0.5, 1 - disk], axis=-1)))
+    monkeypatch.setattr(tools_module, "WAND_MAX_PIXELS", (H // 3) * (W // 3))
+    set_zoom(qtbot, window, 4.0)
+    window.tools.activate("select.wand")
+    tool = window.tools.active
+    tool.options.tolerance.setValue(20)
+    point = view_of(window.canvas, 41.5, 30.5)
+    qtbot.mouseClick(window.canvas.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    qtbot.waitUntil(lambda: window.document.selection is not None)
+    assert tool.click.factor == 3
+    image = np.asarray(window.document.render())
+    np.testing.assert_array_equal(selection(window), bfs_region(image, (41, 30), 20, 8))
+
+
+def test_a_wand_click_shows_an_outline_at_once_while_its_flood_runs(qtbot, window, monkeypatch):
+    import ui.tools.selection_tools as tools_module
+
+    monkeypatch.setattr(tools_module, "WAND_GLANCE_PIXELS", 300)  # a glance at 1:4 of this small image
+    held = []  # the background flood, held back as on a large photo
+    monkeypatch.setattr(window.tools, "run_in_background", lambda work, done: held.append((work, done)))
+    set_zoom(qtbot, window, 4.0)
+    window.tools.activate("select.wand")
+    tool = window.tools.active
+    tool.options.tolerance.setValue(20)
+    overlay = window.tools.overlay
+    seed = (40, 30)
+    qtbot.mouseClick(window.canvas.viewport(), Qt.MouseButton.LeftButton,
+                     pos=view_of(window.canvas, seed[0] + 0.5, seed[1] + 0.5))
+    assert len(held) == 1 and window.document.selection is None
+    assert tool.click.glance_factor == 4 and overlay.lines()  # an outline already, from the glance
+    tool.options.tolerance.setValue(30)  # and it follows the slider meanwhile
+    glance_lines = overlay.lines()
+    assert glance_lines
+    work, done = held.pop()
+    done(work(), None)  # the flood lands: the exact selection
+    image = np.asarray(window.document.render())
+    qtbot.waitUntil(lambda: window.document.selection is not None)
+    np.testing.assert_array_equal(selection(window), bfs_region(image, seed, 30, 8))
+
+
 def test_masked_step_survives_project_and_runs_headless(qtbot, window, tmp_path):
     set_zoom(qtbot, window, 4.0)
     window.tools.activate("select.ellipse")

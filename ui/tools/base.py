@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
 from PySide6.QtCore import QObject, QPointF, Qt, Signal
-from PySide6.QtGui import QCursor, QKeyEvent, QPainter, QTransform, QWheelEvent
+from PySide6.QtGui import QColor, QCursor, QKeyEvent, QPainter, QPen, QTransform, QWheelEvent
 from PySide6.QtWidgets import QWidget
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -224,3 +224,13 @@ def register_tool(cls: type[CanvasTool] | None = None, *, order: int = 100) -> A
         return tool
 
     return add(cls) if cls is not None else add
+
+
+def overlay_pen(color: QColor, width: int = 1, dashed: bool = False) -> QPen:
+    """A pen for tool overlays: ``width`` screen pixels at every zoom (cosmetic)."""
+    pen = QPen(color)
+    pen.setCosmetic(True)
+    pen.setWidth(width)
+    if dashed:
+        pen.setStyle(Qt.PenStyle.DashLine)
+    return pen

@@ -16,26 +16,17 @@ import math
 
 import numpy as np
 from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, Qt, QTimer
-from PySide6.QtGui import QColor, QImage, QKeyEvent, QPainter, QPen, QTransform
+from PySide6.QtGui import QColor, QImage, QKeyEvent, QPainter, QTransform
 
 from editor.brush_stroke import BrushSettings, StrokeLayer
 
 from ..tool_options_bar import ToolOptions
-from .base import CanvasTool, ToolEvent, register_tool
+from .base import CanvasTool, ToolEvent, overlay_pen, register_tool
 
 OVERLAY_PIXELS = 2_000_000  # the proxy mask shown on screen has about this many pixels
 OVERLAY_ALPHA = 140  # of 255, where the mask is fully painted
 SIZE_STEP = 1.25  # [ and ] divide or multiply the size by this
 MAX_SIZE = 5000
-
-
-def _outline_pen(color: QColor, dashed: bool = False) -> QPen:
-    pen = QPen(color)
-    pen.setCosmetic(True)
-    pen.setWidth(1)
-    if dashed:
-        pen.setStyle(Qt.PenStyle.DashLine)
-    return pen
 
 
 @register_tool(order=20)
@@ -290,12 +281,12 @@ class BrushTool(CanvasTool):
             painter.save()
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
             painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.setPen(_outline_pen(QColor(255, 255, 255)))
+            painter.setPen(overlay_pen(QColor(255, 255, 255)))
             painter.drawEllipse(centre, r, r)
-            painter.setPen(_outline_pen(QColor(0, 0, 0), dashed=True))
+            painter.setPen(overlay_pen(QColor(0, 0, 0), dashed=True))
             painter.drawEllipse(centre, r, r)
             hard = r * self.hardness_box.value() / 100.0
             if 2.0 < hard < r - 2.0:
-                painter.setPen(_outline_pen(QColor(255, 255, 255, 120), dashed=True))
+                painter.setPen(overlay_pen(QColor(255, 255, 255, 120), dashed=True))
                 painter.drawEllipse(centre, hard, hard)
             painter.restore()

@@ -17,11 +17,11 @@ import itertools
 import math
 
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
-from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPen, QTransform
+from PySide6.QtGui import QColor, QKeyEvent, QPainter, QTransform
 
 from ..history_commands import AddStepCommand, EditStepCommand
 from ..tool_options_bar import ToolOptions
-from .base import CanvasTool, ToolEvent, register_tool
+from .base import CanvasTool, ToolEvent, overlay_pen, register_tool
 
 CROP_OP = "geometry.crop"
 HANDLE_PX = 10.0  # handle size on screen
@@ -53,15 +53,6 @@ def add_unmasked_step(tool: CanvasTool, step) -> None:
     document = tool.controller.document
     if document is not None:
         tool.controller.window.undo_stack.push(AddStepCommand(document, step))
-
-
-def _pen(color: QColor, width: int = 1, dashed: bool = False) -> QPen:
-    pen = QPen(color)
-    pen.setCosmetic(True)
-    pen.setWidth(width)
-    if dashed:
-        pen.setStyle(Qt.PenStyle.DashLine)
-    return pen
 
 
 def fit_aspect(left: float, top: float, right: float, bottom: float, ratio: float, moving: tuple[bool, ...],
@@ -383,21 +374,21 @@ class CropTool(CanvasTool):
                 painter.fillRect(part, shade)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         if self.thirds_box.isChecked():
-            painter.setPen(_pen(QColor(255, 255, 255, 150)))
+            painter.setPen(overlay_pen(QColor(255, 255, 255, 150)))
             for k in (1, 2):
                 x = inner.left() + inner.width() * k / 3
                 y = inner.top() + inner.height() * k / 3
                 painter.drawLine(QPointF(x, inner.top()), QPointF(x, inner.bottom()))
                 painter.drawLine(QPointF(inner.left(), y), QPointF(inner.right(), y))
-        painter.setPen(_pen(QColor(255, 255, 255)))
+        painter.setPen(overlay_pen(QColor(255, 255, 255)))
         painter.drawRect(inner)
-        painter.setPen(_pen(QColor(0, 0, 0), dashed=True))
+        painter.setPen(overlay_pen(QColor(0, 0, 0), dashed=True))
         painter.drawRect(inner)
         half = HANDLE_PX / 2
         for point in self._handle_points().values():
             p = to_view.map(point)
             square = QRectF(p.x() - half, p.y() - half, HANDLE_PX, HANDLE_PX)
             painter.fillRect(square, QColor(255, 255, 255))
-            painter.setPen(_pen(QColor(0, 0, 0)))
+            painter.setPen(overlay_pen(QColor(0, 0, 0)))
             painter.drawRect(square)
         painter.restore()

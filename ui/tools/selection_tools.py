@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPen, QPolygonF, QTransform
+from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPolygonF, QTransform
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -25,35 +25,30 @@ from PySide6.QtWidgets import (
 
 from editor.errors import EditorError
 from editor.selection import MAX_FEATHER, Selection
+from processing.pyramid import reduce
 from processing.selection import MODES, ellipse_mask, polygon_mask, rectangle_mask
-from processing.wand import wand_levels, wand_mask
+from processing.wand import refine_mask, sample_color, wand_levels, wand_mask
 
-from .base import CanvasTool, ToolEvent, register_tool, selection_mode
+from .base import CanvasTool, ToolEvent, overlay_pen, register_tool, selection_mode
 
 CLICK_SLOP = 3.0  # screen pixels a press may move and still be a click
 WAND_MAX_PIXELS = 1_000_000  # the wand floods a reduced copy of larger images (pure NumPy: ~1 s per 1.5 MP)
+# While that flood runs, a copy this small is flooded at once for an outline
+# within a frame of the click (tens of milliseconds at most).
+WAND_GLANCE_PIXELS = 40_000
 WAND_LEVELS = 256
 WAND_FIRST_LEVELS = 64  # a click floods at least this far at once (see first_cap)
 MODE_NAMES = {"replace": "Replace", "add": "Add (Shift)", "subtract": "Subtract (Ctrl)",
               "intersect": "Intersect (Shift+Ctrl)"}
 
 
-def _pen(color: QColor, dashed: bool = False) -> QPen:
-    pen = QPen(color)
-    pen.setCosmetic(True)
-    pen.setWidth(1)
-    if dashed:
-        pen.setStyle(Qt.PenStyle.DashLine)
-    return pen
-
-
 def draw_outline(painter: QPainter, shape) -> None:
     """A black-and-white dashed outline (visible on any image), in view coordinates."""
     painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-    painter.setPen(_pen(QColor(255, 255, 255)))
+    painter.setPen(overlay_pen(QColor(255, 255, 255)))
     painter.setBrush(Qt.BrushStyle.NoBrush)
     shape(painter)
-    painter.setPen(_pen(QColor(0, 0, 0), dashed=True))
+    painter.setPen(overlay_pen(QColor(0, 0, 0), dashed=True))
     shape(painter)
 
 
@@ -367,9 +362,23 @@ class _Click:
         self.factor, self.mode, self.base, self.point = factor, mode, base, point
         self.levels: np.ndarray | None = None
         self.cap = -1  # the level map is exact for tolerances up to this
+        self.glance: np.ndarray | None = None  # a quick level map of a smaller copy, until ``levels`` lands
+        self.glance_factor = factor
+        self.glance_cap = -1
 
     def flood(self, cap: int) -> np.ndarray:
         return wand_levels(self.image, self.seed, max_level=cap, **self.options)
+
+    def take_glance(self, cap: int) -> None:
+        """Flood a copy of at most ``WAND_GLANCE_PIXELS`` up to ``cap``, here and now."""
+        h, w = self.image.shape[:2]
+        step = math.ceil(math.sqrt(h * w / WAND_GLANCE_PIXELS))
+        if step <= 1:
+            return
+        small = reduce(self.image, step)
+        seed = (min(self.seed[0] // step, small.shape[1] - 1), min(self.seed[1] // step, small.shape[0] - 1))
+        self.glance = wand_levels(small, seed, max_level=cap, **self.options)
+        self.glance_factor, self.glance_cap = self.factor * step, cap
 
 
 def first_cap(tolerance: int) -> int:
@@ -433,7 +442,10 @@ class WandTool(_SelectTool):
         self._start = event
         self._start_tolerance = self.options.tolerance.value()
         self.controller.overlay.set_preview(None)
-        self._flood(first_cap(self._start_tolerance))
+        cap = first_cap(self._start_tolerance)
+        self.click.take_glance(cap)
+        self._preview()
+        self._flood(cap)
         return True
 
     def _flood(self, cap: int) -> None:
@@ -485,7 +497,10 @@ class WandTool(_SelectTool):
     def _tolerance_moved(self, value: int) -> None:
         self.options.tolerance_label.setText(str(value))
         click = self.click
-        if click is None or click.levels is None:
+        if click is None:
+            return
+        if click.levels is None:
+            self._preview()  # the glance follows until the flood lands
             return
         if value > click.cap and not self.busy:
             self._flood(WAND_LEVELS - 1)
@@ -500,12 +515,29 @@ class WandTool(_SelectTool):
         return wand_mask(self.click.levels, level / (WAND_LEVELS - 1), WAND_LEVELS)
 
     def _preview(self) -> None:
-        self.controller.overlay.set_preview(self.mask(), self.click.factor)
+        click = self.click
+        if click.levels is not None:
+            self.controller.overlay.set_preview(self.mask(), click.factor)
+        elif click.glance is not None:
+            level = min(self.options.tolerance.value(), click.glance_cap)
+            self.controller.overlay.set_preview(wand_mask(click.glance, level / (WAND_LEVELS - 1), WAND_LEVELS),
+                                                click.glance_factor)
 
     def full_mask(self) -> np.ndarray:
-        """The selection at full resolution (each reduced pixel covers a block)."""
+        """The selection at full resolution: found on the reduced copy, its
+        edges then settled pixel by pixel on the full image (the render of
+        the steps is cached, so this reads only the edge's pixels)."""
         small = self.mask()
-        return upsample_mask(small, self.click.factor, self.controller.result_shape())
+        click = self.click
+        if click.factor == 1:
+            return small
+        try:
+            image, factor = self.controller.result_image()
+        except (EditorError, MemoryError):
+            return upsample_mask(small, click.factor, self.controller.result_shape())
+        colour = sample_color(click.image, click.seed, click.options["sample_radius"])
+        level = min(self.options.tolerance.value(), click.cap)
+        return refine_mask(image, small, click.factor, colour, level / (WAND_LEVELS - 1), levels=WAND_LEVELS)
 
     def _commit_click(self) -> None:
         if self.click is None or self.controller.document is None:

@@ -10,26 +10,17 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPen, QTransform
+from PySide6.QtGui import QColor, QKeyEvent, QPainter, QTransform
 
 from processing.straighten import level_angle
 
 from ..tool_options_bar import ToolOptions
-from .base import CanvasTool, ToolEvent, register_tool
+from .base import CanvasTool, ToolEvent, overlay_pen, register_tool
 from .crop_tool import add_unmasked_step
 
 ROTATE_OP = "geometry.rotate"
 MIN_LINE_PX = 8.0  # screen pixels: shorter lines are taken as a stray click
 CROPS = [("Keep aspect ratio", "aspect"), ("Largest rectangle", "largest"), ("No crop", "none")]
-
-
-def _pen(color: QColor, width: int = 1, dashed: bool = False) -> QPen:
-    pen = QPen(color)
-    pen.setCosmetic(True)
-    pen.setWidth(width)
-    if dashed:
-        pen.setStyle(Qt.PenStyle.DashLine)
-    return pen
 
 
 @register_tool(order=32)
@@ -120,9 +111,9 @@ class StraightenTool(CanvasTool):
         a, b = to_view.map(self.start.point), to_view.map(self.end.point)
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        painter.setPen(_pen(QColor(255, 255, 255), 2))
+        painter.setPen(overlay_pen(QColor(255, 255, 255), 2))
         painter.drawLine(a, b)
-        painter.setPen(_pen(QColor(0, 0, 0), 1, dashed=True))
+        painter.setPen(overlay_pen(QColor(0, 0, 0), 1, dashed=True))
         painter.drawLine(a, b)
         if self._long_enough():
             angle = level_angle((self.start.x, self.start.y), (self.end.x, self.end.y))
