@@ -80,10 +80,19 @@ def telea(planes: np.ndarray, hole: np.ndarray, radius: int, *, progress: Progre
     # never used, never reached.
     setup = phase(progress, 0.0, 0.1)
     data = np.zeros((hp, wp, 3 * c), np.float32)
+    # The known values and their negatives, NaN where unknown: fmin skips
+    # NaN, so the range of a pixel's sources (its minimum and minus its
+    # maximum) takes one gather and one fmin per offset, and no masking.
+    bounds = np.full((hp, wp, 2 * c), np.nan, np.float32)
     rows = max(1, (1 << 20) // max(w, 1))
     for y0 in range(0, h, rows):  # in bands: a big box takes a while to copy
-        data[pad + y0 : pad + min(h, y0 + rows), pad : pad + w, :c] = planes[y0 : y0 + rows]
-        report(setup, 0.3 * min(1.0, (y0 + rows) / h))
+        y1 = min(h, y0 + rows)
+        data[pad + y0 : pad + y1, pad : pad + w, :c] = planes[y0:y1]
+        band = bounds[pad + y0 : pad + y1, pad : pad + w]
+        band[..., :c] = planes[y0:y1]
+        np.negative(planes[y0:y1], out=band[..., c:])
+        band[hole[y0:y1]] = np.nan
+        report(setup, 0.3 * y1 / h)
     known = np.zeros((hp, wp), bool)
     known[pad : pad + h, pad : pad + w] = ~hole
     # Gradients of the known pixels from known neighbours only; filled pixels
@@ -96,13 +105,7 @@ def telea(planes: np.ndarray, hole: np.ndarray, radius: int, *, progress: Progre
     zone = _dilate(padded_hole, radius, phase(setup, 0.3, 0.6))
     _known_gradients(data, known, zone, c, phase(setup, 0.6, 1.0))
     data = data.reshape(hp * wp, 3 * c)
-    # The known values and their negatives, NaN where unknown: fmin skips
-    # NaN, so the range of a pixel's sources (its minimum and minus its
-    # maximum) takes one gather and one fmin per offset, and no masking.
-    bounds = np.empty((hp * wp, 2 * c), np.float32)
-    bounds[:, :c] = data[:, :c]
-    np.negative(data[:, :c], out=bounds[:, c:])
-    bounds[~known.ravel()] = np.nan
+    bounds = bounds.reshape(hp * wp, 2 * c)
     # First front: hole pixels with a known 8-neighbour.
     near = np.zeros((hp, wp), bool)
     for dy, dx in _NEIGHBOURS8:
