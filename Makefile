@@ -34,7 +34,7 @@ test: system-deps $(VENV)/.test-installed
 	$(BIN)/lint-imports
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -p no:cacheprovider
 
-## Fuzz the loaders (images, recipes, projects, masks) with many more cases than `make test`
+## Fuzz the loaders (images, recipes, projects, masks, pipelines) with many more cases than `make test`
 ## runs; FUZZ_EXAMPLES=N per target. A failure found belongs in tests/fuzz/corpus/.
 ## Then atheris (libFuzzer) follows the loaders' branches for FUZZ_SECONDS per target.
 FUZZ_EXAMPLES ?= 2000
@@ -43,7 +43,7 @@ fuzz: system-deps $(VENV)/.test-installed
 	IMAGE_EDITOR_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q \
 		-p no:cacheprovider tests/fuzz --hypothesis-show-statistics
 	$(BIN)/pip install -q atheris
-	for target in image recipe; do \
+	for target in image recipe pipeline; do \
 		$(BIN)/python tests/fuzz/atheris_target.py $$target -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 \
 			-artifact_prefix=tests/fuzz/ || exit 1; \
 	done

@@ -138,8 +138,11 @@ MAX_STEPS = 64
 def check_number(where: str, value) -> float:
     """``value`` as a finite float; ValueError naming ``where`` otherwise."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"{where} must be a number, got {value!r}")
-    number = float(value)
+        raise ValueError(f"{where} must be a number, got {value!r:.40}")
+    try:
+        number = float(value)
+    except OverflowError:  # an integer of hundreds of digits
+        raise ValueError(f"{where} must be a number of ordinary size, got {str(value)[:20]}...") from None
     if not math.isfinite(number):
         raise ValueError(f"{where} must be finite, got {value!r}")
     return number

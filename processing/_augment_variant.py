@@ -79,7 +79,7 @@ def check_variant(variant) -> dict:
         raise ValueError(f"a variant's ops must be a list of at most {_MAX_STEPS} entries")
     out_ops = []
     for number, op in enumerate(ops, start=1):
-        if not isinstance(op, dict) or op.get("transform") not in _VARIANT_FIELDS:
+        if not isinstance(op, dict) or not isinstance(op.get("transform"), str) or op["transform"] not in _VARIANT_FIELDS:
             name = op.get("transform") if isinstance(op, dict) else op
             raise ValueError(f"op {number}: unknown transform {name!r:.40}")
         name = op["transform"]

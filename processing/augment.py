@@ -106,8 +106,8 @@ def default_step(name: str) -> dict:
     >>> default_step("rotate")
     {'transform': 'rotate', 'p': 0.5, 'angle_deg': [-15.0, 15.0]}
     """
-    if name not in TRANSFORMS:
-        raise ValueError(f"unknown transform {name!r}; known: {', '.join(TRANSFORMS)}")
+    if not isinstance(name, str) or name not in TRANSFORMS:
+        raise ValueError(f"unknown transform {name!r:.40}; known: {', '.join(TRANSFORMS)}")
     t = TRANSFORMS[name]
     step: dict[str, Any] = {"transform": name, "p": t.p}
     for spec in t.params:
@@ -153,8 +153,8 @@ def check_pipeline(pipeline) -> list[dict]:
         if not isinstance(step, dict):
             raise ValueError(f"step {number} must be an object, got {type(step).__name__}")
         name = step.get("transform")
-        if name not in TRANSFORMS:
-            raise ValueError(f"step {number}: unknown transform {name!r}; known: {', '.join(TRANSFORMS)}")
+        if not isinstance(name, str) or name not in TRANSFORMS:  # a list or an object is no name
+            raise ValueError(f"step {number}: unknown transform {name!r:.40}; known: {', '.join(TRANSFORMS)}")
         t = TRANSFORMS[name]
         where = f"step {number} ({name})"
         known = {"transform", "p"} | {spec.name for spec in t.params}

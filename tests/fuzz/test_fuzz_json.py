@@ -1,4 +1,5 @@
-"""Fuzzing recipes, projects and masks: wrong types, missing and extra fields,
+"""Fuzzing recipes, projects, masks, augmentation pipelines and variants:
+wrong types, missing and extra fields,
 NaN, infinity, enormous numbers, deep nesting, damaged text.
 
 A valid document is changed at one or more places; loading must give
@@ -13,6 +14,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
+from editor.augment_pipeline import PipelineError, dumps_pipeline, loads_pipeline
 from editor.catalog import CATALOG
 from editor.errors import EditorError
 from editor.project import ProjectError, read_project
@@ -40,6 +42,7 @@ RECIPE = {"format": "image-editor-recipe", "version": 1, "steps": STEPS_DATA}
 PROJECT = {
     "format": "image-editor-project", "version": 1,
     "source": {"path": "photo.png", "sha256": "ab" * 32}, "steps": STEPS_DATA,
+    "selection": encode_mask(np.linspace(0, 1, 30, dtype=np.float32).reshape(5, 6)),
 }
 
 numbers = st.one_of(
@@ -144,19 +147,70 @@ def test_edited_projects(tmp_path_factory, changes):
     assert project.path == path
 
 
-MASK = encode_mask(np.eye(7, 9, dtype=bool))
+MASKS = [encode_mask(np.eye(7, 9, dtype=bool)),
+         encode_mask(np.round(np.linspace(0, 1, 63).reshape(7, 9) * 255).astype(np.float32) / 255)]
 
 
 @fuzz_settings
-@given(changes=edits)
-def test_edited_masks(changes):
-    data = edited(MASK, changes)
+@given(which=st.integers(0, 1), changes=edits)
+def test_edited_masks(which, changes):
+    data = edited(MASKS[which], changes)
     with bounded():
         try:
             mask = decode_mask(data)
         except ValueError:
             return
-    assert mask.dtype == bool and mask.ndim == 2
+    assert mask.ndim == 2
+    assert mask.dtype == bool or (mask.dtype == np.float32 and 0 <= mask.min() and mask.max() <= 1)
+
+
+def _every_transform():
+    from processing import augment
+
+    return json.loads(dumps_pipeline([augment.default_step(name) for name in augment.TRANSFORMS]))
+
+
+PIPELINE = _every_transform()
+PIXELS = {
+    "uint8": (np.random.default_rng(3).random((9, 11, 3)) * 255).astype(np.uint8),
+    "uint16 gray": (np.random.default_rng(4).random((11, 9)) * 65535).astype(np.uint16),
+    "float rgba": np.random.default_rng(5).random((8, 8, 4), dtype=np.float32),
+}
+
+
+@fuzz_settings
+@given(changes=edits, seed=st.integers(0, 2**32))
+def test_edited_pipelines(changes, seed):
+    from processing import augment
+
+    with bounded():
+        try:
+            pipeline = loads_pipeline(dumps(edited(PIPELINE, changes)))
+        except PipelineError as exc:
+            assert "Traceback" not in str(exc) and len(str(exc)) < 2000
+            return
+        for name, image in PIXELS.items():  # a pipeline that loads runs, and keeps the image's type
+            out = augment.apply(image, augment.sample(pipeline, seed, image.shape[:2])).image
+            assert out.dtype == image.dtype, name
+            if out.dtype == np.float32:
+                assert np.isfinite(out).all() and 0 <= out.min() and out.max() <= 1, name
+
+
+@fuzz_settings
+@given(changes=edits, seed=st.integers(0, 2**16))
+def test_edited_variants(changes, seed):
+    from processing import augment
+
+    image = PIXELS["uint8"]
+    variant = augment.sample(PIPELINE["steps"], seed, image.shape[:2])
+    with bounded():
+        try:
+            checked = augment.check_variant(edited(variant, changes))
+        except ValueError as exc:
+            assert len(str(exc)) < 2000
+            return
+        out = augment.apply(image, checked).image  # a variant that checks applies
+    assert out.dtype == np.uint8 and out.ndim == 3
 
 
 @fuzz_settings
@@ -181,3 +235,25 @@ def test_damaged_text(text):
 def test_the_unedited_documents_load():
     assert len(loads_recipe(dumps(RECIPE))) == len(CATALOG) + 1
     _ = EditorError  # every error above is one of these
+
+
+def test_cases_the_pipeline_and_variant_fuzzing_found():
+    # Each once raised a raw TypeError or OverflowError instead of the file's own error.
+    from processing import augment
+
+    for steps in ([{"transform": [["rotate"]]}], [{"transform": "rotate", "p": 10**400}],
+                  [{"transform": "rotate", "angle_deg": [-(10**400), 10**400]}]):
+        text = json.dumps({"format": "image-editor-augment-pipeline", "version": 1, "steps": steps})
+        try:
+            loads_pipeline(text)
+        except PipelineError as exc:
+            assert len(str(exc)) < 300
+        else:
+            raise AssertionError(f"{steps} was accepted")
+    variant = {"shape": [4, 4], "ops": [{"transform": [["rot90"]], "k": 1}]}
+    try:
+        augment.check_variant(variant)
+    except ValueError as exc:
+        assert "unknown transform" in str(exc)
+    else:
+        raise AssertionError("a list as a transform name was accepted")
