@@ -55,7 +55,7 @@ lint-imports: $(VENV)/.test-installed
 bench: system-deps $(VENV)/.bench-installed
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/run.py $(BENCH_ARGS)
 	$(BIN)/python tests/benchmarks/augment_bench.py
-	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/selection_bench.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/selection_bench.py --output tests/benchmarks/SELECTION.md
 	$(BIN)/python tests/benchmarks/brush_bench.py
 	$(BIN)/python tests/benchmarks/synthesis_bench.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/augment_grid_bench.py
