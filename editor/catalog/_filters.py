@@ -27,6 +27,7 @@ OPERATIONS = [
         ),
         margin=_gaussian_margin("sigma"),
         description="Soften the image with a smooth, natural-looking blur.",
+        working_buffers=4.0,  # measured: tests/editor/test_memory_estimates.py
     ),
     Operation(
         "filter.box_blur",
@@ -42,6 +43,7 @@ OPERATIONS = [
         ),
         margin=lambda p: p["radius"],
         description="Blur by averaging each pixel with the square of pixels around it.",
+        working_buffers=4.0,  # measured: tests/editor/test_memory_estimates.py
     ),
     Operation(
         "filter.median_filter",
@@ -84,6 +86,7 @@ OPERATIONS = [
         ),
         margin=_gaussian_margin("radius"),
         description="Sharpen by boosting the difference between the image and a blurred copy.",
+        working_buffers=3.5,  # measured: tests/editor/test_memory_estimates.py
     ),
     Operation(
         "filter.bilateral_filter",
@@ -104,6 +107,7 @@ OPERATIONS = [
         live=False,  # exact windowed filter: about 4 s on a 12 MP photo at sigma 3,
         margin=lambda p: math.ceil(2 * p["sigma_spatial"]),
         description="Smooth away noise but keep edges: only neighbours of similar colour are mixed.",
+        working_buffers=7.5,  # measured: tests/editor/test_memory_estimates.py
     ),
     Operation(
         "filter.convolve",
@@ -125,5 +129,6 @@ OPERATIONS = [
         ),
         margin=lambda p: len(p["kernel"]) // 2,
         description="Run each colour channel through a small grid of weights you type, or a preset.",
+        working_buffers=3.5,  # measured: tests/editor/test_memory_estimates.py
     ),
 ]

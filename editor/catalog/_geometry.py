@@ -276,6 +276,7 @@ OPERATIONS = [
             _fill(),
         ),
         description="Stretch, shear, turn and move the image with a matrix of six numbers.",
+        working_buffers=4.0,  # measured: tests/editor/test_memory_estimates.py
     ),
     Operation(
         "geometry.perspective",

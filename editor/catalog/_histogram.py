@@ -23,6 +23,7 @@ OPERATIONS = [
             ),
         ),
         description="Spread the tones evenly over the whole range, for more contrast.",
+        working_buffers=3.5,  # measured: tests/editor/test_memory_estimates.py
     ),
     Operation(
         "histogram.clahe",
@@ -42,5 +43,6 @@ OPERATIONS = [
             ),
         ),
         description="Raise the contrast region by region, limited so that noise is not blown up (CLAHE).",
+        working_buffers=4.0,  # measured: tests/editor/test_memory_estimates.py
     ),
 ]

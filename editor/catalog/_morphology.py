@@ -30,8 +30,11 @@ def _two_passes(values) -> int:
 
 
 def _grey(op_id: str, title: str, function, margin, description: str) -> Operation:
+    # Working buffers measured (tests/editor/test_memory_estimates.py): a
+    # second pass keeps one more image alive.
     return Operation(
-        f"morphology.{op_id}", title, "Morphology", function, (_SHAPE, _RADIUS), margin=margin, description=description
+        f"morphology.{op_id}", title, "Morphology", function, (_SHAPE, _RADIUS), margin=margin, description=description,
+        working_buffers=5.5 if margin is _two_passes or op_id == "gradient" else 4.5,
     )
 
 
@@ -81,5 +84,6 @@ OPERATIONS = [
         morphology.skeletonize,
         live=False,
         description="Thin the white shapes of a black-and-white image to lines one pixel wide.",
+        working_buffers=5.0,  # measured: tests/editor/test_memory_estimates.py
     ),
 ]

@@ -146,6 +146,7 @@ OPERATIONS = [
         ),
         live=True,  # a few passes over the image: ~0.2 s for a 2 MP proxy, ~1.4 s per 12 MP
         description="Remove noise quickly by dropping the faint fine-scale detail that noise is made of.",
+        working_buffers=3.5,  # measured: tests/editor/test_memory_estimates.py
     ),
     Operation(
         "restore.deblur_wiener",
@@ -160,7 +161,7 @@ OPERATIONS = [
         ),
         live=True,  # FFT tiles: ~0.15 s for a 2 MP proxy, ~1.2 s per 12 MP (2 busy cores)
         margin=lambda p: 4 * _psf_radius(p) + 32,
-        working_buffers=6.0,
+        working_buffers=7.5,
         description="Sharpen a blurred photo when you know the blur's shape: fast, one pass.",
     ),
     Operation(
@@ -176,7 +177,7 @@ OPERATIONS = [
         ),
         live=False,  # two tiled FFT convolutions per iteration: tens of seconds per 12 MP
         margin=lambda p: p["iterations"] * (_psf_radius(p) + 1),
-        working_buffers=6.0,
+        working_buffers=11.5,
         description="Sharpen a blurred photo when you know the blur's shape, step by step: keeps "
         "brightness and never goes negative.",
     ),

@@ -58,6 +58,7 @@ OPERATIONS = [
         segmentation.components_overlay,
         (_CONNECTIVITY, _mode(), _opacity()),
         description="Find the separate objects of the image after a threshold, and paint each one.",
+        working_buffers=4.5,  # measured: tests/editor/test_memory_estimates.py
     ),
     Operation(
         "segmentation.kmeans",
@@ -75,6 +76,7 @@ OPERATIONS = [
         ),
         live=False,
         description="Reduce the image to a few colours found by clustering (k-means).",
+        working_buffers=8.5,  # measured: tests/editor/test_memory_estimates.py
     ),
     Operation(
         "segmentation.slic",
@@ -93,6 +95,7 @@ OPERATIONS = [
         ),
         live=False,
         description="Cut the image into small regions of similar colour (superpixels).",
+        working_buffers=12.5,  # measured: tests/editor/test_memory_estimates.py
     ),
     Operation(
         "segmentation.split_objects",
@@ -114,5 +117,6 @@ OPERATIONS = [
         ),
         live=False,
         description="Separate touching objects, such as cells or coins, and paint each one (watershed).",
+        working_buffers=9.0,  # measured: tests/editor/test_memory_estimates.py
     ),
 ]

@@ -49,6 +49,7 @@ OPERATIONS = [
             ),
         ),
         description="Reduce the brightness to a few gray levels that best separate the tones (multi-level Otsu).",
+        working_buffers=3.5,  # measured: tests/editor/test_memory_estimates.py
     ),
     Operation(
         "threshold.adaptive",

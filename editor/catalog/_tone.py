@@ -71,6 +71,7 @@ OPERATIONS = [
         ),
         margin=0,
         description="Reshape the tones with a smooth curve through points you place.",
+        working_buffers=6.5,  # measured: tests/editor/test_memory_estimates.py
     ),
     Operation(
         "tone.gamma",
