@@ -19,6 +19,9 @@ __all__ = ["SelectionOverlay", "outline_segments"]
 
 OUTLINE_MAX_PIXELS = 4_000_000  # a larger selection is outlined on a sampled grid, exactly in view when zoomed in
 OUTLINE_MAX_LINES = 60_000  # a ragged outline with more is drawn from a coarser grid (it is redrawn 7 times a second)
+# A preview (the wand's outline while the tolerance moves) is rebuilt at
+# every move: its lines are made in Python, about a microsecond each.
+PREVIEW_MAX_LINES = 20_000
 DASH_INTERVAL_MS = 150
 
 
@@ -118,7 +121,7 @@ class SelectionOverlay(QObject):
             self._preview_lines = None
         else:
             data = mask.hard() if isinstance(mask, Selection) else np.asarray(mask) >= 0.5
-            self._preview_lines = self._outline(data, factor)[0]
+            self._preview_lines = self._outline(data, factor, max_lines=PREVIEW_MAX_LINES)[0]
         self._changed()
 
     def lines(self, zoom: float | None = None) -> list[QLineF]:
@@ -150,14 +153,16 @@ class SelectionOverlay(QObject):
 
     @staticmethod
     def _outline(mask: np.ndarray, factor: int = 1, sample: int = 1, offset=(0, 0),
-                 cut=(False, False, False, False)) -> tuple[list[QLineF], int]:
+                 cut=(False, False, False, False), max_lines: int | None = None) -> tuple[list[QLineF], int]:
         """Lines of the outline and the sampling step used: ``sample`` at
-        least, coarser when the outline is too ragged to redraw fast."""
+        least, coarser when the outline has more than ``max_lines`` (default
+        ``OUTLINE_MAX_LINES``) and would not redraw fast."""
         step = sample
+        limit = OUTLINE_MAX_LINES if max_lines is None else max_lines
         while True:
             sampled = mask[::step, ::step] if step > 1 else mask
             segments = outline_segments(sampled)
-            if len(segments) <= OUTLINE_MAX_LINES or min(sampled.shape) <= 64:
+            if len(segments) <= limit or min(sampled.shape) <= 64:
                 break
             step *= 2
         if any(cut):

@@ -46,7 +46,7 @@ from PIL import Image  # noqa: E402
 from processing.pyramid import reduce  # noqa: E402
 from processing.wand import refine_mask, sample_color, wand_levels, wand_mask  # noqa: E402
 from editor.selection import Selection  # noqa: E402
-from ui.selection_overlay import SelectionOverlay  # noqa: E402
+from ui.selection_overlay import PREVIEW_MAX_LINES, SelectionOverlay  # noqa: E402
 from ui.tools.selection_tools import WAND_GLANCE_PIXELS, WAND_MAX_PIXELS, first_cap  # noqa: E402
 
 SEEDS = [(0.1, 0.1), (0.5, 0.5), (0.8, 0.7)]  # fractions of width and height
@@ -91,7 +91,7 @@ def glance(image: np.ndarray, seed: tuple[int, int], factor: int) -> None:
     small = reduce(image, step)
     levels = wand_levels(small, (min(seed[0] // step, small.shape[1] - 1), min(seed[1] // step, small.shape[0] - 1)),
                          max_level=first_cap(32))
-    SelectionOverlay._outline(wand_mask(levels, 32 / 255), factor * step)
+    SelectionOverlay._outline(wand_mask(levels, 32 / 255), factor * step, max_lines=PREVIEW_MAX_LINES)
 
 
 def bench_wand(image: np.ndarray, label: str, repeats: int, full=None) -> list[tuple[str, list[float]]]:
@@ -111,7 +111,7 @@ def bench_wand(image: np.ndarray, label: str, repeats: int, full=None) -> list[t
         for k in TOLERANCES:
             t0 = time.perf_counter()
             mask = wand_mask(levels, k / 255)
-            SelectionOverlay._outline(mask, factor)
+            SelectionOverlay._outline(mask, factor, max_lines=PREVIEW_MAX_LINES)
             changes.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
         if full is not None:  # edges settled on the full image, as the editor does

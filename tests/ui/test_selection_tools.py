@@ -445,3 +445,15 @@ def test_save_and_load_a_mask_through_the_select_menu(qtbot, window, tmp_path, m
     assert not window.select_actions.load_mask(tmp_path / "small.png")
     assert "10 x 10 pixels but the image is 80 x 60" in warnings[0]
     assert window.document.selection is None
+
+
+def test_a_ragged_preview_is_outlined_on_a_coarser_grid_to_keep_up(qtbot, window, monkeypatch):
+    import ui.selection_overlay as overlay_module
+
+    monkeypatch.setattr(overlay_module, "PREVIEW_MAX_LINES", 500)
+    overlay = window.tools.overlay
+    ragged = np.random.default_rng(2).random((H, W)) < 0.5  # thousands of pixel edges
+    assert len(overlay_module.outline_segments(ragged)) > 500
+    overlay.set_preview(ragged)
+    assert 0 < len(overlay.lines()) <= 500
+    overlay.set_preview(None)
