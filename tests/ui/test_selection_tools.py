@@ -452,7 +452,7 @@ def test_a_ragged_preview_is_outlined_on_a_coarser_grid_to_keep_up(qtbot, window
 
     monkeypatch.setattr(overlay_module, "PREVIEW_MAX_LINES", 500)
     overlay = window.tools.overlay
-    ragged = np.random.default_rng(2).random((H, W)) < 0.5  # thousands of pixel edges
+    ragged = np.random.default_rng(2).random((512, 512)) < 0.5  # a quarter of a million pixel edges
     assert len(overlay_module.outline_segments(ragged)) > 500
     overlay.set_preview(ragged)
     assert 0 < len(overlay.lines()) <= 500
