@@ -450,10 +450,10 @@ def test_save_and_load_a_mask_through_the_select_menu(qtbot, window, tmp_path, m
 def test_a_ragged_preview_is_outlined_on_a_coarser_grid_to_keep_up(qtbot, window, monkeypatch):
     import ui.selection_overlay as overlay_module
 
-    monkeypatch.setattr(overlay_module, "PREVIEW_MAX_LINES", 500)
+    monkeypatch.setattr(overlay_module, "PREVIEW_MAX_LINES", 5000)
     overlay = window.tools.overlay
     ragged = np.random.default_rng(2).random((512, 512)) < 0.5  # a quarter of a million pixel edges
-    assert len(overlay_module.outline_segments(ragged)) > 500
+    assert len(overlay_module.outline_segments(ragged)) > 5000
     overlay.set_preview(ragged)
-    assert 0 < len(overlay.lines()) <= 500
+    assert 0 < len(overlay.lines()) <= 5000
     overlay.set_preview(None)
