@@ -71,7 +71,7 @@ def conv3x3_backward(cols: np.ndarray, kernel: np.ndarray, grad_out: np.ndarray,
     c_out = kernel.shape[3]
     g = grad_out.reshape(-1, c_out)
     grad_kernel = (cols.T @ g).reshape(kernel.shape)
-    grad_bias = g.sum(axis=0, dtype=np.float64).astype(np.float32)
+    grad_bias = g.sum(axis=0, dtype=np.float64).astype(g.dtype)
     grad_x = None
     if need_input:
         grad_x = col2im3x3(g @ kernel.reshape(-1, c_out).T, input_shape)
@@ -150,8 +150,8 @@ def loss_and_gradients(network: Network, noisy: np.ndarray, clean: np.ndarray, s
     loss = float(np.mean(np.square(residual, dtype=np.float64)))
     # d loss / d output = 2 (output - clean) / size; the output is noisy minus
     # the unfolded prediction, hence the sign.
-    grad = space_to_depth(residual * np.float32(-2.0 / residual.size), network.scale)
-    grad = np.ascontiguousarray(grad, np.float32)
+    grad = space_to_depth(residual * residual.dtype.type(-2.0 / residual.size), network.scale)
+    grad = np.ascontiguousarray(grad)
     grad_kernels: list = [None] * len(network.kernels)
     grad_biases: list = [None] * len(network.kernels)
     for i in range(last, -1, -1):
@@ -200,7 +200,7 @@ class Adam:
             v *= self.beta2
             v += (1.0 - self.beta2) * np.square(g)
             update = (self.lr / correction1) * m / (np.sqrt(v / correction2) + self.eps)
-            new.append((p - update).astype(np.float32))
+            new.append((p - update).astype(p.dtype))
         n = len(network.kernels)
         return Network(tuple(new[:n]), tuple(new[n:]), channels=network.channels, scale=network.scale,
                        noise_map=network.noise_map, noise_scale=network.noise_scale)

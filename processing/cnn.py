@@ -65,10 +65,10 @@ class Network:
     ----------
     kernels : tuple of ndarray
         One float32 array ``(3, 3, c_in, c_out)`` per convolution layer, in
-        order. The first layer takes ``channels * scale**2`` channels, plus
+        order (float64 throughout is accepted too, for gradient checks). The first layer takes ``channels * scale**2`` channels, plus
         one when ``noise_map`` is true; the last gives ``channels * scale**2``.
     biases : tuple of ndarray
-        One float32 array ``(c_out,)`` per layer.
+        One array ``(c_out,)`` per layer, of the kernels' type.
     channels : int
         Colour channels of the images the network was trained on (3).
     scale : int
@@ -117,14 +117,17 @@ class Network:
             raise ValueError(f"{len(kernels)} kernels but {len(biases)} biases")
         folded = self.channels * self.scale ** 2
         expected_in = folded + (1 if self.noise_map else 0)
+        dtype = getattr(kernels[0], "dtype", None)
+        if dtype not in (np.float32, np.float64):
+            dtype = np.dtype(np.float32)
         for i, (k, b) in enumerate(zip(kernels, biases)):
-            if not isinstance(k, np.ndarray) or k.dtype != np.float32 or k.ndim != 4 or k.shape[:2] != (3, 3):
-                raise ValueError(f"layer {i}: kernel must be a float32 array (3, 3, in, out), "
+            if not isinstance(k, np.ndarray) or k.dtype != dtype or k.ndim != 4 or k.shape[:2] != (3, 3):
+                raise ValueError(f"layer {i}: kernel must be a {dtype} array (3, 3, in, out), "
                                  f"got {getattr(k, 'dtype', type(k).__name__)} {getattr(k, 'shape', '')}")
             if k.shape[2] != expected_in:
                 raise ValueError(f"layer {i}: kernel takes {k.shape[2]} channels, expected {expected_in}")
-            if not isinstance(b, np.ndarray) or b.dtype != np.float32 or b.shape != (k.shape[3],):
-                raise ValueError(f"layer {i}: bias must be a float32 array ({k.shape[3]},), "
+            if not isinstance(b, np.ndarray) or b.dtype != dtype or b.shape != (k.shape[3],):
+                raise ValueError(f"layer {i}: bias must be a {dtype} array ({k.shape[3]},), "
                                  f"got {getattr(b, 'dtype', type(b).__name__)} {getattr(b, 'shape', '')}")
             expected_in = k.shape[3]
         if expected_in != folded:
@@ -143,13 +146,15 @@ class Network:
         return sum(k.size + b.size for k, b in zip(self.kernels, self.biases))
 
 
-def im2col3x3(x: np.ndarray) -> np.ndarray:
+def im2col3x3(x: np.ndarray, dtype=None) -> np.ndarray:
     """The 3 x 3 neighbourhoods of every position, zero outside, as rows.
 
     Parameters
     ----------
     x : ndarray
-        ``(N, H, W, C)`` float32.
+        ``(N, H, W, C)``.
+    dtype : dtype, optional
+        Of the result; ``x``'s by default.
 
     Returns
     -------
@@ -164,7 +169,7 @@ def im2col3x3(x: np.ndarray) -> np.ndarray:
     [0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0]
     """
     n, h, w, c = x.shape
-    cols = np.zeros((n, h, w, 3, 3, c), x.dtype)
+    cols = np.zeros((n, h, w, 3, 3, c), x.dtype if dtype is None else dtype)
     for dy in (-1, 0, 1):
         ys, yd = slice(max(dy, 0), h + min(dy, 0)), slice(max(-dy, 0), h + min(-dy, 0))
         for dx in (-1, 0, 1):
@@ -197,6 +202,13 @@ def conv3x3(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray) -> np.ndarray:
     ``out[n, y, x, o] = bias[o] + sum_{dy, dx, i} x[n, y+dy, x+dx, i] kernel[dy+1, dx+1, i, o]``,
     computed as one matrix product of :func:`im2col3x3` with the kernel.
 
+    The product is accumulated in float64 and rounded once to float32. BLAS
+    float32 kernels sum in an order that depends on the size of the matrix,
+    so the same pixel would come out a unit in the last place different in
+    a tile and in the whole image; in float64 those differences stay far
+    below float32's rounding, and tiled inference equals whole-image
+    inference (to about one value in 10^8 that lands on a rounding tie).
+
     Examples
     --------
     >>> k = np.zeros((3, 3, 1, 1), np.float32); k[1, 2, 0, 0] = 1  # the right neighbour
@@ -207,9 +219,9 @@ def conv3x3(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray) -> np.ndarray:
     n, h, w, c = x.shape
     if kernel.shape[:3] != (3, 3, c):
         raise ValueError(f"kernel must be (3, 3, {c}, C_out) for {c} input channels, got {kernel.shape}")
-    out = im2col3x3(x) @ kernel.reshape(9 * c, -1)
+    out = im2col3x3(x, np.float64) @ kernel.reshape(9 * c, -1).astype(np.float64)
     out += bias
-    return out.reshape(n, h, w, -1)
+    return out.astype(np.result_type(x.dtype, np.float32), copy=False).reshape(n, h, w, -1)
 
 
 def relu(x: np.ndarray) -> np.ndarray:
@@ -264,14 +276,15 @@ def network_input(network: Network, noisy: np.ndarray, sigma) -> np.ndarray:
     ``noisy`` is ``(N, H, W, channels)`` with ``H`` and ``W`` multiples of
     ``network.scale``; ``sigma`` is a number or one per image.
     """
+    dtype = np.result_type(noisy.dtype, np.float32)
     x = space_to_depth(noisy, network.scale)
     if not network.noise_map:
-        return np.ascontiguousarray(x, np.float32)
+        return np.ascontiguousarray(x, dtype)
     n, h, w, c = x.shape
-    inputs = np.empty((n, h, w, c + 1), np.float32)
+    inputs = np.empty((n, h, w, c + 1), dtype)
     inputs[..., :c] = x
-    level = np.broadcast_to(np.asarray(sigma, np.float32).reshape(-1), (n,))
-    inputs[..., c] = (level * np.float32(network.noise_scale))[:, None, None]
+    level = np.broadcast_to(np.asarray(sigma, dtype).reshape(-1), (n,))
+    inputs[..., c] = (level * dtype.type(network.noise_scale))[:, None, None]
     return inputs
 
 

@@ -40,6 +40,7 @@ from . import (
     _filters,
     _geometry,
     _histogram,
+    _learned,
     _morphology,
     _segmentation,
     _threshold,
@@ -115,6 +116,6 @@ class Catalog:
 
 
 # Sidebar order: the categories appear in the order of this list.
-_TOPICS = (_filters, _edges, _tone, _color, _histogram, _threshold, _morphology, _geometry, _segmentation)
+_TOPICS = (_filters, _edges, _tone, _color, _histogram, _threshold, _morphology, _geometry, _segmentation, _learned)
 
 CATALOG = Catalog(op for topic in _TOPICS for op in topic.OPERATIONS)
