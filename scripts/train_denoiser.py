@@ -133,6 +133,7 @@ def train(args) -> None:
     train_names = [n for n in names if n != args.holdout]
     photos = [read_photo(samples / n) for n in train_names]
     print(f"training on {train_names}, holding out {args.holdout}", flush=True)
+    commit = git_commit()  # now: the code may change while a long run goes on
     net = init_network(args.depth, args.width, seed=args.seed)
     opt = Adam(net, lr=args.lr)
     data = Patches(photos, args.patch, args.sigma_max / 255, args.gray_fraction, args.seed + 1)
@@ -155,7 +156,7 @@ def train(args) -> None:
     minutes = (time.perf_counter() - start) / 60
     facts = {
         "command": "python scripts/train_denoiser.py " + " ".join(args.argv),
-        "commit": git_commit(),
+        "commit": commit,
         "seed": args.seed,
         "training_minutes": round(minutes, 1),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, NumPy {np.__version__}",
@@ -308,7 +309,7 @@ def main(argv=None) -> None:
                         help="folder of training photos (default ../shared/samples from the repository root)")
     parser.add_argument("--holdout", default="chelsea.png", help="photo kept out of training for the figures")
     parser.add_argument("--out", default=str(ROOT / "resources" / "models"))
-    parser.add_argument("--steps", type=int, default=1800)
+    parser.add_argument("--steps", type=int, default=1600)
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--patch", type=int, default=64)
     parser.add_argument("--depth", type=int, default=8)
