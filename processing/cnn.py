@@ -169,12 +169,19 @@ def im2col3x3(x: np.ndarray, dtype=None) -> np.ndarray:
     [0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0]
     """
     n, h, w, c = x.shape
-    cols = np.zeros((n, h, w, 3, 3, c), x.dtype if dtype is None else dtype)
+    cols = np.empty((n, h, w, 3, 3, c), x.dtype if dtype is None else dtype)
     for dy in (-1, 0, 1):
         ys, yd = slice(max(dy, 0), h + min(dy, 0)), slice(max(-dy, 0), h + min(-dy, 0))
         for dx in (-1, 0, 1):
             xs, xd = slice(max(dx, 0), w + min(dx, 0)), slice(max(-dx, 0), w + min(-dx, 0))
-            cols[:, yd, xd, dy + 1, dx + 1] = x[:, ys, xs]
+            tap = cols[:, :, :, dy + 1, dx + 1]
+            tap[:, yd, xd] = x[:, ys, xs]
+            # Only the one row or column a shift leaves uncovered is zeroed
+            # (zeroing the whole matrix first costs as much as filling it).
+            if dy:
+                tap[:, 0 if dy < 0 else h - 1] = 0
+            if dx:
+                tap[:, :, 0 if dx < 0 else w - 1] = 0
     return cols.reshape(n * h * w, 9 * c)
 
 
