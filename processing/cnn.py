@@ -48,6 +48,8 @@ __all__ = [
     "depth_to_space",
     "forward",
     "denoise",
+    "first_layer_kernels",
+    "feature_maps",
     "TILE",
 ]
 
@@ -418,3 +420,76 @@ def denoise(image: np.ndarray, network: Network, sigma: float, *, tile: int = TI
 
     parallel_map(run, boxes, progress=progress)
     return merge_alpha(out, alpha)
+
+
+def first_layer_kernels(network: Network) -> np.ndarray:
+    """The first layer's kernels as small colour pictures, to show what the network looks for.
+
+    Each output channel of the first layer weighs a 3 x 3 block of cells,
+    which is a ``3 * scale`` square of pixels of the image; this puts every
+    weight back at its pixel and colour (the noise-level channel left out).
+
+    Returns
+    -------
+    ndarray
+        ``(outputs, 3 * scale, 3 * scale, channels)`` float32 weights, not
+        normalised.
+
+    Examples
+    --------
+    >>> k = np.zeros((3, 3, 13, 2), np.float32); k[0, 2, 3 + 2, 1] = 1  # cell (0, 2), pixel (0, 1), blue
+    >>> net = Network((k, np.zeros((3, 3, 2, 12), np.float32)), (np.zeros(2, np.float32), np.zeros(12, np.float32)))
+    >>> pictures = first_layer_kernels(net)
+    >>> pictures.shape, [int(i) for i in np.argwhere(pictures)[0]]
+    ((2, 6, 6, 3), [1, 0, 5, 2])
+    """
+    s, c = network.scale, network.channels
+    k = network.kernels[0][:, :, : s * s * c]  # (3, 3, s*s*c, out)
+    out = k.shape[3]
+    k = k.reshape(3, 3, s, s, c, out)  # (cell y, cell x, pixel i, pixel j, colour, out)
+    return np.ascontiguousarray(k.transpose(5, 0, 2, 1, 3, 4).reshape(out, 3 * s, 3 * s, c), np.float32)
+
+
+def feature_maps(image: np.ndarray, network: Network, sigma: float, layer: int = 0) -> np.ndarray:
+    """What the channels of one layer respond to on an image (after its ReLU).
+
+    Parameters
+    ----------
+    image : ndarray
+        Float32 image in [0, 1]; best small (a few hundred pixels a side),
+        as the whole image goes through at once.
+    network : Network
+    sigma : float
+        Noise level given to the network (image units).
+    layer : int
+        Which layer, from 0; the last layer has no ReLU.
+
+    Returns
+    -------
+    ndarray
+        ``(channels, H / scale, W / scale)`` float32, rounded up to whole cells.
+
+    Examples
+    --------
+    >>> k = (np.ones((3, 3, 13, 4), np.float32), np.zeros((3, 3, 4, 12), np.float32))
+    >>> net = Network(k, (np.zeros(4, np.float32), np.zeros(12, np.float32)))
+    >>> feature_maps(np.zeros((6, 5), np.float32), net, 0.0).shape
+    (4, 3, 3)
+    """
+    image = as_image(image)
+    sigma = _check_sigma(sigma)
+    if isinstance(layer, bool) or not isinstance(layer, numbers.Integral) or not 0 <= layer < len(network.kernels):
+        raise ValueError(f"layer must be from 0 to {len(network.kernels) - 1}, got {layer!r}")
+    color, _ = split_alpha(image)
+    if color.ndim == 2:
+        color = np.repeat(color[..., None], 3, axis=2)
+    s = network.scale
+    h, w = color.shape[:2]
+    block = reflect_block(color, 0, -(-h // s) * s, 0, -(-w // s) * s)
+    x = network_input(network, block[None], sigma)
+    last = len(network.kernels) - 1
+    for i in range(layer + 1):
+        x = conv3x3(x, network.kernels[i], network.biases[i])
+        if i < last:
+            relu(x)
+    return np.ascontiguousarray(x[0].transpose(2, 0, 1))

@@ -180,28 +180,38 @@ def best_of(func, values, clean, noisy):
     return best
 
 
+# Settings swept for the classical methods, as multiples of the noise's sigma.
+H_FACTORS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0)
+TV_FACTORS = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0)
+
+
 def peer_rows(clean: np.ndarray, noisy: np.ndarray, sigma: float) -> dict:
-    """PSNR of the classical denoisers at their best settings (a sweep, with the clean image known)."""
+    """PSNR of the classical denoisers at their best settings (a sweep, with the clean image known).
+
+    Non-local means compare 7 x 7 patches within 10 pixels and are told the
+    true sigma; only ``h`` is swept. Total variation sweeps its weight.
+    """
     rows = {}
     try:
         from processing import restoration
     except ImportError:
         restoration = None
-    if restoration is not None and hasattr(restoration, "nl_means"):
-        hs = [sigma * f for f in (0.4, 0.55, 0.7, 0.85, 1.0, 1.2)]
-        rows["NLM (this project)"] = best_of(lambda x, h: restoration.nl_means(x, h=h), hs, clean, noisy)
-    if restoration is not None and hasattr(restoration, "tv_denoise"):
-        ws = [sigma * f for f in (0.5, 0.75, 1.0, 1.5, 2.0, 3.0)]
-        rows["TV (this project)"] = best_of(lambda x, w: restoration.tv_denoise(x, weight=w), ws, clean, noisy)
+    if restoration is not None and hasattr(restoration, "denoise_nl_means"):
+        rows["NLM (this project)"] = best_of(
+            lambda x, h: restoration.denoise_nl_means(x, h=h, patch_size=7, search_radius=10, sigma=sigma),
+            [sigma * f for f in H_FACTORS], clean, noisy)
+    if restoration is not None and hasattr(restoration, "denoise_tv"):
+        rows["TV (this project)"] = best_of(lambda x, w: restoration.denoise_tv(x, weight=w),
+                                            [sigma * f for f in TV_FACTORS], clean, noisy)
     try:
         from skimage.restoration import denoise_nl_means
     except ImportError:
         denoise_nl_means = None
     if denoise_nl_means is not None:
-        hs = [sigma * f for f in (0.4, 0.55, 0.7, 0.85, 1.0, 1.2)]
         rows["scikit-image denoise_nl_means"] = best_of(
-            lambda x, h: denoise_nl_means(x, h=h, sigma=sigma, patch_size=5, patch_distance=6, fast_mode=True,
-                                          channel_axis=-1), hs, clean, noisy)
+            lambda x, h: denoise_nl_means(x, h=h, sigma=sigma, patch_size=7, patch_distance=10, fast_mode=True,
+                                          channel_axis=-1).astype(np.float32),
+            [sigma * f for f in H_FACTORS], clean, noisy)
     return rows
 
 
