@@ -53,6 +53,9 @@ __all__ = [
     "TILE",
 ]
 
+# Subtracted from the image before the first layer (see network_input).
+INPUT_OFFSET = 0.5
+
 # Side of an inference tile in full-size pixels (a multiple of every scale
 # used). 256 keeps the im2col matrix of a tile near 20 MB for 24 channels and
 # the margin overhead small ((256 + 2 * 16)^2 / 256^2 = 1.27 for 8 layers).
@@ -280,18 +283,21 @@ def depth_to_space(x: np.ndarray, s: int) -> np.ndarray:
 
 
 def network_input(network: Network, noisy: np.ndarray, sigma) -> np.ndarray:
-    """The first layer's input: the folded image and the noise-level channel.
+    """The first layer's input: the folded image less ``INPUT_OFFSET``, and the noise-level channel.
 
     ``noisy`` is ``(N, H, W, channels)`` with ``H`` and ``W`` multiples of
     ``network.scale``; ``sigma`` is a number or one per image.
     """
     dtype = np.result_type(noisy.dtype, np.float32)
     x = space_to_depth(noisy, network.scale)
-    if not network.noise_map:
-        return np.ascontiguousarray(x, dtype)
     n, h, w, c = x.shape
-    inputs = np.empty((n, h, w, c + 1), dtype)
-    inputs[..., :c] = x
+    inputs = np.empty((n, h, w, c + (1 if network.noise_map else 0)), dtype)
+    # Centred on zero, so that the first layer's units see values of both
+    # signs: on raw [0, 1] values most ReLUs end up always on or always off
+    # and the network trains as if it were linear.
+    np.subtract(x, dtype.type(INPUT_OFFSET), out=inputs[..., :c])
+    if not network.noise_map:
+        return inputs
     level = np.broadcast_to(np.asarray(sigma, dtype).reshape(-1), (n,))
     inputs[..., c] = (level * dtype.type(network.noise_scale))[:, None, None]
     return inputs
