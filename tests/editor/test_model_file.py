@@ -205,8 +205,8 @@ def test_denoise_operation_on_every_layout_and_depth(layout, bits):
         assert out.shape == noisy.shape and out.dtype == np.float32
         if layout == "rgba":
             np.testing.assert_array_equal(out[..., 3], noisy[..., 3])
-        color = slice(0, 3) if layout != "gray" else Ellipsis
-        assert np.mean((out[..., color] - clean[..., color]) ** 2) < np.mean((noisy[..., color] - clean[..., color]) ** 2)
+        keep = (lambda a: a[..., :3]) if layout == "rgba" else (lambda a: a)
+        assert np.mean((keep(out) - keep(clean)) ** 2) < np.mean((keep(noisy) - keep(clean)) ** 2)
 
 
 def test_strength_zero_changes_little_and_more_strength_smooths_more():
