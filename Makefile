@@ -54,6 +54,7 @@ lint-imports: $(VENV)/.test-installed
 ## Time our operations beside scipy, scikit-image, OpenCV and Pillow.
 bench: system-deps $(VENV)/.bench-installed
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/run.py $(BENCH_ARGS)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/restoration_bench.py --output tests/benchmarks/RESTORATION.md
 	$(BIN)/python tests/benchmarks/cnn_bench.py
 
 ## Time `image-editor apply` on 60 photos of 12 MP: --jobs 1, --jobs 2 and Dask (appends to RESULTS.md).

@@ -244,8 +244,8 @@ def _cmd_apply(args: argparse.Namespace) -> int:
     from .recipe import load_recipe
 
     steps = load_recipe(args.recipe)
-    if args.outdir is not None and not args.outdir.is_dir():
-        print(f"image-editor: output folder {args.outdir} does not exist", file=sys.stderr)
+    if args.outdir is not None and args.outdir.exists() and not args.outdir.is_dir():
+        print(f"image-editor: {args.outdir} is a file, not a folder to write into", file=sys.stderr)
         return 2
     if not 1 <= args.quality <= 100:
         print(f"image-editor: --quality must be between 1 and 100, got {args.quality}", file=sys.stderr)
@@ -327,7 +327,7 @@ def _apply_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("recipe", help="recipe file (JSON, from Export Recipe)")
     parser.add_argument("inputs", nargs="+", metavar="INPUT", help="image files, folders or patterns")
     parser.add_argument("-o", "--outdir", type=Path,
-                        help="folder for the results, which must exist (default: beside each input); "
+                        help="folder for the results, made if need be (default: beside each input); "
                         "files found in subfolders keep their subfolder in it")
     parser.add_argument("-r", "--recursive", action="store_true", help="include the subfolders of folders given")
     parser.add_argument("--suffix", default="-edited", help="added to each file name (default: %(default)s)")

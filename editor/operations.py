@@ -39,14 +39,13 @@ def plain_text(text: str) -> str:
     return " ".join(text.split())
 
 
-def _takes_progress(function: Callable[..., Any]) -> bool:
-    """Whether ``function`` accepts a ``progress`` keyword (the processing
-    library's cancel-and-progress callback)."""
+def _accepts(function: Callable[..., Any], name: str) -> bool:
+    """Whether ``function`` accepts the keyword ``name``."""
     try:
         parameters = inspect.signature(function).parameters
     except (TypeError, ValueError):  # some builtins have no signature
         return False
-    spec = parameters.get("progress")
+    spec = parameters.get(name)
     if spec is not None:
         return spec.kind in (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
     return any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
@@ -105,6 +104,12 @@ class Operation:
         parameters together (Canny's high threshold at least its low one),
         so that values each in range but refused together by the function
         are refused by validation, naming the parameter.
+    mask_argument : str, optional
+        For an operation whose function uses the step's mask itself (the
+        holes to inpaint, the sample to synthesise from), the keyword it
+        takes it by. The renderer then passes the mask (a 2-D array of
+        weights 0 to 1 at the rendered resolution, or None when the step has
+        none) instead of blending the result through it.
 
     Examples
     --------
@@ -131,9 +136,12 @@ class Operation:
     output_shape: Callable[[tuple[int, ...], Mapping[str, Any]], tuple[int, ...]] | None = None
     working_buffers: float = 2.0
     check: Callable[[Mapping[str, Any]], tuple[str, str] | None] | None = None
+    mask_argument: str | None = None
 
     def __post_init__(self):
-        object.__setattr__(self, "takes_progress", _takes_progress(self.function))
+        object.__setattr__(self, "takes_progress", _accepts(self.function, "progress"))
+        if self.mask_argument is not None and not _accepts(self.function, self.mask_argument):
+            raise ValueError(f"{self.id}: the function takes no {self.mask_argument!r} argument for the step's mask")
         if not self.description:
             doc = inspect.getdoc(self.function) or ""
             object.__setattr__(self, "description", plain_text(doc.split("\n\n")[0]))
@@ -305,16 +313,20 @@ class Operation:
         check_allocation(needed, what)
 
     def apply(self, image: np.ndarray, values: Mapping[str, Any], *, scale: float = 1.0,
-              progress: Progress | None = None) -> np.ndarray:
+              progress: Progress | None = None, mask: np.ndarray | None = None) -> np.ndarray:
         """Run the function on ``image`` with validated, proxy-scaled parameters.
 
         The memory the result needs is checked first (see :meth:`check_memory`).
         ``progress`` (called with the fraction done, 0 to 1; it may raise to
         stop the work) reaches functions that accept it; the others run to
-        the end without reporting.
+        the end without reporting. ``mask`` reaches the function of an
+        operation with a ``mask_argument`` (None included); the others
+        ignore it, the caller blending their result through it.
         """
         scaled = self.scaled(values, scale)
         self.check_memory(image.shape, scaled)
+        if self.mask_argument is not None:
+            scaled[self.mask_argument] = mask
         if progress is not None and self.takes_progress:
             return self.function(image, **scaled, progress=progress)
         return self.function(image, **scaled)

@@ -42,20 +42,26 @@ def apply_step(image: np.ndarray, step: Step, catalog: Catalog, *, scale: float 
                progress: Progress | None = None) -> np.ndarray:
     """Apply one step (with its mask, if any) to ``image`` at proxy ``scale``.
 
-    ``progress`` reaches the operation's function when it accepts one.
+    ``progress`` reaches the operation's function when it accepts one. An
+    operation that takes the mask itself (``Operation.mask_argument``) gets
+    it reduced to the proxy; any other's result is blended through it.
     """
     op = catalog.get(step.op_id)
+    mask = None
+    if step.mask is not None:
+        mask = step.mask
+        factor = int(round(1 / scale))
+        if factor > 1:
+            mask = reduce(mask, factor) >= 0.5
+        if mask.shape != image.shape[:2]:
+            raise ValueError(f"the mask of {op.title} is {mask.shape}, the image {image.shape[:2]}")
+    if op.mask_argument is not None:
+        return op.apply(image, step.params, scale=scale, progress=progress, mask=mask)
     result = op.apply(image, step.params, scale=scale, progress=progress)
-    if step.mask is None:
+    if mask is None:
         return result
     if result.shape != image.shape:
         raise ValueError(f"{op.title} changes the image size, so it cannot be limited to a selection")
-    mask = step.mask
-    factor = int(round(1 / scale))
-    if factor > 1:
-        mask = reduce(mask, factor) >= 0.5
-    if mask.shape != image.shape[:2]:
-        raise ValueError(f"the mask of {op.title} is {mask.shape}, the image {image.shape[:2]}")
     return blend_masked(image, result, mask)
 
 
@@ -276,9 +282,14 @@ def render_region(
     for step, callback in zip(remaining, step_callbacks(len(remaining), cancel, progress)):
         if cancel is not None and cancel():
             raise RenderCancelled("render cancelled")
-        result = catalog.get(step.op_id).apply(region, step.params, progress=callback)
-        if step.mask is not None:
-            result = blend_masked(region, result, step.mask[cy0:cy1, cx0:cx1])
+        op = catalog.get(step.op_id)
+        mask = None if step.mask is None else step.mask[cy0:cy1, cx0:cx1]
+        if op.mask_argument is not None:
+            result = op.apply(region, step.params, progress=callback, mask=mask)
+        else:
+            result = op.apply(region, step.params, progress=callback)
+            if mask is not None:
+                result = blend_masked(region, result, mask)
         region = result
     out = region[y0 - cy0 : y1 - cy0, x0 - cx0 : x1 - cx0]
     out = np.ascontiguousarray(out)

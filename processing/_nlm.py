@@ -109,15 +109,53 @@ def _band(planes, pad, pr, g, y0, y1, width, offsets, scale, bias, inv_h2, acc, 
         wsum[y0:y1] += w2
 
 
+def _mirrored_plane(color: np.ndarray, c: int, pad: int, progress: Progress | None) -> np.ndarray:
+    """Channel ``c`` of ``color`` with ``pad`` mirrored pixels around it
+    (``np.pad(mode="symmetric")``), copied in bands of rows with a progress
+    call after each: reading one channel of an RGB image is slow, and a
+    cancel should not wait for a whole 12 MP plane."""
+    height, width = color.shape[:2]
+    out = np.empty((height + 2 * pad, width + 2 * pad), np.float32)
+    rows = max(1, (1 << 20) // max(width, 1))
+    for y0 in range(0, height, rows):
+        y1 = min(height, y0 + rows)
+        out[pad + y0 : pad + y1, pad : pad + width] = color[y0:y1, :, c]
+        report(progress, 0.0)
+    return _mirror_edges(out, pad, height, width)
+
+
+def _mirror_edges(out: np.ndarray, pad: int, height: int, width: int) -> np.ndarray:
+    """Fill the ``pad`` border of ``out`` (interior already set) by mirror
+    reflection with the edge repeated, however far it reaches."""
+    cols = _reflect(np.arange(-pad, width + pad), width)
+    rows = _reflect(np.arange(-pad, height + pad), height)
+    inner = out[pad : pad + height]
+    inner[:, :pad] = inner[:, pad + cols[:pad]]
+    inner[:, pad + width :] = inner[:, pad + cols[pad + width :]]
+    out[:pad] = out[pad + rows[:pad]]
+    out[pad + height :] = out[pad + rows[pad + height :]]
+    return out
+
+
+def _reflect(i: np.ndarray, n: int) -> np.ndarray:
+    """Source index of positions ``i`` mirrored with the edge repeated."""
+    i = i % (2 * n)
+    return np.where(i < n, i, 2 * n - 1 - i)
+
+
 def nl_means(color: np.ndarray, h: float, patch_size: int, search_radius: int, sigma: float, *,
              progress: Progress | None = None) -> np.ndarray:
     """Non-local means of ``color`` ``(H, W, C)`` float32; see the public function."""
     height, width, channels = color.shape
     pr = patch_size // 2
     pad = pr + search_radius
-    planes = [np.pad(color[..., c], pad, mode="symmetric") for c in range(channels)]
-    # The centre pixel (offset 0) has distance 0 and weight 1.
-    acc = [np.array(color[..., c], np.float32) for c in range(channels)]
+    planes = [_mirrored_plane(color, c, pad, progress) for c in range(channels)]
+    # The centre pixel (offset 0) has distance 0 and weight 1. (Copied from
+    # the padded planes: whole rows, not every third float of an RGB image.)
+    acc = []
+    for plane in planes:
+        acc.append(plane[pad : pad + height, pad : pad + width].copy())
+        report(progress, 0.0)
     wsum = np.ones((height, width), np.float32)
     r = search_radius
     offsets = [(0, dx) for dx in range(1, r + 1)] + [(dy, dx) for dy in range(1, r + 1) for dx in range(-r, r + 1)]

@@ -9,16 +9,23 @@ runs is what a crash or a kill leaves: at the next start the editor offers to
 restore it (the same steps on the same source, so the same render, as
 unsaved edits that can be undone) or to discard it.
 
+An image with no file behind it (pasted from the clipboard) gets one: its
+pixels are written once, losslessly at their bit depth, to
+``autosave-<process id>-source.png`` beside the autosave, which names it as
+its source. Restored, the image is untitled again, as it was.
+
 The data folder is ``IMAGE_EDITOR_DATA`` when that is set (tests), else
 Qt's application data location.
 """
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import re
 import threading
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -28,6 +35,7 @@ from PySide6.QtWidgets import QMessageBox
 from editor.atomic import atomic_write_bytes, remove_stale_temporaries
 from editor.document import Document
 from editor.errors import EditorError
+from editor.image_file import ExportOptions, save_image
 from editor.project import (
     PROJECT_FORMAT,
     PROJECT_FORMAT_VERSION,
@@ -44,6 +52,12 @@ __all__ = ["DATA_ENV", "data_folder", "Autosaver", "left_by_crashes", "AUTOSAVE_
 DATA_ENV = "IMAGE_EDITOR_DATA"
 AUTOSAVE_DELAY_MS = 3000  # after the last change: a slider drag is saved once, when it rests
 _NAME = re.compile(r"^autosave-(\d+)" + re.escape(PROJECT_SUFFIX) + "$")
+_SOURCE = re.compile(r"^autosave-(\d+)-source\.png$")
+
+
+def _source_of(autosave: Path) -> Path:
+    """Where the pixels of a pasted image autosaved as ``autosave`` are kept."""
+    return autosave.with_name(autosave.name[: -len(PROJECT_SUFFIX)] + "-source.png")
 
 
 def data_folder() -> Path:
@@ -117,6 +131,8 @@ class Autosaver(QObject):
         self.window = window
         self.folder = Path(folder) if folder is not None else data_folder()
         self.path = self.folder / f"autosave-{os.getpid()}{PROJECT_SUFFIX}"
+        self.source_path = _source_of(self.path)
+        self._pasted_written = None  # a weak reference to the document whose pixels are on disk
         remove_stale_temporaries(self.folder)  # from autosaves killed while writing
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="autosave")  # in order, one at a time
         self._lock = threading.Lock()
@@ -147,11 +163,13 @@ class Autosaver(QObject):
         self._timer.stop()
         document = self.window.document
         unsaved = document is not None and not self.window.undo_stack.isClean() and bool(document.steps)
-        source = document.info.path if document is not None else None
-        if not unsaved or not source:
+        if not unsaved:
             return self._writer.submit(self._remove)
-        steps, digest = document.steps, document.info.extra.get(SOURCE_HASH_KEY)
-        return self._writer.submit(self._write, steps, source, digest, document.catalog)
+        steps, source = document.steps, document.info.path
+        if source:
+            digest = document.info.extra.get(SOURCE_HASH_KEY)
+            return self._writer.submit(self._write, steps, source, digest, document.catalog)
+        return self._writer.submit(self._write_pasted, steps, document, document.catalog)
 
     def _write(self, steps, source, digest, catalog) -> None:
         try:
@@ -162,9 +180,23 @@ class Autosaver(QObject):
             return  # the next change tries again; autosave must never disturb the work
         self.saved.emit(str(self.path))
 
+    def _write_pasted(self, steps, document: Document, catalog) -> None:
+        try:
+            written = self._pasted_written() if self._pasted_written is not None else None
+            if written is not document:  # once per image, not at every edit
+                bit_depth = 16 if document.info.bit_depth > 8 else 8
+                save_image(self.source_path, document.source,
+                           options=ExportOptions(format="PNG", bit_depth=bit_depth, metadata="none"))
+                self._pasted_written = weakref.ref(document)
+        except (EditorError, OSError):
+            return
+        self._write(steps, str(self.source_path), None, catalog)
+
     def _remove(self) -> None:
-        with contextlib.suppress(FileNotFoundError):
-            self.path.unlink()
+        for path in (self.path, self.source_path):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+        self._pasted_written = None
         self.removed.emit()
 
     def finish(self) -> None:
@@ -181,21 +213,34 @@ class Autosaver(QObject):
         a declined autosave is discarded.
         """
         ask = ask or self._ask
+        self._remove_orphan_sources()
         for path in left_by_crashes(self.folder):
             if ask(path):
                 if self.restore(path):
-                    with contextlib.suppress(OSError):
-                        path.unlink()  # it lives on as this process's autosave
+                    for left in (path, _source_of(path)):
+                        with contextlib.suppress(OSError):
+                            left.unlink()  # it lives on as this process's autosave
                     return True
             else:
-                with contextlib.suppress(OSError):
-                    path.unlink()
+                for left in (path, _source_of(path)):
+                    with contextlib.suppress(OSError):
+                        left.unlink()
         return False
+
+    def _remove_orphan_sources(self) -> None:
+        """Pixels of pasted images whose editor ended before (or after) its autosave."""
+        with contextlib.suppress(OSError):
+            for entry in self.folder.iterdir():
+                match = _SOURCE.match(entry.name)
+                if match and not _running(int(match.group(1))):
+                    autosave = entry.with_name(f"autosave-{match.group(1)}{PROJECT_SUFFIX}")
+                    if not autosave.exists():
+                        entry.unlink()
 
     def _ask(self, path: Path) -> bool:
         try:
-            source = json.loads(path.read_text(encoding="utf-8"))["source"]["path"]
-            what = f"edits of {Path(source).name}"
+            source = Path(json.loads(path.read_text(encoding="utf-8"))["source"]["path"]).name
+            what = "edits of a pasted image" if _SOURCE.match(source) else f"edits of {source}"
         except (OSError, ValueError, KeyError, TypeError):
             what = "edits"
         answer = QMessageBox.question(
@@ -222,7 +267,10 @@ class Autosaver(QObject):
         except EditorError as exc:
             QMessageBox.warning(window, "Cannot restore the edits", str(exc))
             return False
-        fresh = Document(saved.source, saved.info, catalog=window.catalog)
+        info = saved.info
+        if info.path and _SOURCE.match(Path(info.path).name):  # a pasted image: untitled again
+            info = dataclasses.replace(info, path=None, format=None, notes=("restored after a crash",))
+        fresh = Document(saved.source, info, catalog=window.catalog)
         window.set_document(fresh)
         window.undo_stack.push(ReplaceStepsCommand(fresh, saved.steps, "Restore unsaved edits"))
         window.statusBar().showMessage("Restored the unsaved edits", 8000)

@@ -42,6 +42,7 @@ from . import (
     _histogram,
     _learned,
     _morphology,
+    _restoration,
     _segmentation,
     _threshold,
     _tone,
@@ -116,6 +117,7 @@ class Catalog:
 
 
 # Sidebar order: the categories appear in the order of this list.
-_TOPICS = (_filters, _edges, _tone, _color, _histogram, _threshold, _morphology, _geometry, _segmentation, _learned)
+_TOPICS = (_filters, _edges, _tone, _color, _histogram, _threshold, _morphology, _geometry, _segmentation,
+           _restoration, _learned)
 
 CATALOG = Catalog(op for topic in _TOPICS for op in topic.OPERATIONS)

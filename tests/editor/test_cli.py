@@ -65,6 +65,17 @@ def test_render_recipe_equals_document_render_bit_for_bit(any_image):
     assert render_recipe((), any_image).dtype == np.float32
 
 
+def test_an_output_folder_that_does_not_exist_is_made_and_a_file_there_is_refused(files, capsys):
+    out = files / "results" / "today"
+    assert main(["apply", str(files / "r.json"), str(files / "a.png"), "-o", str(out), "--dry-run"]) == 0
+    assert not out.exists()  # a dry run makes nothing
+    assert main(["apply", str(files / "r.json"), str(files / "a.png"), "-o", str(out)]) == 0
+    assert [p.name for p in out.iterdir()] == ["a-edited.png"]
+    capsys.readouterr()
+    assert main(["apply", str(files / "r.json"), str(files / "b.png"), "-o", str(files / "a.png")]) == 2
+    assert "is a file, not a folder" in capsys.readouterr().err
+
+
 def test_outdir_suffix_format(files, capsys):
     out = files / "out"
     out.mkdir()
@@ -73,8 +84,6 @@ def test_outdir_suffix_format(files, capsys):
     assert rc == 0
     assert sorted(p.name for p in out.iterdir()) == ["a.tif", "c.tif"]
     np.testing.assert_array_equal(np.asarray(Image.open(out / "a.tif")), doc_render_as_uint8(files / "a.png"))
-    assert main(["apply", str(files / "r.json"), str(files / "a.png"), "-o", str(files / "nope")]) == 2
-    assert "output folder" in capsys.readouterr().err
 
 
 def test_failures_are_reported_and_the_rest_goes_on(files, capsys):

@@ -115,6 +115,52 @@ def test_masked_step_applies_only_inside(doc):
     np.testing.assert_allclose(out[:, :10], np.clip(doc.source[:, :10] + 0.3, 0, 1))
 
 
+def fill_holes(image, level=0.5, *, mask=None):
+    """Paints the mask's pixels with ``level``; records what it was given."""
+    seen_masks.append(None if mask is None else np.array(mask))
+    if mask is None:
+        return image.copy()
+    out = image.copy()
+    out[np.asarray(mask) > 0.5] = level
+    return out
+
+
+seen_masks = []
+FILL = Operation("test.fill", "Fill", "Test", fill_holes,
+                 (FloatParam("level", "Level", minimum=0, maximum=1),), margin=0, mask_argument="mask")
+
+
+def test_an_operation_that_takes_the_mask_gets_it_instead_of_a_blend():
+    seen_masks.clear()
+    image = make_image((24, 32, 3), seed=4)
+    doc = Document(image, catalog=CATALOG.extended([FILL]))
+    mask = np.zeros((24, 32), bool)
+    mask[4:12, 8:20] = True
+    doc.push(doc.make_step("test.fill", level=0.25, mask=mask))
+    out = doc.render()
+    np.testing.assert_array_equal(seen_masks[-1], mask)
+    expected = image.copy()
+    expected[mask] = 0.25
+    np.testing.assert_array_equal(out, expected)
+
+    doc.render(factor=4)  # the proxy's function sees the mask reduced to the proxy
+    assert seen_masks[-1].shape == (6, 8) and seen_masks[-1][1:3, 2:5].all() and not seen_masks[-1][4:].any()
+
+    doc.cache.clear()
+    region = doc.render_region((6, 2, 10, 12))  # and a region render, the mask's same region
+    np.testing.assert_array_equal(seen_masks[-1], mask[2:14, 6:16])
+    np.testing.assert_array_equal(region, expected[2:14, 6:16])
+
+    doc.set_steps([doc.make_step("test.fill", level=0.25)])
+    np.testing.assert_array_equal(doc.render(), image)
+    assert seen_masks[-1] is None  # no mask: the function is told so
+
+
+def test_an_operation_cannot_claim_a_mask_argument_its_function_lacks():
+    with pytest.raises(ValueError, match="no 'holes' argument"):
+        Operation("test.bad", "Bad", "Test", counting_offset, mask_argument="holes")
+
+
 def test_cancel_stops_between_steps(doc):
     doc.push(doc.make_step("test.offset", amount=0.1))
     doc.push(doc.make_step("test.offset", amount=0.2))

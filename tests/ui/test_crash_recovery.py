@@ -145,6 +145,52 @@ def test_restore_gives_the_same_steps_and_render_as_unsaved_undoable_edits(qtbot
         close(win, qtbot)
 
 
+def test_a_pasted_image_is_autosaved_with_its_pixels_and_restored_untitled(qtbot, data):
+    import json
+
+    from ui.autosave import Autosaver
+
+    # 16-bit pixels, as a pasted 16-bit image gives: the autosave keeps every level.
+    pixels = (np.random.default_rng(5).integers(0, 65536, (30, 40, 3)) / 65535).astype(np.float32)
+    win = new_window(qtbot)
+    try:
+        win.files.open_pixels(pixels, "pasted from the clipboard", 16)
+        saver = Autosaver(win, delay_ms=50)
+        with qtbot.waitSignal(saver.saved, timeout=10000):
+            apply_steps(win)
+        assert saver.source_path.exists()
+        expected = np.array(win.document.render())
+        # What a killed editor leaves: the same two files under a process number that has ended.
+        dead = dead_pid()
+        source = data / f"autosave-{dead}-source.png"
+        source.write_bytes(saver.source_path.read_bytes())
+        saved = json.loads(saver.path.read_text())
+        saved["source"]["path"] = str(source)
+        left = data / f"autosave-{dead}.iep.json"
+        left.write_text(json.dumps(saved))
+        win.undo_stack.setClean()
+        saver.finish()
+        assert not saver.source_path.exists()  # a normal close removes the pixels too
+    finally:
+        close(win, qtbot)
+
+    win = new_window(qtbot)
+    try:
+        saver = Autosaver(win, delay_ms=50)
+        assert saver.offer_restore(ask=lambda p: True)
+        assert not left.exists() and not source.exists()
+        assert win.document.info.path is None  # untitled, as it was: Save asks where
+        np.testing.assert_array_equal(win.document.source, pixels)
+        np.testing.assert_array_equal(np.array(win.document.render()), expected)
+        with qtbot.waitSignal(saver.saved, timeout=10000):  # and it is autosaved again, as its own
+            apply_steps(win, STEPS[:1])
+        assert saver.source_path.exists()
+        win.undo_stack.setClean()
+        saver.finish()
+    finally:
+        close(win, qtbot)
+
+
 def test_discarding_removes_the_autosave_and_opens_nothing(qtbot, window, data):
     from ui.autosave import Autosaver
 
