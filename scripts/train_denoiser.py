@@ -179,8 +179,8 @@ def best_of(func, values, clean, noisy):
 
 
 # Settings swept for the classical methods, as multiples of the noise's sigma.
-H_FACTORS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0)
-TV_FACTORS = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0)
+H_FACTORS = (0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0)
+TV_FACTORS = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0)
 
 
 def peer_rows(clean: np.ndarray, noisy: np.ndarray, sigma: float) -> dict:

@@ -48,7 +48,7 @@ OPERATIONS = [
                 help="Measure the noise in the image and remove that much; turn off to set the strength by hand.",
             ),
         ),
-        live=False,  # a 12 MP colour photo takes about 10 s on 2 cores
+        live=False,  # a 12 MP colour photo takes 20 to 45 s on 2 shared cores
         # The measured noise level depends on the whole image, so the image
         # is never rendered region by region.
         margin=None,
