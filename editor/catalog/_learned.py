@@ -32,7 +32,7 @@ def denoise_cnn(image, strength: float = 25.0, auto: bool = True, *, progress: P
 
 OPERATIONS = [
     Operation(
-        "restoration.denoise_cnn",
+        "restore.denoise_cnn",
         "Denoise (CNN)",
         "Restoration",
         denoise_cnn,

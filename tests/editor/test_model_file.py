@@ -187,7 +187,7 @@ def test_shipped_model_loads_and_lowers_the_error_of_a_noisy_image():
 @pytest.mark.parametrize("layout", ["gray", "rgb", "rgba"])
 @pytest.mark.parametrize("bits", [8, 16])
 def test_denoise_operation_on_every_layout_and_depth(layout, bits):
-    op = CATALOG.get("restoration.denoise_cnn")
+    op = CATALOG.get("restore.denoise_cnn")
     assert op.title == "Denoise (CNN)" and op.category == "Restoration"
     clean = _test_photo((40, 48))
     if layout == "gray":
@@ -210,7 +210,7 @@ def test_denoise_operation_on_every_layout_and_depth(layout, bits):
 
 
 def test_strength_zero_changes_little_and_more_strength_smooths_more():
-    op = CATALOG.get("restoration.denoise_cnn")
+    op = CATALOG.get("restore.denoise_cnn")
     noisy = noise.add_noise(_test_photo((32, 32)), "gaussian", 15 / 255, seed=5)
     weak = op.apply(noisy, op.validate({"auto": False, "strength": 0.0}))
     strong = op.apply(noisy, op.validate({"auto": False, "strength": 50.0}))
