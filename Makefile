@@ -54,6 +54,11 @@ lint-imports: $(VENV)/.test-installed
 ## Time our operations beside scipy, scikit-image, OpenCV and Pillow.
 bench: system-deps $(VENV)/.bench-installed
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/run.py $(BENCH_ARGS)
+	$(BIN)/python tests/benchmarks/augment_bench.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/selection_bench.py
+	$(BIN)/python tests/benchmarks/brush_bench.py
+	$(BIN)/python tests/benchmarks/synthesis_bench.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/augment_grid_bench.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/restoration_bench.py --output tests/benchmarks/RESTORATION.md
 	$(BIN)/python tests/benchmarks/cnn_bench.py
 

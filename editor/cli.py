@@ -344,6 +344,12 @@ def _apply_parser(sub: argparse._SubParsersAction) -> None:
         "and no --scheduler, the number of local workers (default: one per core). "
         "1 works on one file at a time with every core",
     )
+    _executor_arguments(parser)
+    parser.set_defaults(run=_cmd_apply)
+
+
+def _executor_arguments(parser: argparse.ArgumentParser) -> None:
+    """--executor and --scheduler, the same for every command that runs files on workers."""
     parser.add_argument("--executor", choices=("processes", "dask"), default="processes",
                         help="where files are processed: worker processes on this machine, or a Dask "
                         "distributed cluster (needs the 'distributed' extra; default: %(default)s)")
@@ -351,7 +357,144 @@ def _apply_parser(sub: argparse._SubParsersAction) -> None:
                         help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786 (implies "
                         "--executor dask; its workers must see the same paths). Without it, a local "
                         "cluster is started for the run")
-    parser.set_defaults(run=_cmd_apply)
+
+
+def _cmd_augment(args: argparse.Namespace) -> int:
+    """Export N augmented variants of each input; 0 if all succeeded, 1 if any failed, 130 if interrupted."""
+    import time
+
+    from .augment_pipeline import load_pipeline
+    from .dataset_export import export_dataset, find_sources
+    from .executors import ExecutorError
+
+    for name, value, low in (("--per-image", args.per_image, 1), ("--seed", args.seed, 0), ("--jobs", args.jobs, 0)):
+        if value is not None and value < low:
+            print(f"image-editor: {name} must be {low} or more, got {value}", file=sys.stderr)
+            return 2
+    if not 0.0 <= args.min_visibility <= 1.0:
+        print(f"image-editor: --min-visibility must be between 0 and 1, got {args.min_visibility}", file=sys.stderr)
+        return 2
+    if (args.labels is None) != (args.label_format is None):
+        print("image-editor: --labels and --label-format go together", file=sys.stderr)
+        return 2
+    if args.outdir.exists() and not args.outdir.is_dir():
+        print(f"image-editor: the output folder {args.outdir} is a file", file=sys.stderr)
+        return 2
+    if not args.outdir.exists() and not args.outdir.parent.is_dir():
+        print(f"image-editor: cannot make the output folder {args.outdir}: the folder above it does not exist",
+              file=sys.stderr)
+        return 2
+    pipeline = load_pipeline(args.pipeline)
+    from processing._parallel import workers
+
+    jobs = args.jobs or workers()
+    sources, categories, failures = find_sources(
+        args.inputs, masks=args.masks, labels=args.labels, label_format=args.label_format,
+        recursive=args.recursive, exclude=args.outdir)
+    for failure in failures:
+        print(f"FAILED  {failure.source}: {failure.error}", file=sys.stderr)
+    if not sources:
+        print("image-editor: no input to augment", file=sys.stderr)
+        return 1
+
+    total = len(sources) * args.per_image
+    bar = None
+    if _is_terminal(sys.stderr):
+        from tqdm import tqdm
+
+        bar = tqdm(total=total, file=sys.stderr, unit="image", dynamic_ncols=True, smoothing=0.2)
+    stop = _StopSignals()
+
+    def progress(fraction: float) -> None:
+        if bar is not None:
+            bar.update(round(fraction * total) - bar.n)
+        stop.check()
+
+    def on_failure(failure) -> None:
+        text = f"FAILED  {failure.source}: {failure.error}"
+        if bar is not None:
+            bar.write(text, file=sys.stderr)
+        else:
+            print(text, file=sys.stderr, flush=True)
+
+    executor = None
+    if args.scheduler is not None or args.executor == "dask":
+        from .executors import Dask
+
+        first = sources[0].image
+        executor = Dask(args.scheduler, workers=jobs,
+                        paths=[os.path.abspath(first), os.path.abspath(args.outdir.parent)])
+    started = time.perf_counter()
+    interrupted = False
+    result = None
+    try:
+        with stop:
+            result = export_dataset(sources, args.outdir, pipeline, per_image=args.per_image, seed=args.seed,
+                                    label_format=args.label_format, categories=categories,
+                                    min_visibility=args.min_visibility, jobs=jobs, progress=progress,
+                                    on_failure=on_failure, executor=executor)
+    except KeyboardInterrupt:
+        interrupted = True
+    except ExecutorError as exc:
+        if bar is not None:
+            bar.close()
+        print(f"image-editor: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        if bar is not None:
+            bar.close()
+    written = len(result.records) if result is not None else _manifest_count(args.outdir)
+    failed = len(failures) + (len(result.failures) if result is not None else 0)
+    text = f"{written} written, {failed} failed in {_duration(time.perf_counter() - started)}"
+    if interrupted:
+        print(f"interrupted: {text}; the manifest lists the files finished", flush=True)
+        return 130
+    print(f"{text}; manifest in {args.outdir / 'manifest.csv'}", flush=True)
+    return 1 if failed else 0
+
+
+def _manifest_count(outdir) -> int:
+    """Outputs listed in the manifest an interrupted export wrote (0 if none)."""
+    import json
+
+    try:
+        return len(json.loads((outdir / "manifest.json").read_text("utf-8"))["outputs"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0
+
+
+def _augment_parser(sub: argparse._SubParsersAction) -> None:
+    from pathlib import Path
+
+    parser = sub.add_parser(
+        "augment",
+        help="write augmented variants of images, with their masks and labels, and a manifest",
+        description="Write --per-image variants of each input drawn from an augmentation pipeline "
+        "(saved from the Augment panel), with masks and labels transformed alike, and a manifest "
+        "(CSV and JSON) giving each output's source, SHA-256, seed and drawn parameters. "
+        "Inputs are files, folders and patterns such as 'photos/*.jpg' (quote them). "
+        "The same seed gives the same files whatever --jobs is. Ctrl+C stops, leaving complete files only.",
+    )
+    parser.add_argument("inputs", nargs="+", metavar="INPUT", help="image files, folders or patterns")
+    parser.add_argument("-o", "--outdir", type=Path, required=True,
+                        help="output folder (created if missing; images/, masks/, labels/ go in it)")
+    parser.add_argument("--per-image", type=int, default=1, help="variants per input (default: %(default)s)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the run, 0 or more (default: %(default)s)")
+    parser.add_argument("--pipeline", type=Path, required=True, help="augmentation pipeline (JSON)")
+    parser.add_argument("--masks", type=Path, help="folder of masks or label images, matched by file name")
+    parser.add_argument("--labels", type=Path,
+                        help="YOLO: folder of .txt files matched by file name; COCO: a JSON file, or a folder "
+                        "holding one")
+    parser.add_argument("--label-format", choices=("yolo", "coco"), help="format of --labels (and of the output)")
+    parser.add_argument("--min-visibility", type=float, default=0.3,
+                        help="drop a box keeping less than this fraction of its area in the frame "
+                        "(default: %(default)s)")
+    parser.add_argument("-r", "--recursive", action="store_true", help="include the subfolders of folders given")
+    parser.add_argument("-j", "--jobs", type=int, default=None,
+                        help="inputs processed at once, each in its own process; with --executor dask and no "
+                        "--scheduler, the number of local workers (default: one per core)")
+    _executor_arguments(parser)
+    parser.set_defaults(run=_cmd_augment)
 
 
 # Sub-command name -> function adding its parser. Later sub-commands add a row.
@@ -359,6 +502,7 @@ SUBCOMMANDS: dict[str, Callable[[argparse._SubParsersAction], None]] = {
     "ops": _ops_parser,
     "apply": _apply_parser,
     "recipe-check": _recipe_check_parser,
+    "augment": _augment_parser,
 }
 
 

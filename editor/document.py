@@ -20,6 +20,7 @@ from .errors import EditorError
 from .image_file import ImageInfo
 from .render import region_renderable, render_region, render_steps
 from .render_cache import RenderCache
+from .selection import Selection
 from .steps import Step
 
 __all__ = ["Document"]
@@ -80,6 +81,8 @@ class Document:
         self._ids: tuple[int, ...] = ()
         self._id_counter = itertools.count(1)
         self._listeners: list[Callable[[], None]] = []
+        self._selection: Selection | None = None
+        self._selection_listeners: list[Callable[[], None]] = []
         self.revision = 0
         self.set_steps(steps)
 
@@ -125,6 +128,57 @@ class Document:
         self.revision += 1
         for callback in list(self._listeners):
             callback()
+
+    # -- the selection -------------------------------------------------------------
+    @property
+    def selection(self) -> Selection | None:
+        """Where the next operation applies (None: everywhere). Its size is
+        that of the image after the steps when it was made."""
+        return self._selection
+
+    def shape_after(self, count: int | None = None) -> tuple[int, ...]:
+        """Height and width of the image after the first ``count`` steps (all
+        by default), from the operations' declared output shapes: nothing
+        is rendered.
+
+        Examples
+        --------
+        >>> doc = Document(np.zeros((40, 60, 3), np.float32))
+        >>> doc.push(doc.make_step("geometry.crop", x=5, y=5, width=20, height=10))
+        >>> doc.shape_after(0), doc.shape_after()
+        ((40, 60), (10, 20))
+        """
+        shape = self._source.shape[:2]
+        for step in self._steps[:count]:
+            if step.enabled:
+                op = self.catalog.get(step.op_id)
+                if op.changes_size:
+                    shape = op.result_shape(shape, step.params)[:2]
+        return tuple(shape)
+
+    def set_selection(self, selection: Selection | None) -> None:
+        """Replace the selection (the undo commands call this)."""
+        if selection is self._selection:
+            return
+        self._selection = selection
+        for callback in list(self._selection_listeners):
+            callback()
+
+    def subscribe_selection(self, callback: Callable[[], None]) -> None:
+        """Call ``callback()`` after every change of the selection."""
+        self._selection_listeners.append(callback)
+
+    def masked(self, step: Step, shape: tuple[int, ...] | None = None) -> Step:
+        """``step`` limited to the current selection: the selection becomes its
+        mask, when there is one, the step has none, the step keeps the image's
+        size (a crop or rotation cannot be limited to a selection) and (given
+        ``shape``, the image the step applies to) their sizes agree."""
+        selection = self._selection
+        if selection is None or step.mask is not None or self.catalog.get(step.op_id).changes_size:
+            return step
+        if shape is not None and tuple(shape[:2]) != selection.shape:
+            return step
+        return step.with_mask(selection.mask)
 
     # -- building steps ------------------------------------------------------
     def make_step(self, op_id: str, params: Mapping[str, Any] | None = None, *, mask=None, **kwargs) -> Step:

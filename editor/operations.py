@@ -82,7 +82,9 @@ class Operation:
         0 for point operations, a radius for local filters, as an int or a
         function of the parameters. None (the default) means the operation
         needs the whole image (histograms, global statistics, geometry), so
-        it cannot be rendered region by region.
+        it cannot be rendered region by region; a function returns None for
+        parameters that need the whole image (an automatic strength measured
+        on all of it).
     canvas_rect : tuple of four str, optional
         Names of the x, y, width and height parameters that a rectangle
         dragged on the canvas sets (crop).
@@ -186,7 +188,8 @@ class Operation:
         """Pixels of context this operation needs around a region, or None."""
         if self.margin is None or self.changes_size:
             return None
-        return int(self.margin(values) if callable(self.margin) else self.margin)
+        margin = self.margin(values) if callable(self.margin) else self.margin
+        return None if margin is None else int(margin)
 
     def param(self, name: str) -> Param:
         for spec in self.params:

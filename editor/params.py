@@ -36,6 +36,7 @@ from .errors import ParamError
 
 __all__ = [
     "FROM_FUNCTION",
+    "PICK_SOURCES",
     "Extent",
     "image_extent",
     "json_type",
@@ -52,6 +53,7 @@ __all__ = [
     "CurveParam",
     "QuadParam",
     "MatrixParam",
+    "VariantParam",
 ]
 
 
@@ -183,6 +185,11 @@ def image_extent(extent: Extent, shape: tuple[int, ...]) -> Any:
         raise ValueError(f"unknown image extent {extent!r}; use one of {', '.join(_EXTENTS)} or a function") from None
 
 
+PICK_SOURCES = ("luminance", "color")
+_REC709_LUMA = (0.2126, 0.7152, 0.0722)  # as the threshold and grayscale operations weigh R, G and B
+"""What a click on the image can set a parameter to (``Param.pick``)."""
+
+
 class _FromFunction:
     """Marker default: the operation takes it from its function's signature."""
 
@@ -221,6 +228,11 @@ class Param:
     default_from : Extent, optional
         The default follows the image (see :meth:`bound_to`): crop width
         defaults to the image's width.
+    pick : str, optional
+        The value can be picked from the image with a click (the panel shows
+        a pick button): ``"luminance"`` takes the brightness (Rec. 709 luma)
+        of the pixels around the click, for levels and thresholds;
+        ``"color"`` their mean colour. See :data:`PICK_SOURCES`.
 
     Subclasses set ``kind`` and define ``validate`` and ``from_json``.
     """
@@ -232,6 +244,11 @@ class Param:
     help: str = ""
     default_reason: str = ""
     default_from: Extent | None = None
+    pick: str | None = None
+
+    def __post_init__(self):
+        if self.pick is not None and self.pick not in PICK_SOURCES:
+            raise ValueError(f"{self.name}: pick must be one of {', '.join(PICK_SOURCES)}, got {self.pick!r}")
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -244,6 +261,32 @@ class Param:
     def validate(self, value: Any) -> Any:
         """Return ``value`` coerced to this parameter's type, or raise ParamError."""
         raise NotImplementedError
+
+    def from_sample(self, sample) -> Any:
+        """The value a click on the image sets (see ``pick``), from the mean
+        pixel around the click: one value per channel (gray, RGB or RGBA).
+
+        Examples
+        --------
+        >>> level = FloatParam("level", "Level", 0.5, pick="luminance", decimals=3)
+        >>> level.from_sample((0.2, 0.6, 0.9))  # 0.2126 * 0.2 + 0.7152 * 0.6 + 0.0722 * 0.9
+        0.537
+        >>> ColorParam("ref", "Reference", (0.5, 0.5, 0.5), pick="color").from_sample((0.25,))
+        (0.25, 0.25, 0.25)
+        """
+        if self.pick is None:
+            raise ParamError(f"{self.name} cannot be picked from the image")
+        values = [float(v) for v in sample]
+        if not values:
+            raise ParamError(f"{self.name}: no pixel values to pick from")
+        color = values[:3] if len(values) >= 3 else values[:1] * 3
+        if self.pick == "color":
+            return self.validate(tuple(min(1.0, max(0.0, v)) for v in color))
+        luma = sum(w * v for w, v in zip(_REC709_LUMA, color))
+        low, high = getattr(self, "minimum", 0.0), getattr(self, "maximum", 1.0)
+        luma = min(high, max(low, luma))
+        decimals = getattr(self, "decimals", None)
+        return self.validate(round(luma, decimals) if decimals is not None else luma)
 
     def from_json(self, value: Any) -> Any:
         """The valid value for ``value`` read from a JSON file, or ParamError.
@@ -534,6 +577,16 @@ class ColorParam(Param):
     def to_json(self, value):
         return list(value)
 
+    def describe(self, value: Any) -> str:
+        """The colour as a web colour, short enough for the history list.
+
+        Examples
+        --------
+        >>> ColorParam("ref", "Neutral colour", (0.0, 0.0, 0.0)).describe((0.90519, 0.76553, 0.62255))
+        'neutral colour #e7c39f'
+        """
+        return f"{self.label.lower()} #" + "".join(f"{round(c * 255):02x}" for c in value)
+
 
 @dataclass(frozen=True)
 class PointParam(Param):
@@ -771,3 +824,63 @@ class MatrixParam(Param):
 
     def describe(self, value: Any) -> str:
         return self.label.lower()
+
+
+@dataclass(frozen=True)
+class VariantParam(Param):
+    """One drawn augmentation variant (see :mod:`processing.augment`), held as
+    canonical JSON text (sorted keys, no spaces) so that it stays hashable
+    and equal variants compare equal; written to recipes as the JSON object
+    itself. Its geometry is in fractions of the image size, so it needs no
+    scaling on a proxy.
+
+    Examples
+    --------
+    >>> p = VariantParam("variant", "Variant", '{"ops":[],"shape":[1,1]}')
+    >>> p.validate({"shape": [4, 4], "ops": [{"transform": "hflip"}]})
+    '{"ops":[{"transform":"hflip"}],"shape":[4,4]}'
+    >>> p.describe('{"ops":[{"angle_deg":7.25,"transform":"rotate"}],"shape":[4,4]}')
+    'rotate angle 7.25 \u00b0'
+    """
+
+    kind: ClassVar[str] = "variant"
+
+    @staticmethod
+    def text(variant: Any) -> str:
+        """A variant (dict, or its JSON text) checked and as canonical JSON
+        text; raises ValueError naming the field at fault."""
+        from processing.augment import check_variant
+
+        if isinstance(variant, str):
+            if len(variant) > 1 << 20:
+                raise ValueError("a variant's text must be at most a megabyte")
+            try:
+                variant = json.loads(variant, parse_constant=_not_a_number)
+            except (ValueError, RecursionError) as exc:
+                raise ValueError(f"a variant must be JSON: {exc}") from None
+        return json.dumps(check_variant(variant), sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+    def validate(self, value: Any) -> str:
+        if not isinstance(value, (str, dict)):
+            raise ParamError(f"{self.name} must be an augmentation variant, got {_short(value)}")
+        try:
+            return self.text(value)
+        except ValueError as exc:
+            raise ParamError(f"{self.name} is not a valid variant ({exc})") from None
+
+    def from_json(self, value: Any) -> str:
+        if not isinstance(value, dict):
+            raise _wrong_json(self.name, "an object", value)
+        return self.validate(value)
+
+    def to_json(self, value: Any) -> Any:
+        return json.loads(value)
+
+    def describe(self, value: Any) -> str:
+        from .variant_text import summary
+
+        return summary(json.loads(value))
+
+
+def _not_a_number(name: str):
+    raise ValueError(f"{name} is not a valid number")

@@ -4,7 +4,11 @@ A project file is small JSON written beside the image::
 
     {"format": "image-editor-project", "version": 1,
      "source": {"path": "photo.jpg", "sha256": "9f86d0..."},
-     "steps": [ ...the same step data as a recipe (editor.recipe)... ]}
+     "steps": [ ...the same step data as a recipe (editor.recipe)... ],
+     "selection": {"encoding": ..., "shape": [480, 640], "data": "..."}}
+
+The selection (on the edited image) is kept when there is one, encoded as
+step masks are.
 
 The source path is stored relative to the project file's folder when it can
 be (so a folder moved as a whole still opens), else absolute. The SHA-256 of
@@ -26,7 +30,8 @@ from .catalog import CATALOG, Catalog
 from .document import Document
 from .errors import EditorError, read_error_reason
 from .image_file import load_image
-from .recipe import RecipeError, check_format, parse_json, steps_from_data, steps_to_data
+from .recipe import RecipeError, check_format, decode_mask, encode_mask, parse_json, steps_from_data, steps_to_data
+from .selection import Selection
 from .untrusted import UntrustedInputError, open_regular, read_regular_bytes
 from .untrusted import short_repr as _short
 
@@ -194,6 +199,8 @@ def save_project(path: str | os.PathLike, document: Document) -> Path:
         "source": {"path": _stored_source_path(Path(source), path), "sha256": digest},
         "steps": steps,
     }
+    if document.selection is not None:
+        data["selection"] = encode_mask(document.selection.mask)
     atomic_write_bytes(path, (json.dumps(data, indent=2, allow_nan=False) + "\n").encode("utf-8"))
     return path
 
@@ -212,12 +219,16 @@ class ProjectData:
         Hash of the source file's bytes when the project was saved.
     steps : tuple of Step
         The validated steps.
+    selection : ndarray, optional
+        The selection on the result when the project was saved (bool or
+        float32 weights, the result's height and width).
     """
 
     path: Path
     source_path: Path
     source_sha256: str
     steps: tuple
+    selection: object = None  # ndarray or None
 
 
 def read_project(path: str | os.PathLike, *, catalog: Catalog = CATALOG) -> ProjectData:
@@ -242,10 +253,13 @@ def read_project(path: str | os.PathLike, *, catalog: Catalog = CATALOG) -> Proj
         check_format(data, PROJECT_FORMAT, PROJECT_FORMAT_VERSION, "project", ProjectError)
     except ProjectError as exc:
         raise ProjectError(f"{prefix}: {exc}", field=exc.field) from None
-    unknown = set(data) - {"format", "version", "source", "steps"}
+    unknown = set(data) - {"format", "version", "source", "steps", "selection"}
     if unknown:
         key = sorted(unknown)[0]
-        raise ProjectError(f"{prefix}: unknown key {key!r} (a project has format, version, source, steps)", field=key)
+        raise ProjectError(
+            f"{prefix}: unknown key {key!r} (a project has format, version, source, steps and maybe selection)",
+            field=key,
+        )
     source = data.get("source")
     if not isinstance(source, dict) or set(source) != {"path", "sha256"}:
         raise ProjectError(f"{prefix}: 'source' must be an object with 'path' and 'sha256'", field="source")
@@ -260,10 +274,16 @@ def read_project(path: str | os.PathLike, *, catalog: Catalog = CATALOG) -> Proj
         steps = steps_from_data(data["steps"], catalog)
     except RecipeError as exc:
         raise ProjectError(f"{prefix}: {exc}", step=exc.step, op_id=exc.op_id, field=exc.field) from None
+    selection = None
+    if data.get("selection") is not None:
+        try:
+            selection = decode_mask(data["selection"])
+        except ValueError as exc:
+            raise ProjectError(f"{prefix}: the selection {exc}", field="selection") from None
     source_path = Path(stored)
     if not source_path.is_absolute():
         source_path = Path(os.path.abspath(path)).parent / source_path
-    return ProjectData(path, Path(os.path.normpath(source_path)), digest, steps)
+    return ProjectData(path, Path(os.path.normpath(source_path)), digest, steps, selection)
 
 
 def _check_masks(project: ProjectData, size: tuple[int, int], catalog: Catalog) -> None:
@@ -355,6 +375,14 @@ def load_project(
     _check_masks(project, loaded.pixels.shape[:2], catalog)
     info = dataclasses.replace(loaded.info, extra={**loaded.info.extra, SOURCE_HASH_KEY: digest})
     try:
-        return Document(loaded.pixels, info, project.steps, catalog=catalog)
+        document = Document(loaded.pixels, info, project.steps, catalog=catalog)
     except EditorError as exc:  # validated already; kept for a catalog that disagrees with itself
         raise ProjectError(f"Cannot open project {project.path}: {exc}") from None
+    if project.selection is not None:
+        if project.selection.shape != document.shape_after():
+            (mh, mw), (h, w) = project.selection.shape, document.shape_after()
+            raise ProjectError(
+                f"Cannot open project {project.path}: the selection is {mw}x{mh} pixels but the edited image "
+                f"is {w}x{h}", field="selection")
+        document.set_selection(Selection(project.selection))
+    return document

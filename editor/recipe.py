@@ -64,6 +64,7 @@ __all__ = [
 RECIPE_FORMAT = "image-editor-recipe"
 RECIPE_FORMAT_VERSION = 1
 MASK_ENCODING = "packbits-zlib-base64"
+SOFT_MASK_ENCODING = "uint8-zlib-base64"  # a feathered mask: one byte of weight (x 255) per pixel
 
 _STEP_KEYS = ("op", "params", "enabled", "mask")
 
@@ -90,9 +91,11 @@ class RecipeError(EditorError):
 
 # -- masks ------------------------------------------------------------------------
 def encode_mask(mask: np.ndarray) -> dict[str, Any]:
-    """Lossless compact JSON form of a bool (H, W) mask.
+    """Lossless compact JSON form of a bool (H, W) mask, or of a soft one
+    (float weights that are multiples of 1/255, as steps keep them).
 
-    The mask is bit-packed row-major (``np.packbits``), deflated with zlib and
+    A bool mask is bit-packed row-major (``np.packbits``), a soft one stored
+    as one byte per pixel (weight x 255); either is deflated with zlib and
     written as base64, with its shape.
 
     Examples
@@ -103,18 +106,23 @@ def encode_mask(mask: np.ndarray) -> dict[str, Any]:
     ([3, 5], True)
     """
     mask = np.asarray(mask)
-    if mask.dtype != bool or mask.ndim != 2:
-        raise ValueError(f"a mask must be a 2-D bool array, got {mask.dtype} with shape {mask.shape}")
-    packed = np.packbits(mask, axis=None).tobytes()
+    if mask.ndim != 2 or not (mask.dtype == bool or mask.dtype.kind == "f"):
+        raise ValueError(f"a mask must be a 2-D bool or float array, got {mask.dtype} with shape {mask.shape}")
+    if mask.dtype != bool:
+        packed = np.rint(np.clip(mask, 0.0, 1.0) * 255.0).astype(np.uint8).tobytes()
+        encoding = SOFT_MASK_ENCODING
+    else:
+        packed = np.packbits(mask, axis=None).tobytes()
+        encoding = MASK_ENCODING
     return {
-        "encoding": MASK_ENCODING,
+        "encoding": encoding,
         "shape": [int(mask.shape[0]), int(mask.shape[1])],
         "data": base64.b64encode(zlib.compress(packed, 9)).decode("ascii"),
     }
 
 
 def decode_mask(data: Any) -> np.ndarray:
-    """The bool (H, W) mask stored by :func:`encode_mask` (read-only).
+    """The bool (H, W) mask, or float32 weights, stored by :func:`encode_mask` (read-only).
 
     Raises
     ------
@@ -126,8 +134,10 @@ def decode_mask(data: Any) -> np.ndarray:
     unknown = set(data) - {"encoding", "shape", "data"}
     if unknown:
         raise ValueError(f"has unknown key {', '.join(sorted(map(repr, unknown)))}")
-    if data.get("encoding") != MASK_ENCODING:
-        raise ValueError(f"encoding must be {MASK_ENCODING!r}, got {data.get('encoding')!r}")
+    encoding = data.get("encoding")
+    if encoding not in (MASK_ENCODING, SOFT_MASK_ENCODING):
+        raise ValueError(f"encoding must be {MASK_ENCODING!r} or {SOFT_MASK_ENCODING!r}, got {_short(encoding)}")
+    soft = encoding == SOFT_MASK_ENCODING
     shape = data.get("shape")
     if (
         not isinstance(shape, list)
@@ -144,12 +154,12 @@ def decode_mask(data: Any) -> np.ndarray:
         raise ValueError(
             f"shape {_short(shape)} is too large: at most {MAX_MASK_PIXELS} pixels are allowed in a mask"
         )
-    expected = (count + 7) // 8
+    expected = count if soft else (count + 7) // 8
     # Deflate has a fixed best ratio: data too short to hold the mask is refused before inflating.
     if expected > ZLIB_MAX_RATIO * (len(text) * 3 // 4) + 64:
         raise ValueError(f"data is too short to hold a {height}x{width} mask")
     try:  # the packed bytes, the bits unpacked, the bool mask
-        check_allocation(expected + 2 * count, f"A {width} x {height} mask")
+        check_allocation(expected + (4 if soft else 2) * count, f"A {width} x {height} mask")
     except MemoryLimitError as exc:
         raise ValueError(f"cannot be decoded: {exc}") from None
     try:
@@ -162,8 +172,10 @@ def decode_mask(data: Any) -> np.ndarray:
         raise ValueError(f"data is damaged ({exc})") from None
     if len(packed) != expected or not inflater.eof:
         raise ValueError(f"data does not hold a {height}x{width} mask")
-    bits = np.unpackbits(np.frombuffer(packed, np.uint8), count=count).astype(bool)
-    mask = bits.reshape(height, width)
+    if soft:
+        mask = (np.frombuffer(packed, np.uint8).astype(np.float32) / np.float32(255.0)).reshape(height, width)
+    else:
+        mask = np.unpackbits(np.frombuffer(packed, np.uint8), count=count).astype(bool).reshape(height, width)
     mask.flags.writeable = False
     return mask
 

@@ -52,7 +52,11 @@ def apply_step(image: np.ndarray, step: Step, catalog: Catalog, *, scale: float 
         mask = step.mask
         factor = int(round(1 / scale))
         if factor > 1:
-            mask = reduce(mask, factor) >= 0.5
+            # Averaged weights: the proxy's edge pixels blend as much as the
+            # full-resolution pixels they stand for.
+            mask = reduce(mask.astype(np.float32), factor)
+            if np.all((mask == 0) | (mask == 1)):
+                mask = mask == 1
         if mask.shape != image.shape[:2]:
             raise ValueError(f"the mask of {op.title} is {mask.shape}, the image {image.shape[:2]}")
     if op.mask_argument is not None:
@@ -60,13 +64,15 @@ def apply_step(image: np.ndarray, step: Step, catalog: Catalog, *, scale: float 
     result = op.apply(image, step.params, scale=scale, progress=progress)
     if mask is None:
         return result
-    if result.shape != image.shape:
+    if result.shape[:2] != image.shape[:2]:  # a new channel layout (colour to gray) blends; a new size cannot
         raise ValueError(f"{op.title} changes the image size, so it cannot be limited to a selection")
     return blend_masked(image, result, mask)
 
 
 def blend_masked(image: np.ndarray, result: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """``result`` where ``mask`` is set, ``image`` elsewhere.
+    """``result`` where ``mask`` is set, ``image`` elsewhere; with float
+    weights ``w``, ``image (1 - w) + result w`` (exactly ``image`` where
+    ``w`` is 0 and ``result`` where it is 1).
 
     When the operation changed the channel layout (a gray image painted with
     a colour overlay), the input is brought to the result's layout first.
@@ -76,6 +82,8 @@ def blend_masked(image: np.ndarray, result: np.ndarray, mask: np.ndarray) -> np.
     >>> gray = np.zeros((1, 2), np.float32); rgb = np.ones((1, 2, 3), np.float32)
     >>> blend_masked(gray, rgb, np.array([[True, False]]))[0].tolist()
     [[1.0, 1.0, 1.0], [0.0, 0.0, 0.0]]
+    >>> blend_masked(gray, gray + 1, np.array([[0.25, 0.0]], np.float32)).tolist()
+    [[0.25, 0.0]]
     """
     if image.shape != result.shape:
         channels = result.shape[2] if result.ndim == 3 else 1
@@ -92,7 +100,12 @@ def blend_masked(image: np.ndarray, result: np.ndarray, mask: np.ndarray) -> np.
             base = np.concatenate([base, np.ones(base.shape[:2] + (1,), np.float32)], axis=2)
         image = base
     where = mask[..., None] if result.ndim == 3 else mask
-    return np.where(where, result, image).astype(np.float32, copy=False)
+    if mask.dtype == bool:
+        return np.where(where, result, image).astype(np.float32, copy=False)
+    weight = where.astype(np.float32, copy=False)
+    out = image * (np.float32(1.0) - weight)
+    out += result * weight
+    return out.astype(np.float32, copy=False)
 
 
 def step_callbacks(

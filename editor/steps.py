@@ -51,6 +51,41 @@ class FrozenParams(Mapping[str, Any]):
         return f"FrozenParams({dict(self._items)!r})"
 
 
+MASK_LEVELS = 255  # a soft mask's weights are multiples of 1/255
+
+
+def _normalized_mask(mask) -> tuple[np.ndarray, np.ndarray]:
+    """A read-only copy: bool as is, float weights clipped to [0, 1] and
+    rounded to 1/255 (bool when only 0 and 1 are left); and the bytes that
+    identify it (packed bits, or the weights' 8-bit levels: a quarter of
+    the float data to hash)."""
+    mask = np.asarray(mask)
+    if mask.ndim != 2:
+        raise ValueError(f"a step's mask must be 2-D, got shape {mask.shape}")
+    if mask.dtype == bool:
+        mask = np.array(mask, order="C")
+        identity = np.packbits(mask)
+    elif mask.dtype.kind in "fiu":
+        # In place on one copy: a 24 MP mask is 96 MB of weights.
+        levels = np.array(mask, dtype=np.float32, order="C")
+        np.clip(levels, 0.0, 1.0, out=levels)  # infinities clip; NaN stays NaN
+        if np.isnan(levels).any():
+            raise ValueError("a step's mask weights must be finite numbers")
+        levels *= np.float32(MASK_LEVELS)
+        np.rint(levels, out=levels)
+        if not ((levels > 0) & (levels < MASK_LEVELS)).any():
+            mask = levels == MASK_LEVELS
+            identity = np.packbits(mask)
+        else:
+            identity = levels.astype(np.uint8)
+            levels /= np.float32(MASK_LEVELS)
+            mask = levels
+    else:
+        raise ValueError(f"a step's mask must be bool or float weights, got dtype {mask.dtype}")
+    mask.flags.writeable = False
+    return mask, identity
+
+
 @dataclass(frozen=True, eq=False)
 class Step:
     """One edit: an operation id, its parameters, an optional mask.
@@ -64,8 +99,12 @@ class Step:
         Catalog id of the operation.
     params : Mapping
         Parameter values (validated by the document when the step is added).
-    mask : ndarray of bool, optional
-        Where the step applies; elsewhere the input shows through.
+    mask : ndarray, optional
+        Where the step applies, ``(H, W)``: bool (applies or not), or float
+        weights in [0, 1] (a feathered selection: the result is blended with
+        the input by the weight). Weights are kept to 1/255 steps, the
+        precision a project stores; a float mask of only 0 and 1 is kept as
+        bool. Elsewhere the input shows through.
     enabled : bool
         A disabled step is kept in the list but passes its input through.
 
@@ -85,12 +124,11 @@ class Step:
         object.__setattr__(self, "params", FrozenParams(self.params))
         digest = None
         if self.mask is not None:
-            mask = np.array(self.mask, dtype=bool, copy=True)
-            if mask.ndim != 2:
-                raise ValueError(f"a step's mask must be 2-D, got shape {mask.shape}")
-            mask.flags.writeable = False
+            mask, identity = _normalized_mask(self.mask)
             object.__setattr__(self, "mask", mask)
-            digest = hashlib.blake2b(np.packbits(mask).tobytes() + repr(mask.shape).encode(), digest_size=16).hexdigest()
+            digest = hashlib.blake2b(memoryview(identity).cast("B"), digest_size=16)
+            digest.update(repr((mask.shape, mask.dtype.str)).encode())
+            digest = digest.hexdigest()
         object.__setattr__(self, "_mask_digest", digest)
 
     @property
@@ -113,3 +151,7 @@ class Step:
     def with_enabled(self, enabled: bool) -> "Step":
         """A copy switched on or off."""
         return Step(self.op_id, self.params, self.mask, enabled)
+
+    def with_mask(self, mask: np.ndarray | None) -> "Step":
+        """A copy with another mask (None: the whole image)."""
+        return Step(self.op_id, self.params, mask, self.enabled)

@@ -8,7 +8,8 @@ index, so their cost follows the hole, not the image.
   whole front at a time: the hole is peeled from its edge inwards, one
   layer of pixels per step, and every pixel of a layer is filled at once
   from the known pixels within ``radius`` (weighted by direction, distance
-  and level, and extrapolated along the image gradient), all layers' pixels
+  and level, and extrapolated along the image gradient, the step limited
+  to the range of the values it is made from), all layers' pixels
   vectorised per neighbour offset.
 - :func:`harmonic`: the smoothest fill, Laplace's equation with the known
   pixels as boundary values, solved by red-black over-relaxation from
@@ -49,13 +50,26 @@ def telea(planes: np.ndarray, hole: np.ndarray, radius: int, *, progress: Progre
 
         sum_q w(p, q) (I(q) + grad I(q) . (p - q)) / sum_q w(p, q)
 
-    over known ``q`` with ``|p - q| <= radius``, where
-    ``w = dir * dst * lev``: ``dir = |N(p) . (p - q)| / |p - q|`` with
+    over known ``q`` with ``|p - q| <= radius`` (and the 8 neighbours),
+    where ``w = dir * dst * lev``: ``dir = |N(p) . (p - q)| / |p - q|`` with
     ``N(p)`` the front's normal (from ``p``'s known 8-neighbours),
     ``dst = 1 / |p - q|^2`` and ``lev = 1 / (1 + |T(p) - T(q)|)``. The
     gradient of ``I`` at an originally known ``q`` is a central difference
     where both neighbours are known, one-sided where one is, else zero; a
     filled pixel carries the weighted mean gradient of its sources.
+
+    Unlike the paper, the gradient term (the sum's part beyond the weighted
+    mean of ``I(q)``) is scaled down, by one factor for all channels, just
+    enough that the value stays within the per-channel range of the
+    ``I(q)`` it is made from, and the gradient the pixel carries on is
+    scaled by the same factor (a slope limiter). A ramp, whose every value
+    lies within its neighbours' range, is still continued; texture and
+    noise, whose slopes would add up layer after layer into colours found
+    nowhere around a large hole, are not. So every filled value lies within
+    the range of the known values within ``radius`` of the hole. OpenCV's
+    ``cv2.inpaint`` avoids the runaway differently: it divides the summed
+    gradient term by its length, which leaves at most about one grey level
+    of it.
     """
     h, w, channels = planes.shape
     pad = radius + 1
@@ -66,22 +80,32 @@ def telea(planes: np.ndarray, hole: np.ndarray, radius: int, *, progress: Progre
     # never used, never reached.
     setup = phase(progress, 0.0, 0.1)
     data = np.zeros((hp, wp, 3 * c), np.float32)
+    # The known values and their negatives, NaN where unknown: fmin skips
+    # NaN, so the range of a pixel's sources (its minimum and minus its
+    # maximum) takes one gather and one fmin per offset, and no masking.
+    bounds = np.full((hp, wp, 2 * c), np.nan, np.float32)
     rows = max(1, (1 << 20) // max(w, 1))
     for y0 in range(0, h, rows):  # in bands: a big box takes a while to copy
-        data[pad + y0 : pad + min(h, y0 + rows), pad : pad + w, :c] = planes[y0 : y0 + rows]
-        report(setup, 0.3 * min(1.0, (y0 + rows) / h))
+        y1 = min(h, y0 + rows)
+        data[pad + y0 : pad + y1, pad : pad + w, :c] = planes[y0:y1]
+        band = bounds[pad + y0 : pad + y1, pad : pad + w]
+        band[..., :c] = planes[y0:y1]
+        np.negative(planes[y0:y1], out=band[..., c:])
+        band[hole[y0:y1]] = np.nan
+        report(setup, 0.3 * y1 / h)
     known = np.zeros((hp, wp), bool)
     known[pad : pad + h, pad : pad + w] = ~hole
     # Gradients of the known pixels from known neighbours only; filled pixels
-    # get the mean gradient of the pixels they were filled from. Carried
-    # along rather than re-measured on filled values, noise is not
-    # differentiated twice and cannot snowball into the hole's middle,
-    # while a ramp is still continued exactly.
+    # get the mean gradient of the pixels they were filled from (damped by
+    # the limiter in _fill). Carried along rather than re-measured on filled
+    # values, noise is not differentiated twice, while a ramp is still
+    # continued exactly.
     padded_hole = np.zeros((hp, wp), bool)
     padded_hole[pad : pad + h, pad : pad + w] = hole
     zone = _dilate(padded_hole, radius, phase(setup, 0.3, 0.6))
     _known_gradients(data, known, zone, c, phase(setup, 0.6, 1.0))
     data = data.reshape(hp * wp, 3 * c)
+    bounds = bounds.reshape(hp * wp, 2 * c)
     # First front: hole pixels with a known 8-neighbour.
     near = np.zeros((hp, wp), bool)
     for dy, dx in _NEIGHBOURS8:
@@ -91,10 +115,16 @@ def telea(planes: np.ndarray, hole: np.ndarray, radius: int, *, progress: Progre
     todo[pad : pad + h, pad : pad + w] = hole
     todo = todo.ravel()
     front = np.flatnonzero(near.ravel() & todo)
-    level = np.zeros(hp * wp, np.float32)
+    # T: 0 where known from the start, the layer where filled, infinite
+    # where still unknown, so the level weight 1 / (1 + |T(p) - T(q)|) is 0
+    # for unknown sources and needs no mask of its own.
+    level = np.where(known, np.float32(0), np.float32(np.inf))
     total = int(hole.sum())
+    # At least the 8 neighbours, even for radius 1: a front pixel may have
+    # only a diagonal known neighbour, and would otherwise have no source.
+    reach2 = max(radius * radius, 2)
     offsets = [(dy, dx) for dy in range(-radius, radius + 1) for dx in range(-radius, radius + 1)
-               if 0 < dy * dy + dx * dx <= radius * radius]
+               if 0 < dy * dy + dx * dx <= reach2]
     shifts8 = np.array([dy * wp + dx for dy, dx in _NEIGHBOURS8])
     vec8 = np.array(_NEIGHBOURS8, np.float32)
     progress = phase(progress, 0.1, 1.0)
@@ -103,7 +133,8 @@ def telea(planes: np.ndarray, hole: np.ndarray, radius: int, *, progress: Progre
     while front.size:
         step += 1
         for start in range(0, front.size, _CHUNK):
-            _fill(data, c, known, level, front[start : start + _CHUNK], np.float32(step), offsets, wp, shifts8, vec8)
+            _fill(data, bounds, c, known, level, front[start : start + _CHUNK], np.float32(step), offsets, wp,
+                  shifts8, vec8)
             report(progress, (done + min(front.size, start + _CHUNK)) / max(total, 1))
         known[front] = True
         level[front] = step
@@ -116,9 +147,11 @@ def telea(planes: np.ndarray, hole: np.ndarray, radius: int, *, progress: Progre
     return np.ascontiguousarray(out)
 
 
-def _fill(data, c, known, level, front, step, offsets, wp, shifts8, vec8) -> None:
+def _fill(data, bounds, c, known, level, front, step, offsets, wp, shifts8, vec8) -> None:
     """Fill the pixels ``front`` (flat indices) of one layer from known pixels,
-    and give them the weighted mean of those pixels' gradients.
+    and give them the weighted mean of those pixels' gradients (both with
+    the gradient step limited: see :func:`telea`); ``bounds`` gets their
+    values too.
 
     Every offset is applied to every front pixel; unknown sources get weight
     0 (no compaction: fewer, larger NumPy calls)."""
@@ -131,14 +164,20 @@ def _fill(data, c, known, level, front, step, offsets, wp, shifts8, vec8) -> Non
     normal /= length[:, None]
     ny, nx = np.ascontiguousarray(normal[:, 0]), np.ascontiguousarray(normal[:, 1])
     acc = np.zeros((n, 3 * c), np.float32)
-    extrapolated = np.zeros((n, c), np.float32)
+    # Sums of w (p - q)_x and w (p - q)_y times the whole gathered rows: only
+    # their gradient columns are used, but whole rows are contiguous, and
+    # NumPy is several times faster on those than on a few strided columns.
+    along_x = np.zeros((n, 3 * c), np.float32)
+    along_y = np.zeros((n, 3 * c), np.float32)
+    scratch = np.empty((n, 3 * c), np.float32)
+    extent = np.full((n, 2 * c), np.nan, np.float32)  # (min, -max) of the sources' values
     wsum = np.zeros(n, np.float32)
     weight = np.empty(n, np.float32)
     tmp = np.empty(n, np.float32)
     gathered = np.empty((n, 3 * c), np.float32)
+    source = np.empty((n, 2 * c), np.float32)
     for dy, dx in offsets:
         q = front + (dy * wp + dx)
-        ok = known[q]
         dist = np.float32(np.sqrt(dy * dy + dx * dx))
         # dir * dst * lev, with p - q = (-dy, -dx):
         # |N . (p - q)| / |p - q| / |p - q|^2 / (1 + |T(p) - T(q)|)
@@ -152,16 +191,41 @@ def _fill(data, c, known, level, front, step, offsets, wp, shifts8, vec8) -> Non
         np.abs(tmp, out=tmp)
         tmp += 1.0
         weight /= tmp
-        weight *= ok
         np.take(data, q, axis=0, out=gathered)
-        gathered *= weight[:, None]
+        np.take(bounds, q, axis=0, out=source)
+        np.fmin(extent, source, out=extent)
+        flat = gathered.reshape(-1)
+        np.multiply(flat, np.repeat(weight, 3 * c), out=flat)  # faster than broadcasting over 3c columns
         acc += gathered
-        extrapolated += gathered[:, c : 2 * c] * np.float32(-dx)
-        extrapolated += gathered[:, 2 * c :] * np.float32(-dy)
+        np.multiply(gathered, np.float32(-dx), out=scratch)
+        along_x += scratch
+        np.multiply(gathered, np.float32(-dy), out=scratch)
+        along_y += scratch
         wsum += weight
-    acc[:, :c] += extrapolated
     acc /= wsum[:, None]
+    extrapolated = along_x[:, c : 2 * c] + along_y[:, 2 * c :]
+    extrapolated /= wsum[:, None]
+    # Limit the gradient step so the value stays within its sources' range,
+    # in every channel (slope limiting). Unlimited, each layer extrapolates
+    # from the previous one's extrapolation: over a wide hole noise and
+    # texture slopes add up layer after layer into colours found nowhere
+    # around it. One factor for all channels keeps the step's direction in
+    # colour space (no hue of its own); the weighted mean needs no limit,
+    # it always lies within the range.
+    mean = acc[:, :c]
+    lo, hi = extent[:, :c], -extent[:, c:]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        room = np.where(extrapolated > 0, hi - mean, lo - mean) / extrapolated
+    room[extrapolated == 0] = np.inf  # no step in this channel: no limit
+    scale = np.clip(room.min(axis=1), 0.0, 1.0)
+    mean += scale[:, None] * extrapolated
+    np.clip(mean, lo, hi, out=mean)  # rounding only
+    # The carried gradient is damped alike: a ramp (which stays within range)
+    # is continued across the hole, texture that overshoots fades out.
+    acc[:, c:] *= scale[:, None]
     data[front] = acc
+    bounds[front, :c] = mean
+    bounds[front, c:] = -mean
 
 
 def _dilate(mask: np.ndarray, r: int, progress: Progress | None = None) -> np.ndarray:

@@ -26,6 +26,8 @@ __all__ = [
     "grayscale",
     "hue_saturation",
     "temperature_tint",
+    "white_balance",
+    "sample_color",
     "normalize_color",
     "channel_percentiles",
     "channel_mixer",
@@ -464,6 +466,97 @@ def temperature_tint(image: np.ndarray, temperature: float = 0.0, tint: float = 
                       2.0 ** (-_BALANCE_STOPS * temperature)])
     gains /= gains @ np.array(REC709_LUMA)
     return _gain_offset(image, gains)
+
+
+def white_balance(image: np.ndarray, reference=(0.5, 0.5, 0.5)) -> np.ndarray:
+    """Balance the colours so that ``reference`` becomes a neutral gray.
+
+    Parameters
+    ----------
+    image : ndarray
+        float32 RGB or RGBA image in [0, 1]; alpha is passed through. A gray
+        ``(H, W)`` image is neutral already: it is returned as a copy.
+    reference : (float, float, float)
+        The colour, as the image has it, of something that should be gray
+        (picked with the eyedropper: see :func:`sample_color`). Components in
+        (0, 1]; an equal triple changes nothing.
+
+    Returns
+    -------
+    ndarray
+        float32 image of the same shape, clipped to [0, 1].
+
+    Notes
+    -----
+    Per-channel gains ``g_c = Y / r_c``, with ``Y`` the Rec. 709 luma of the
+    reference ``r``: the reference becomes ``(Y, Y, Y)``, a gray of the same
+    brightness, and every other colour is scaled like it (a von Kries
+    adaptation on the stored values, as a camera's white balance
+    multipliers). The gains are exact in float: a 16-bit image keeps its
+    precision.
+
+    Examples
+    --------
+    >>> img = np.array([[[0.6, 0.5, 0.4], [0.3, 0.25, 0.2]]], np.float32)
+    >>> out = white_balance(img, (0.6, 0.5, 0.4))
+    >>> [round(float(v), 4) for v in out[0, 0]], [round(float(v), 4) for v in out[0, 1]]
+    ([0.514, 0.514, 0.514], [0.257, 0.257, 0.257])
+    """
+    image = as_image(image)
+    try:
+        ref = tuple(float(v) for v in reference)
+    except (TypeError, ValueError):
+        raise ValueError(f"reference must be an (r, g, b) colour, got {reference!r}") from None
+    if len(ref) != 3 or not all(math.isfinite(v) and v <= 1.0 for v in ref):
+        raise ValueError(f"reference must be an (r, g, b) colour in [0, 1], got {reference!r}")
+    if min(ref) <= 0.0:
+        raise ValueError(f"reference components must be > 0 to balance on (a channel with no light "
+                         f"cannot be scaled to gray), got {ref}")
+    if _is_gray(image) or ref[0] == ref[1] == ref[2]:
+        return image.copy()
+    luma = sum(w * v for w, v in zip(REC709_LUMA, ref))
+    return _gain_offset(image, [luma / v for v in ref])
+
+
+def sample_color(image: np.ndarray, point, radius_px: int = 2) -> tuple[float, ...]:
+    """Mean colour of the pixels around ``point``: what an eyedropper reads.
+
+    Parameters
+    ----------
+    image : ndarray
+        float32 gray, RGB or RGBA image in [0, 1].
+    point : (float, float)
+        ``(x, y)`` in pixels from the top-left corner; the pixel containing
+        it is the centre of the sample. It must be on the image.
+    radius_px : int
+        Half the side of the square sampled: ``2 * radius_px + 1`` pixels a
+        side, cut at the image's edges. 0 reads one pixel.
+
+    Returns
+    -------
+    tuple of float
+        One mean per channel (gray: one value; RGBA: four), in float64
+        averaged from the float32 values (no rounding to 8 bits).
+
+    Examples
+    --------
+    >>> img = np.zeros((4, 4, 3), np.float32); img[0, 0] = (0.9, 0.6, 0.3)
+    >>> [round(v, 3) for v in sample_color(img, (0.5, 0.5), 1)]
+    [0.225, 0.15, 0.075]
+    """
+    image = as_image(image)
+    try:
+        x, y = (float(v) for v in point)
+    except (TypeError, ValueError):
+        raise ValueError(f"point must be a pair of numbers (x, y), got {point!r}") from None
+    h, w = image.shape[:2]
+    if not (0.0 <= x < w and 0.0 <= y < h):
+        raise ValueError(f"point ({x:g}, {y:g}) is outside the {w} x {h} image")
+    radius = int(check_range("radius_px", radius_px, 0))
+    col, row = int(x), int(y)
+    patch = image[max(0, row - radius):row + radius + 1, max(0, col - radius):col + radius + 1]
+    means = patch.reshape(-1, 1 if image.ndim == 2 else image.shape[2]).mean(axis=0, dtype=np.float64)
+    return tuple(float(v) for v in means)
 
 
 # ---------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import functools
 
 import numpy as np
 
+from ._fft import fast_length
 from ._image import as_image, check_int, check_range, merge_alpha, split_alpha
 from ._progress import Progress, phase, report
 from ._tiles import reflect_block as _reflect_block
@@ -172,22 +173,6 @@ def _direct_axis0(src: np.ndarray, weights: np.ndarray, out: np.ndarray, start: 
             acc += pair
 
 
-def _fft_length(n: int) -> int:
-    """Smallest ``2^a 3^b 5^c >= n`` (fast sizes for the FFT)."""
-    best = 1 << max(0, (n - 1).bit_length())
-    p5 = 1
-    while p5 < best:
-        p35 = p5
-        while p35 < best:
-            size = p35
-            while size < n:
-                size *= 2
-            best = min(best, size)
-            p35 *= 3
-        p5 *= 5
-    return best
-
-
 def _fft_axis0(src: np.ndarray, weights: np.ndarray, out: np.ndarray, start: int, stop: int) -> None:
     """``out[:, start:stop]`` = correlation along axis 0 through the FFT.
 
@@ -201,7 +186,7 @@ def _fft_axis0(src: np.ndarray, weights: np.ndarray, out: np.ndarray, start: int
     n = src.shape[0]
     radius = len(weights) // 2
     padded_n = n + 2 * radius
-    size = _fft_length(padded_n)
+    size = fast_length(padded_n)
     spectrum = np.fft.rfft(weights, size)  # symmetric: correlation = convolution
     idx = _reflect_index(-radius, n + radius, n)
     block = np.zeros((_FFT_BLOCK, size), np.float64)

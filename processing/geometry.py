@@ -54,6 +54,8 @@ __all__ = [
     "flip",
     "rotate90",
     "rotate",
+    "ROTATE_CROPS",
+    "rotated_crop_rect",
     "resize",
     "translate",
     "crop",
@@ -63,6 +65,10 @@ __all__ = [
 ]
 
 WARP_INTERPOLATIONS = ("nearest", "bilinear", "bicubic")
+ROTATE_CROPS = ("none", "largest", "aspect")
+# How far inside the input an output pixel's centre must map for none of its
+# interpolation taps to read outside (so no fill colour blends into it).
+_TAP_MARGIN = {"nearest": 0.0, "bilinear": 0.5, "bicubic": 1.5}
 RESIZE_INTERPOLATIONS = ("nearest", "bilinear", "bicubic", "lanczos", "area")
 
 # Largest output a transform may produce, in pixels: beyond this a typo in a
@@ -668,6 +674,116 @@ def _warp_any(image, inverse, out_h, out_w, interpolation, fill, progress) -> np
                          progress=progress)
 
 
+def _rotated_frame(w: int, h: int, angle: float, expand: bool) -> tuple[int, int, float, float]:
+    """Output width and height of :func:`rotate`, and the cosine and sine
+    (exact for multiples of 90 degrees), for an angle in [0, 360)."""
+    quarter = angle / 90.0
+    if quarter.is_integer():
+        cos, sin = ((1.0, 0.0), (0.0, 1.0), (-1.0, 0.0), (0.0, -1.0))[int(quarter) % 4]
+    else:
+        cos, sin = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+    if expand:
+        # ceil with a small tolerance so that multiples of 90 degrees are exact.
+        out_w = max(1, math.ceil(w * abs(cos) + h * abs(sin) - 1e-6))
+        out_h = max(1, math.ceil(w * abs(sin) + h * abs(cos) - 1e-6))
+    else:
+        out_w, out_h = w, h
+    return out_w, out_h, cos, sin
+
+
+def rotated_crop_rect(shape, angle_deg: float, *, expand: bool = False, interpolation: str = "bilinear",
+                      keep_aspect: bool = False) -> tuple[int, int, int, int]:
+    """The largest upright rectangle of :func:`rotate`'s output that the
+    rotated picture covers entirely (no fill colour in it, nor blended into
+    its edge pixels).
+
+    Parameters
+    ----------
+    shape : tuple
+        Shape ``(H, W[, C])`` of the image before rotating.
+    angle_deg : float
+        The rotation, degrees counter-clockwise.
+    expand, interpolation
+        As for :func:`rotate`: they set the output frame and how far from
+        the input's edge an output pixel must sample to see none of the fill.
+    keep_aspect : bool
+        The largest rectangle with the input's aspect ratio, rather than the
+        largest of any shape.
+
+    Returns
+    -------
+    (x, y, width, height) : tuple of int
+        The rectangle in the output's pixels, for :func:`crop`; at least one
+        pixel.
+
+    Notes
+    -----
+    The pixels whose interpolation taps all fall inside the input have
+    centres mapping into the input shrunk by a margin ``m`` on every side
+    (0 for nearest and for multiples of 90 degrees, 0.5 for bilinear, 1.5
+    for bicubic): a ``W = w - 2m`` by
+    ``H = h - 2m`` rectangle, turned by ``t`` about the output's centre. The
+    largest upright rectangle in it is centred (the region is convex and
+    symmetric about the centre). With ``c = |cos t|``, ``s = |sin t|``, for
+    the largest of any shape (Hoff's construction), if the short side ``S``
+    is at most ``2 s c L`` (``L`` the long side) the rectangle touches the
+    long sides only and is ``S / (2s)`` by ``S / (2c)`` along the long and
+    short directions; otherwise it is ``(W c - H s) / (c^2 - s^2)`` by
+    ``(H c - W s) / (c^2 - s^2)``. Keeping the aspect ratio, it is ``k w``
+    by ``k h`` with ``k = min(W / (w c + h s), H / (w s + h c))``. The
+    rectangle is then clipped to the output frame, and the pixels whose
+    centres lie in it are kept.
+
+    Examples
+    --------
+    >>> rotated_crop_rect((400, 600), 0)
+    (0, 0, 600, 400)
+    >>> rotated_crop_rect((400, 600), 5, keep_aspect=True)
+    (34, 23, 532, 354)
+    """
+    try:
+        h, w = int(shape[0]), int(shape[1])
+    except (TypeError, ValueError, IndexError):
+        raise ValueError(f"shape must be (height, width[, channels]), got {shape!r}") from None
+    if h < 1 or w < 1:
+        raise ValueError(f"shape must be at least 1 x 1, got {h} x {w}")
+    angle = check_range("angle_deg", angle_deg) % 360.0
+    if not isinstance(expand, (bool, np.bool_)):
+        raise ValueError(f"expand must be true or false, got {expand!r}")
+    margin = _TAP_MARGIN[_check_choice("interpolation", interpolation, WARP_INTERPOLATIONS)]
+    if (angle / 90.0).is_integer():
+        margin = 0.0  # every sample lands on a pixel centre: the other taps weigh nothing
+    out_w, out_h, cos, sin = _rotated_frame(w, h, angle, expand)
+    c, s = abs(cos), abs(sin)
+    valid_w, valid_h = max(0.0, w - 2 * margin), max(0.0, h - 2 * margin)
+    if keep_aspect:
+        k = min(valid_w / (w * c + h * s), valid_h / (w * s + h * c))
+        rect_w, rect_h = k * w, k * h
+    else:
+        long_side, short_side = max(valid_w, valid_h), min(valid_w, valid_h)
+        if short_side <= 2.0 * s * c * long_side or abs(s - c) < 1e-12:
+            # Touching the long sides only: a square-ish half-diagonal fit.
+            along, across = (short_side / (2 * s) if s else math.inf), (short_side / (2 * c) if c else math.inf)
+            rect_w, rect_h = (along, across) if valid_w >= valid_h else (across, along)
+        else:
+            cos2 = c * c - s * s
+            rect_w, rect_h = (valid_w * c - valid_h * s) / cos2, (valid_h * c - valid_w * s) / cos2
+    rect_w, rect_h = min(rect_w, out_w), min(rect_h, out_h)
+    ox, oy = out_w / 2, out_h / 2
+    tolerance = 1e-9  # a centre exactly on the edge counts as inside despite rounding
+    x0 = math.ceil(ox - rect_w / 2 - 0.5 - tolerance)
+    x1 = math.floor(ox + rect_w / 2 - 0.5 + tolerance)
+    y0 = math.ceil(oy - rect_h / 2 - 0.5 - tolerance)
+    y1 = math.floor(oy + rect_h / 2 - 0.5 + tolerance)
+    if x1 < x0:  # too thin for any pixel: the middle one
+        x0 = x1 = min(out_w - 1, max(0, math.floor(ox)))
+    if y1 < y0:
+        y0 = y1 = min(out_h - 1, max(0, math.floor(oy)))
+    x0, y0 = max(0, x0), max(0, y0)
+    x1, y1 = min(out_w - 1, x1), min(out_h - 1, y1)
+    return x0, y0, x1 - x0 + 1, y1 - y0 + 1
+
+
 def rotate(
     image: np.ndarray,
     angle_deg: float = 0.0,
@@ -675,6 +791,7 @@ def rotate(
     expand: bool = False,
     interpolation: str = "bilinear",
     fill=(0.0, 0.0, 0.0),
+    crop: str = "none",
     progress: Progress | None = None,
 ) -> np.ndarray:
     """Rotate counter-clockwise by ``angle_deg`` degrees about the image centre.
@@ -693,6 +810,10 @@ def rotate(
     fill : float or (r, g, b)
         Colour of the new areas uncovered by the rotation; RGBA images get
         transparent pixels there instead.
+    crop : {"none", "largest", "aspect"}
+        Keep only a rectangle with no uncovered area in it: ``"largest"``
+        the largest one, ``"aspect"`` the largest with the input's aspect
+        ratio (see :func:`rotated_crop_rect`); ``"none"`` keeps the frame.
     progress : callable, optional
         Called with the fraction done (0 to 1) between tiles of the
         bilinear path; it may raise to cancel.
@@ -700,7 +821,8 @@ def rotate(
     Returns
     -------
     ndarray
-        float32 rotated image; same size as the input unless ``expand``.
+        float32 rotated image; same size as the input unless ``expand`` or
+        ``crop``.
 
     Notes
     -----
@@ -720,28 +842,30 @@ def rotate(
     True
     >>> rotate(np.ones((10, 20), np.float32), 30, expand=True).shape
     (19, 23)
+    >>> rotate(np.ones((400, 600), np.float32), 5, crop="aspect").shape
+    (354, 532)
     """
     image = as_image(image)
     angle = check_range("angle_deg", angle_deg) % 360.0
     if not isinstance(expand, (bool, np.bool_)):
         raise ValueError(f"expand must be true or false, got {expand!r}")
     _check_choice("interpolation", interpolation, WARP_INTERPOLATIONS)
+    _check_choice("crop", crop, ROTATE_CROPS)
     _fill_planes(fill, 1)  # validate before any work
     h, w = image.shape[:2]
+    frame_w, frame_h, cos, sin = _rotated_frame(w, h, angle, expand)
+    x0, y0, out_w, out_h = 0, 0, frame_w, frame_h
+    if crop != "none":
+        x0, y0, out_w, out_h = rotated_crop_rect(image.shape, angle, expand=expand, interpolation=interpolation,
+                                                 keep_aspect=crop == "aspect")
     quarter = angle / 90.0
     if quarter.is_integer():
         k = int(quarter) % 4
         if expand or k % 2 == 0 or h == w:
-            return rotate90(image, k)
-        cos, sin = ((1.0, 0.0), (0.0, 1.0), (-1.0, 0.0), (0.0, -1.0))[k]
-    else:
-        cos, sin = math.cos(math.radians(angle)), math.sin(math.radians(angle))
-    if expand:
-        out_w = max(1, math.ceil(w * abs(cos) + h * abs(sin) - 1e-6))
-        out_h = max(1, math.ceil(w * abs(sin) + h * abs(cos) - 1e-6))
-    else:
-        out_w, out_h = w, h
-    cx, cy, ox, oy = w / 2, h / 2, out_w / 2, out_h / 2
+            turned = rotate90(image, k)
+            return turned if crop == "none" else turned[y0:y0 + out_h, x0:x0 + out_w].copy()
+    # Only the kept rectangle is computed: the output's centre, seen from its corner.
+    cx, cy, ox, oy = w / 2, h / 2, frame_w / 2 - x0, frame_h / 2 - y0
     inverse = _transform_matrix(
         cos, -sin, cx - cos * ox + sin * oy,
         sin, cos, cy - sin * ox - cos * oy,

@@ -684,8 +684,9 @@ def inpaint(image: np.ndarray, mask: np.ndarray, method: str = "telea", radius: 
         the result blended with the original by the weight).
     method : {"telea", "harmonic"}
         ``"telea"``: fast marching from the hole's edge inwards, continuing
-        the surrounding values and their gradients; keeps lines and edges
-        that cross small holes. ``"harmonic"``: the smoothest fill (each
+        the surrounding values and their gradients (never beyond the range
+        of the values around the hole); keeps lines and edges that cross
+        small holes. ``"harmonic"``: the smoothest fill (each
         pixel the mean of its neighbours); best for large smooth areas.
     radius : int
         Telea only: known pixels this close (in pixels, >= 1) contribute.

@@ -45,7 +45,7 @@ from editor.project import (
     file_sha256,
     load_project,
 )
-from editor.recipe import steps_to_data
+from editor.recipe import encode_mask, steps_to_data
 
 __all__ = ["DATA_ENV", "data_folder", "Autosaver", "left_by_crashes", "AUTOSAVE_DELAY_MS"]
 
@@ -93,14 +93,17 @@ def left_by_crashes(folder: Path) -> list[Path]:
     return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
 
 
-def autosave_bytes(steps, source: str, digest: str, catalog) -> bytes:
-    """The project file's bytes for ``steps`` on ``source`` (as editor.project writes them)."""
+def autosave_bytes(steps, source: str, digest: str, catalog, selection=None) -> bytes:
+    """The project file's bytes for ``steps`` on ``source`` (as editor.project
+    writes them), with the selection's mask when there is one."""
     data = {
         "format": PROJECT_FORMAT,
         "version": PROJECT_FORMAT_VERSION,
         "source": {"path": str(Path(os.path.abspath(source))), "sha256": digest},
         "steps": steps_to_data(steps, catalog),
     }
+    if selection is not None:
+        data["selection"] = encode_mask(selection.mask)
     return (json.dumps(data, indent=2, allow_nan=False) + "\n").encode("utf-8")
 
 
@@ -162,25 +165,26 @@ class Autosaver(QObject):
         """
         self._timer.stop()
         document = self.window.document
-        unsaved = document is not None and not self.window.undo_stack.isClean() and bool(document.steps)
+        unsaved = (document is not None and not self.window.undo_stack.isClean()
+                   and (bool(document.steps) or document.selection is not None))
         if not unsaved:
             return self._writer.submit(self._remove)
-        steps, source = document.steps, document.info.path
+        steps, source, selection = document.steps, document.info.path, document.selection
         if source:
             digest = document.info.extra.get(SOURCE_HASH_KEY)
-            return self._writer.submit(self._write, steps, source, digest, document.catalog)
-        return self._writer.submit(self._write_pasted, steps, document, document.catalog)
+            return self._writer.submit(self._write, steps, source, digest, document.catalog, selection)
+        return self._writer.submit(self._write_pasted, steps, document, document.catalog, selection)
 
-    def _write(self, steps, source, digest, catalog) -> None:
+    def _write(self, steps, source, digest, catalog, selection=None) -> None:
         try:
             if not digest:
                 digest = file_sha256(source)
-            atomic_write_bytes(self.path, autosave_bytes(steps, source, digest, catalog))
+            atomic_write_bytes(self.path, autosave_bytes(steps, source, digest, catalog, selection))
         except (EditorError, OSError):
             return  # the next change tries again; autosave must never disturb the work
         self.saved.emit(str(self.path))
 
-    def _write_pasted(self, steps, document: Document, catalog) -> None:
+    def _write_pasted(self, steps, document: Document, catalog, selection) -> None:
         try:
             written = self._pasted_written() if self._pasted_written is not None else None
             if written is not document:  # once per image, not at every edit
@@ -190,7 +194,7 @@ class Autosaver(QObject):
                 self._pasted_written = weakref.ref(document)
         except (EditorError, OSError):
             return
-        self._write(steps, str(self.source_path), None, catalog)
+        self._write(steps, str(self.source_path), None, catalog, selection)
 
     def _remove(self) -> None:
         for path in (self.path, self.source_path):
@@ -273,5 +277,7 @@ class Autosaver(QObject):
         fresh = Document(saved.source, info, catalog=window.catalog)
         window.set_document(fresh)
         window.undo_stack.push(ReplaceStepsCommand(fresh, saved.steps, "Restore unsaved edits"))
+        if saved.selection is not None:
+            fresh.set_selection(saved.selection)
         window.statusBar().showMessage("Restored the unsaved edits", 8000)
         return True

@@ -5,14 +5,19 @@ Images are drawn straight from QImage, only the exposed part, choosing the
 display-resolution proxy when it has enough detail for the zoom and the
 full-resolution image when it does not: no multi-megapixel QPixmap is ever
 built on the GUI thread.
+
+Point-and-click tools (ui.tools) get the canvas's mouse, key and wheel events
+in image coordinates and paint their overlays over the image; the middle
+button pans whatever tool is active.
 """
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Callable
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPen, QWheelEvent
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPen, QTransform, QWheelEvent
 from PySide6.QtWidgets import (
     QGraphicsItem,
     QGraphicsScene,
@@ -191,6 +196,11 @@ class ImageCanvas(QGraphicsView):
         self.picking = False
         self.tool = "pan"
         self._rubber_start: QPointF | None = None
+        # The point-and-click tool (ui.tools) that gets mouse and key events
+        # in image coordinates, and what is painted over the image.
+        self.active_tool = None
+        self.overlays: list[Callable[[QPainter, QTransform], None]] = []
+        self._pan_from: QPointF | None = None  # middle-button pan in progress
         self._fit = True
         self._badge = QLabel(self.viewport())
         self._badge.setStyleSheet(
@@ -377,6 +387,10 @@ class ImageCanvas(QGraphicsView):
         self.painted.emit(time.perf_counter() - started)
 
     def wheelEvent(self, event: QWheelEvent) -> None:
+        tool = self._tool_for_events()
+        if tool is not None and tool.wheel(self.tool_event(event), event):
+            event.accept()
+            return
         steps = event.angleDelta().y() / 120.0
         if steps:
             self.set_zoom(self.zoom() * ZOOM_STEP**steps)
@@ -388,7 +402,90 @@ class ImageCanvas(QGraphicsView):
             self.fit_to_window()
         self._apply_mode()
 
+    # -- tools ---------------------------------------------------------------------
+    def image_point(self, view_point: QPointF) -> QPointF:
+        """The image (scene) point under a viewport point, keeping fractions:
+        exact at every zoom, and for the half pixels of a high-DPI screen."""
+        inverse, _ok = self.viewportTransform().inverted()
+        return inverse.map(QPointF(view_point))
+
+    def view_point(self, image_point: QPointF) -> QPointF:
+        """The viewport point (logical pixels, fractional) of an image point."""
+        return self.viewportTransform().map(QPointF(image_point))
+
+    def tool_event(self, event):
+        """A :class:`ui.tools.base.ToolEvent` for a mouse or wheel event."""
+        from .tools.base import ToolEvent
+
+        view = QPointF(event.position())
+        point = self.image_point(view)
+        button = event.button() if hasattr(event, "button") else Qt.MouseButton.NoButton
+        return ToolEvent(point.x(), point.y(), view, button, event.buttons(), event.modifiers())
+
+    def set_active_tool(self, tool) -> None:
+        """Give events to ``tool`` (a CanvasTool), or to nobody (None: drag pans)."""
+        if self.active_tool is tool:
+            return
+        self.active_tool = tool
+        self._apply_drag_mode()
+        self.viewport().update()
+
+    def _tool_for_events(self):
+        """The framework tool, unless an operation's own canvas mode (its
+        rectangle or point picking) is on, or there is no image."""
+        if self.tool != "pan" or self.sceneRect().isEmpty():
+            return None
+        return self.active_tool
+
+    def _apply_drag_mode(self) -> None:
+        modes = {"pan": QGraphicsView.DragMode.ScrollHandDrag, "pick": QGraphicsView.DragMode.NoDrag,
+                 "rect": QGraphicsView.DragMode.RubberBandDrag}
+        if self.tool == "pan" and self.active_tool is not None:
+            self.setDragMode(QGraphicsView.DragMode.NoDrag)
+            cursor = self.active_tool.cursor
+        else:
+            self.setDragMode(modes[self.tool])
+            cursor = Qt.CursorShape.OpenHandCursor if self.tool == "pan" else Qt.CursorShape.CrossCursor
+        self.viewport().setCursor(cursor)
+
+    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
+        super().drawForeground(painter, rect)
+        tool = self._tool_for_events()
+        if not self.overlays and tool is None:
+            return
+        to_view = self.viewportTransform()
+        painter.save()
+        # Overlays draw in viewport pixels with 1-pixel pens: crisp at any zoom.
+        painter.resetTransform()
+        for overlay in self.overlays:
+            overlay(painter, to_view)
+        if tool is not None:
+            tool.paint(painter, to_view)
+        painter.restore()
+
+    def event(self, event) -> bool:
+        if event.type() == QEvent.Type.ShortcutOverride:
+            tool = self._tool_for_events()
+            if tool is not None and tool.wants_key(event):
+                event.accept()
+                return True
+        return super().event(event)
+
+    def _pan_by(self, event) -> None:
+        delta = event.position() - self._pan_from
+        self._pan_from = QPointF(event.position())
+        self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() - round(delta.x()))
+        self.verticalScrollBar().setValue(self.verticalScrollBar().value() - round(delta.y()))
+
     def mouseReleaseEvent(self, event) -> None:
+        if self._pan_from is not None and event.button() == Qt.MouseButton.MiddleButton:
+            self._pan_from = None
+            event.accept()
+            return
+        tool = self._tool_for_events()
+        if tool is not None and tool.release(self.tool_event(event)):
+            event.accept()
+            return
         super().mouseReleaseEvent(event)
         if self.tool == "rect" and self._rubber_start is not None and event.button() == Qt.MouseButton.LeftButton:
             end = self.mapToScene(event.position().toPoint())
@@ -399,6 +496,16 @@ class ImageCanvas(QGraphicsView):
                 self.rect_selected.emit(x, y, max(1, int(round(rect.right())) - x), max(1, int(round(rect.bottom())) - y))
 
     def mousePressEvent(self, event) -> None:
+        tool = self._tool_for_events()
+        if tool is not None and event.button() == Qt.MouseButton.MiddleButton:
+            self._pan_from = QPointF(event.position())  # the middle button pans whatever the tool
+            event.accept()
+            return
+        if tool is not None:
+            self.setFocus(Qt.FocusReason.MouseFocusReason)
+            if tool.press(self.tool_event(event)):
+                event.accept()
+                return
         if self.tool == "rect" and event.button() == Qt.MouseButton.LeftButton:
             self._rubber_start = self.mapToScene(event.position().toPoint())
         if self.picking and event.button() == Qt.MouseButton.LeftButton:
@@ -409,15 +516,32 @@ class ImageCanvas(QGraphicsView):
                 return
         super().mousePressEvent(event)
 
+    def mouseDoubleClickEvent(self, event) -> None:
+        tool = self._tool_for_events()
+        if tool is not None and tool.double_click(self.tool_event(event)):
+            event.accept()
+            return
+        super().mouseDoubleClickEvent(event)
+
     def mouseMoveEvent(self, event) -> None:
-        super().mouseMoveEvent(event)
-        point: QPointF = self.mapToScene(event.position().toPoint())
+        if self._pan_from is not None:
+            self._pan_by(event)
+            event.accept()
+            return
+        tool = self._tool_for_events()
+        if tool is None or not tool.move(self.tool_event(event)):
+            super().mouseMoveEvent(event)
+        point = self.image_point(event.position())
         if self.sceneRect().contains(point):
             self.pixel_hovered.emit(int(point.x()), int(point.y()))
         else:
             self.pixel_hovered.emit(-1, -1)
 
     def keyPressEvent(self, event) -> None:
+        tool = self._tool_for_events()
+        if tool is not None and tool.key(event):
+            event.accept()
+            return
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
             self.enter_pressed.emit()
             event.accept()
@@ -435,10 +559,8 @@ class ImageCanvas(QGraphicsView):
             raise ValueError(f"unknown canvas tool {tool!r}")
         self.tool = tool
         self.picking = tool == "pick"
-        modes = {"pan": QGraphicsView.DragMode.ScrollHandDrag, "pick": QGraphicsView.DragMode.NoDrag,
-                 "rect": QGraphicsView.DragMode.RubberBandDrag}
-        self.setDragMode(modes[tool])
-        self.viewport().setCursor(Qt.CursorShape.OpenHandCursor if tool == "pan" else Qt.CursorShape.CrossCursor)
+        self._apply_drag_mode()
+        self.viewport().update()
 
     def set_picking(self, on: bool) -> None:
         """Turn the pick tool on (a click reports a point) or off (drag pans)."""

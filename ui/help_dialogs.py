@@ -23,6 +23,12 @@ OTHER_KEYS = (
     ("Ctrl or Shift + drag a slider", "Fine adjustment: the value moves ten times slower than the mouse"),
     ("Arrow keys, wheel on a slider", "Step the value; with Ctrl, the smallest step"),
     ("Double-click a slider", "Reset it to its default"),
+    ("Shift / Ctrl / Shift+Ctrl + a selection tool", "Add to / subtract from / intersect with the selection"),
+    ("Drag after a magic wand click", "Right or down selects more, left or up less"),
+    ("[ and ]", "Smaller or larger brush; right button or Alt paints away"),
+    ("Escape", "Cancel what the current tool is doing"),
+    ("Arrow keys, Enter in the Augment grid", "Pick a variant; use it as a step"),
+    ("Tab on a range slider", "Go to its other handle"),
 )
 
 # What ships with the editor and under which licence (see the README and resources/README.md).

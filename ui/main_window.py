@@ -28,6 +28,7 @@ from editor.project import PROJECT_SUFFIX
 from editor.steps import Step
 
 from .actions import make_action
+from .augment_panel import add_augment_dock
 from .canvas import ImageCanvas
 from .file_actions import FileActions
 from .histogram_panel import HistogramPanel
@@ -45,9 +46,11 @@ from .preferences import settings
 from .project_actions import ProjectActions
 from .render_worker import RenderResult
 from .resources import icon
+from .selection_actions import SelectionActions
 from .sidebar import OperationSidebar
 from .steps_panel import StepsPanel
 from .theme import apply_theme
+from .tools.controller import ToolController
 
 APP_NAME = "Image Editor"
 UNDO_TEXT_CHARS = 48  # longer Undo/Redo menu texts end in an ellipsis
@@ -127,6 +130,7 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.findChild(QDockWidget, "steps"), history_dock)
         self.findChild(QDockWidget, "steps").raise_()
         histogram_dock.setMaximumHeight(260)
+        self.augment_panel = add_augment_dock(self)  # hidden until View > Panels > Augment
         # Settings get most of the right column: a curve editor with Apply
         # below it needs about 400 px; the steps list scrolls.
         self.resizeDocks([self.findChild(QDockWidget, "settings"), self.findChild(QDockWidget, "steps")],
@@ -167,6 +171,8 @@ class MainWindow(QMainWindow):
     # -- actions: created in one place, enabled in one place ----------------------
     def _create_actions(self) -> None:
         action = partial(make_action, self)
+        self.tools = ToolController(self)  # canvas tools: toolbar, shortcuts, their undo commands
+        self.select_actions = SelectionActions(self)
         self.files = FileActions(self)  # Open, Recent, Export, clipboard, drops, preferences
         self.open_action, self.export_action = self.files.open_action, self.files.export_as_action
         self.quit_action = action("&Quit", self.close, QKeySequence.StandardKey.Quit)
@@ -214,6 +220,7 @@ class MainWindow(QMainWindow):
     def _create_menus(self) -> None:
         self.file_menu = self.menuBar().addMenu("&File")
         self.files.populate(self.file_menu)
+        self.file_menu.insertAction(self.files.preferences_action, self.augment_panel.export_dataset_action)
         self.file_menu.addSeparator()
         for act in self.projects.actions():
             self.file_menu.addSeparator() if act is None else self.file_menu.addAction(act)
@@ -233,6 +240,7 @@ class MainWindow(QMainWindow):
         panels = self.view_menu.addMenu("&Panels")
         for dock in self.findChildren(QDockWidget):
             panels.addAction(dock.toggleViewAction())
+        self.select_actions.populate(self.menuBar().addMenu("&Select"), self.tools.menu_actions())
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addActions([self.shortcuts_action, self.about_action])
 
@@ -247,6 +255,10 @@ class MainWindow(QMainWindow):
         bar.addActions([self.zoom_in_action, self.zoom_out_action, self.fit_action, self.actual_size_action])
         bar.addSeparator()
         bar.addActions(list(self.compare_actions.values()))
+        self.addToolBar(Qt.ToolBarArea.LeftToolBarArea, self.tools.toolbar)
+        self.addToolBarBreak()
+        self.addToolBar(self.tools.options_bar)
+        self.statusBar().addWidget(self.tools.hint, 1)
 
     def _update_actions(self) -> None:
         has_doc = self.document is not None
@@ -256,6 +268,8 @@ class MainWindow(QMainWindow):
         self.apply_action.setEnabled(self._pending is not None)
         self.cancel_action.setEnabled(self._pending is not None or self.worker.busy)
         self.sidebar.setEnabled(has_doc)
+        self.tools.toolbar.setEnabled(has_doc)
+        self.select_actions.update_actions()
         self.projects.update_actions()
         self.files.update_actions()
 
@@ -355,7 +369,9 @@ class MainWindow(QMainWindow):
         self.before_count = 0
         self._edited_id = self._before_id = None
         self.projects.document_replaced()
+        self.augment_panel.set_document(document)
         self.steps_panel.set_document(document)
+        self.tools.document_replaced()
         self._sync_selection()
         h, w = document.source.shape[:2]
         name = Path(document.info.path).name if document.info.path else "Untitled"
@@ -427,7 +443,7 @@ class MainWindow(QMainWindow):
         """Add the previewed operation to the document as one undo entry."""
         if self._pending is None or self.document is None:
             return
-        step = self._pending
+        step = self.document.masked(self._pending, self._input_shape(len(self.document.steps)))
         self._pending = None
         command = AddStepCommand(self.document, step)
         self.undo_stack.push(command)
@@ -447,6 +463,8 @@ class MainWindow(QMainWindow):
 
     def cancel(self) -> None:
         """Escape: drop the preview if there is one, else stop rendering."""
+        if self.tools.cancel():
+            return
         if self._pending is not None:
             self.cancel_pending()
         else:
@@ -490,19 +508,14 @@ class MainWindow(QMainWindow):
         self._request_render(final=not self.live.model.in_gesture)
 
     def _input_shape(self, index: int) -> tuple[int, ...]:
-        """Shape of the image step ``index`` applies to (after the steps before
-        it), from the operations' declared output shapes: nothing is rendered."""
-        shape = self.document.source.shape
-        for step in self.document.steps[:index]:
-            if step.enabled:
-                op = self.catalog.get(step.op_id)
-                if op.changes_size:
-                    shape = op.result_shape(shape, step.params)[:2]
-        return shape
+        """Shape of the image step ``index`` applies to (after the steps before it)."""
+        return self.document.shape_after(index) + self.document.source.shape[2:]
 
     def _display_steps(self) -> tuple[Step, ...]:
         steps = self.document.steps
-        return steps + (self._pending,) if self._pending is not None else steps
+        if self._pending is None:
+            return steps
+        return steps + (self.document.masked(self._pending, self._input_shape(len(steps))),)
 
     def proxy_factor(self) -> int:
         """Reduction that renders about as many pixels as the canvas shows."""
@@ -692,6 +705,8 @@ class MainWindow(QMainWindow):
     def _pick_prompt(widget) -> str:
         if hasattr(widget, "next_corner"):
             return f"Click the {widget.next_corner()} corner on the image"
+        if hasattr(widget, "pick_prompt"):
+            return widget.pick_prompt()
         return "Click on the image to pick the point"
 
     def _picked(self, x: float, y: float) -> None:
@@ -755,4 +770,5 @@ class MainWindow(QMainWindow):
             return
         QApplication.instance().removeEventFilter(self._hold_filter)
         self.live.shutdown()
+        self.augment_panel.shutdown()
         super().closeEvent(event)

@@ -47,6 +47,9 @@ class ParamPanel(QWidget):
         self.mode = "none"
         self.step_index: int | None = None
         self.widgets: dict[str, ParamWidget] = {}
+        # Reads the mean pixel around a click for parameters picked from the
+        # image: (x, y, mode, step_index) -> values per channel, or None.
+        self.sampler = None
         self.title = QLabel("Pick an operation on the left")
         self.title.setStyleSheet("font-weight: bold; font-size: 13pt;")
         self.title.setWordWrap(True)  # a long title must not widen the dock
@@ -116,6 +119,8 @@ class ParamPanel(QWidget):
             widget.changed.connect(self._changed)
             if hasattr(widget, "pick_requested"):
                 widget.pick_requested.connect(self.pick_requested)
+            if param.pick is not None:
+                widget.sampler = self._sample
             self.widgets[param.name] = widget
             if param.kind == "bool":
                 self.form.addRow("", widget)
@@ -131,6 +136,14 @@ class ParamPanel(QWidget):
             self.form.addRow("", self.rect_button)
         if not op.params:
             self.form.addRow(QLabel("This operation has no settings."))
+
+    def _sample(self, x: float, y: float):
+        """The mean pixel around image point (x, y) of the image the shown
+        operation applies to, from ``sampler(x, y, mode, step_index)`` (set
+        by the eyedropper tool); None if nobody can read pixels."""
+        if self.sampler is None:
+            return None
+        return self.sampler(x, y, self.mode, self.step_index)
 
     def clear(self) -> None:
         self._clear_form()

@@ -30,14 +30,55 @@ from editor.params import Param
 from .curve_widget import CurveWidget
 from .fine_slider import FineSlider
 from .param_widget_base import ParamWidget, DoubleClickReset
+from .variant_widget import VariantWidget
 
 SLIDER_STEPS = 1000
 SLIDER_HELP = ("Drag; hold Ctrl or Shift for fine control. Arrow keys and the wheel step "
                "(with Ctrl, finer). Type a value in the box. Double-click to reset.")
 
 
-class _SliderWidget(ParamWidget):
+class _PickFromImage:
+    """A "Pick" button for a parameter with a pick option (``Param.pick``):
+    the window takes the next click on the image and calls :meth:`picked`;
+    the value comes from the pixels there, read by ``sampler(x, y)`` (the
+    panel sets it; it returns the mean pixel, one value per channel)."""
+
+    PICK_TIPS = {"luminance": "Click on the image to take the brightness there",
+                 "color": "Click on the image to take the colour there (a few pixels averaged)"}
+
+    def _add_pick_button(self, layout) -> None:
+        self.sampler = None
+        self.pick_button = None
+        if self.param.pick is None:
+            return
+        self.pick_button = QToolButton(text="Pick", toolTip=self.PICK_TIPS[self.param.pick])
+        self.pick_button.setCheckable(True)
+        layout.addWidget(self.pick_button)
+        self.pick_button.toggled.connect(lambda on: self.pick_requested.emit(self if on else None))
+
+    def pick_prompt(self) -> str:
+        """What the status bar says while the window waits for the click."""
+        return self.PICK_TIPS[self.param.pick]
+
+    def picked(self, x: float, y: float) -> bool:
+        """A click on the image at (x, y): take the value there, as one finished gesture."""
+        self.pick_button.setChecked(False)
+        sample = self.sampler(x, y) if self.sampler is not None else None
+        if sample is None:
+            return False
+        try:
+            value = self.param.from_sample(sample)
+        except ParamError:
+            return False
+        self.set_value(value)
+        self._moved(final=True)
+        return False
+
+
+class _SliderWidget(_PickFromImage, ParamWidget):
     """Slider and spin box kept in step; double-click the slider to reset."""
+
+    pick_requested = Signal(object)
 
     def __init__(self, param, spin, parent=None):
         super().__init__(param, parent)
@@ -59,6 +100,7 @@ class _SliderWidget(ParamWidget):
         layout.addWidget(self.slider, 1)
         layout.addWidget(self.spin)
         layout.addWidget(self.reset_button)
+        self._add_pick_button(layout)
         self._syncing = False
         self.slider.installEventFilter(DoubleClickReset(self))
         self.slider.valueChanged.connect(self._slider_moved)
@@ -174,8 +216,11 @@ class BoolWidget(ParamWidget):
         self.check.setChecked(bool(value))
 
 
-class ColorWidget(ParamWidget):
-    """A swatch button that opens the colour dialog."""
+class ColorWidget(_PickFromImage, ParamWidget):
+    """A swatch button that opens the colour dialog (and a Pick button for a
+    colour taken from the image)."""
+
+    pick_requested = Signal(object)
 
     def __init__(self, param, parent=None):
         super().__init__(param, parent)
@@ -184,6 +229,7 @@ class ColorWidget(ParamWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.button)
+        self._add_pick_button(layout)
         self._value = param.default
         self.set_value(param.default)
         self.button.clicked.connect(self._pick)
@@ -194,7 +240,9 @@ class ColorWidget(ParamWidget):
     def set_value(self, value) -> None:
         self._value = self.param.validate(value)
         color = QColor.fromRgbF(*self._value)
+        # The value keeps its full precision (a 16-bit pick); the name shows 8 bits.
         self.button.setText(color.name())
+        self.button.setToolTip(", ".join(f"{v:.4f}" for v in self._value))
         self.button.setStyleSheet(f"background: {color.name()}; color: {'black' if color.lightnessF() > 0.5 else 'white'};")
 
     def _pick(self) -> None:
@@ -425,6 +473,7 @@ WIDGETS: dict[str, type[ParamWidget]] = {
     "curve": CurveWidget,
     "quad": QuadWidget,
     "matrix": TextWidget,
+    "variant": VariantWidget,
 }
 
 

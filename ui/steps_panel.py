@@ -97,7 +97,8 @@ class StepsPanel(QWidget):
             for i, step in enumerate(self.document.steps):
                 op = catalog.get(step.op_id)
                 marker = "  \u25c0 before" if i + 1 == self.before_count else ""
-                item = QListWidgetItem(f"{i + 1}. {op.summary(step.params)}{marker}")
+                masked = "  \u25d0 masked" if step.mask is not None else ""
+                item = QListWidgetItem(f"{i + 1}. {op.summary(step.params)}{masked}{marker}")
                 item.setData(_INDEX, i)
                 # Not drop-enabled: a row dropped on another row moves between
                 # rows instead of replacing it.
@@ -106,7 +107,9 @@ class StepsPanel(QWidget):
                     & ~Qt.ItemFlag.ItemIsDropEnabled
                 )
                 item.setCheckState(Qt.CheckState.Checked if step.enabled else Qt.CheckState.Unchecked)
-                item.setToolTip(f"{op.title}\n{op.description}" + ("" if step.enabled else "\n(switched off)"))
+                note = "\nApplies only inside its mask (Select > Clear Step Mask to apply it everywhere)"
+                item.setToolTip(f"{op.title}\n{op.description}" + (note if step.mask is not None else "")
+                                + ("" if step.enabled else "\n(switched off)"))
                 if not step.enabled:
                     font = item.font()
                     font.setStrikeOut(True)

@@ -35,6 +35,7 @@ from typing import Iterable, Iterator
 from ..errors import UnknownOperationError
 from ..operations import Operation
 from . import (
+    _augment,
     _color,
     _edges,
     _filters,
@@ -44,6 +45,7 @@ from . import (
     _morphology,
     _restoration,
     _segmentation,
+    _synthesis,
     _threshold,
     _tone,
 )
@@ -117,7 +119,9 @@ class Catalog:
 
 
 # Sidebar order: the categories appear in the order of this list.
-_TOPICS = (_filters, _edges, _tone, _color, _histogram, _threshold, _morphology, _geometry, _segmentation,
-           _restoration, _learned)
+_TOPICS = (
+    _filters, _edges, _tone, _color, _histogram, _threshold, _morphology, _geometry, _segmentation, _restoration,
+    _synthesis, _augment, _learned,
+)
 
 CATALOG = Catalog(op for topic in _TOPICS for op in topic.OPERATIONS)

@@ -2,7 +2,16 @@
 from processing import color
 
 from ..operations import Operation
-from ..params import ChoiceParam, FloatParam
+from ..params import ChoiceParam, ColorParam, FloatParam
+
+
+def _reference_has_light(values):
+    if min(values["reference"]) <= 0.0:
+        r, g, b = values["reference"]
+        return "reference", (
+            f"the neutral colour needs some red, green and blue to balance on, got ({r:g}, {g:g}, {b:g})"
+        )
+    return None
 
 
 def _mix(name: str, label: str) -> FloatParam:
@@ -63,6 +72,23 @@ OPERATIONS = [
         ),
         margin=0,
         description="Make the colours warmer or cooler, and shift them towards magenta or green.",
+    ),
+    Operation(
+        "color.white_balance",
+        "White balance",
+        "Color",
+        color.white_balance,
+        (
+            ColorParam(
+                "reference", "Neutral colour", pick="color",
+                help="The colour of something in the photo that should be gray or white: pick it on the image "
+                     "(the pixels around the click are averaged).",
+            ),
+        ),
+        margin=0,
+        description="Remove a colour cast: click something that should be neutral gray and the colours are "
+                    "balanced so that it is.",
+        check=_reference_has_light,
     ),
     Operation(
         "color.normalize_color",

@@ -56,6 +56,13 @@ def _rotate90_shape(shape, values):
 
 
 def _rotate_shape(shape, values):
+    crop = values.get("crop", "none")
+    if crop != "none":
+        # The kept rectangle is a formula of the shape alone: the function's own.
+        _, _, width, height = geometry.rotated_crop_rect(
+            shape, float(values.get("angle_deg", 0.0)), expand=bool(values.get("expand", False)),
+            interpolation=values.get("interpolation", "bilinear"), keep_aspect=crop == "aspect")
+        return (height, width, *_channels(shape))
     if not values.get("expand", False):
         return tuple(shape)
     h, w = shape[:2]
@@ -166,6 +173,12 @@ OPERATIONS = [
             BoolParam("expand", "Expand", help="Grow the image to hold all of the rotated picture."),
             _interpolation(),
             _fill(),
+            ChoiceParam(
+                "crop", "Crop",
+                choices=(("none", "None"), ("largest", "Largest rectangle"), ("aspect", "Keep aspect ratio")),
+                help="Cut away the empty corners: keep the largest rectangle the rotated picture fills, "
+                     "or the largest with the image's proportions.",
+            ),
         ),
         changes_size=True,
         output_shape=_rotate_shape,

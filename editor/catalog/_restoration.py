@@ -2,9 +2,9 @@
 
 "Auto" strength: the denoisers' strength 0 means "measure the noise in the
 image and choose for me" (the panel says so). An automatic strength reads
-the whole image (its noise estimate), so such a step declares a margin
-larger than any image: a zoomed-in preview then renders it whole, and
-matches the final render.
+the whole image (its noise estimate), so such a step's margin is None (the
+whole image): a zoomed-in preview then renders it whole, and matches the
+final render.
 
 Margins: non-local means reads its search window plus half a patch;
 Richardson-Lucy each iteration reaches one PSF radius further; Wiener's
@@ -20,8 +20,6 @@ from processing import noise, restoration
 from ..operations import Operation
 from ..params import ChoiceParam, FloatParam, IntParam, ProxyScaling
 
-# Reaches past any image: "render the whole image" for an automatic strength.
-_WHOLE_IMAGE = 1 << 30
 _MAX_SIDE = 100_000
 
 _PSF_CHOICES = (("gaussian", "Gaussian (soft focus)"), ("motion", "Motion (shake)"), ("disk", "Disk (out of focus)"))
@@ -49,9 +47,9 @@ def _psf_radius(params) -> int:
     return max(restoration.make_psf(params["psf_kind"], params["psf_size"], params["angle_deg"]).shape) // 2
 
 
-def _nl_means_margin(params) -> int:
+def _nl_means_margin(params) -> int | None:
     if params["h"] == 0:
-        return _WHOLE_IMAGE
+        return None  # Auto measures the noise on the whole image
     return params["search_radius"] + (params["patch_size"] | 1) // 2
 
 

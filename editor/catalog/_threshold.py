@@ -23,7 +23,7 @@ OPERATIONS = [
         threshold.threshold_global,
         (
             FloatParam(
-                "level", "Level", minimum=0.0, maximum=1.0, step=0.005, decimals=3,
+                "level", "Level", minimum=0.0, maximum=1.0, step=0.005, decimals=3, pick="luminance",
                 help="Luminance at or above this level becomes white, below it black.",
             ),
         ),

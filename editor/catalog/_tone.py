@@ -49,9 +49,9 @@ OPERATIONS = [
         "Tone",
         tone.levels,
         (
-            FloatParam("black", "Black point", minimum=0.0, maximum=1.0, step=0.005, decimals=3,
+            FloatParam("black", "Black point", minimum=0.0, maximum=1.0, step=0.005, decimals=3, pick="luminance",
                        help="Input value that becomes black; darker values clip."),
-            FloatParam("white", "White point", minimum=0.0, maximum=1.0, step=0.005, decimals=3,
+            FloatParam("white", "White point", minimum=0.0, maximum=1.0, step=0.005, decimals=3, pick="luminance",
                        help="Input value that becomes white; brighter values clip. Must exceed the black point."),
             FloatParam("midtone_gamma", "Midtones (gamma)", minimum=0.1, maximum=10.0, step=0.01, log=True,
                        help="Above 1 brightens the midtones, below 1 darkens them."),

@@ -90,9 +90,11 @@ def test_a_folder_with_a_corrupt_file_reports_it_and_writes_the_rest_as_the_wind
     assert Image.open(tmp_path / "a-edited.png").size == (31, 20)
 
 
-def test_bad_output_options_and_missing_folders_fail_before_any_work(photos, tmp_path):
-    done = run_apply(photos.parent / "recipe.json", photos / "a.png", "-o", tmp_path / "nope")
-    assert done.returncode == 2 and "output folder" in done.stderr
+def test_an_output_folder_that_is_a_file_fails_before_any_work(photos, tmp_path):
+    (tmp_path / "taken").write_bytes(b"a file")
+    done = run_apply(photos.parent / "recipe.json", photos / "a.png", "-o", tmp_path / "taken")
+    assert done.returncode == 2 and "is a file, not a folder" in done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["taken"]
 
 
 # -- folders, patterns, --recursive, --dry-run ---------------------------------------------
@@ -278,6 +280,27 @@ def test_dask_on_a_running_cluster_writes_the_window_bytes_and_reports_the_corru
     again = run_apply(photos.parent / "recipe.json", photos, "-r", "-o", tmp_path,
                       "--scheduler", dask_cluster.scheduler_address)
     assert again.stdout.splitlines()[-1].startswith("0 written, 5 skipped, 1 failed in ")
+
+
+def test_augment_on_a_running_cluster_writes_the_same_files_as_one_process(dask_cluster, tmp_path):
+    from editor.augment_pipeline import save_pipeline
+
+    rng = np.random.default_rng(3)
+    (tmp_path / "in").mkdir()
+    for n in range(3):
+        _write(tmp_path / "in" / f"p{n}.png", rng.random((24, 32, 3)).astype(np.float32))
+    save_pipeline(tmp_path / "aug.json", [{"transform": "hflip", "p": 0.5},
+                                          {"transform": "rotate", "p": 0.8, "angle_deg": [-20, 20]}])
+    common = [sys.executable, "-m", "editor", "augment", str(tmp_path / "in"), "--per-image", "2", "--seed", "4",
+              "--pipeline", str(tmp_path / "aug.json")]
+    one = subprocess.run([*common, "-o", str(tmp_path / "one"), "--jobs", "1"], cwd=ROOT, capture_output=True,
+                         text=True, timeout=TIMEOUT)
+    assert one.returncode == 0, one.stderr
+    dask = subprocess.run([*common, "-o", str(tmp_path / "dask"), "--scheduler", dask_cluster.scheduler_address],
+                          cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT)
+    assert dask.returncode == 0, dask.stderr
+    assert "6 written, 0 failed" in dask.stdout
+    assert files_under(tmp_path / "dask") == files_under(tmp_path / "one")
 
 
 def test_dask_without_a_scheduler_starts_a_local_cluster(photos, references, tmp_path):

@@ -220,6 +220,7 @@ IMAGE_BOUND = {
     ("geometry.perspective", "quad"), ("geometry.perspective", "width"), ("geometry.perspective", "height"),
     ("segmentation.magic_wand", "seed_xy"),
     ("morphology.remove_small_objects", "min_size"),
+    ("synthesis.texture", "width"), ("synthesis.texture", "height"),
 }
 
 

@@ -161,6 +161,21 @@ def test_an_operation_cannot_claim_a_mask_argument_its_function_lacks():
         Operation("test.bad", "Bad", "Test", counting_offset, mask_argument="holes")
 
 
+def test_a_masked_step_that_turns_colour_to_gray_blends_in_the_gray_layout():
+    image = make_image((20, 30, 3), seed=6)
+    doc = Document(image)
+    mask = np.zeros((20, 30), np.float32)
+    mask[:, 15:] = 1.0
+    doc.push(doc.make_step("threshold.global", level=0.5, mask=mask))
+    out = doc.render()
+    gray = Document(image)
+    gray.push(gray.make_step("threshold.global", level=0.5))
+    thresholded = gray.render()
+    assert out.shape == thresholded.shape
+    np.testing.assert_array_equal(out[:, 15:], thresholded[:, 15:])
+    np.testing.assert_allclose(out[:, :15], image[:, :15].mean(axis=2), atol=1e-6)  # outside: the input, as gray
+
+
 def test_cancel_stops_between_steps(doc):
     doc.push(doc.make_step("test.offset", amount=0.1))
     doc.push(doc.make_step("test.offset", amount=0.2))

@@ -30,5 +30,8 @@ def test_region_equals_crop_of_full_render(op):
     doc.cache.clear()
     x, y, w, h = 30, 25, 20, 15
     region = doc.render_region((x, y, w, h))
+    if op.margin_for(params) is None:  # these values need the whole image (an automatic strength)
+        assert region is None
+        return
     assert region is not None
     np.testing.assert_allclose(region, full[y : y + h, x : x + w], atol=1e-5)

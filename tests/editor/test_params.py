@@ -58,7 +58,7 @@ import json  # noqa: E402
 
 from editor import params as params_module  # noqa: E402
 from editor.params import (  # noqa: E402
-    ColorParam, MatrixParam, Param, PointParam, QuadParam, RectParam, image_extent,
+    ColorParam, MatrixParam, Param, PointParam, QuadParam, RectParam, VariantParam, image_extent,
 )
 
 
@@ -83,6 +83,8 @@ SAMPLES = {
     "curve": (CurveParam("points", "Curve", ((0, 0), (1, 1))), [[0, 0], [0.5, 0.7], [1, 1]]),
     "quad": (QuadParam("quad", "Corners", ((0, 0), (1, 0), (1, 1), (0, 1))), [[0, 0], [9, 0], [9, 9], [0, 9]]),
     "matrix": (MatrixParam("matrix", "Matrix", ((1, 0, 0), (0, 1, 0))), [[1, 0, 2], [0, 1, 3]]),
+    "variant": (VariantParam("variant", "Variant", '{"ops":[],"shape":[1,1]}'),
+                {"shape": [4, 6], "ops": [{"transform": "rotate", "angle_deg": 7.5}]}),
 }
 
 HUGE = 10**400  # a JSON integer of 401 digits: float() of it overflows

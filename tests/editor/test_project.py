@@ -69,6 +69,31 @@ def test_round_trip_restores_the_exact_render_and_the_editable_stack(photo, tmp_
     np.testing.assert_array_equal(reopened.render(), doc.render())
 
 
+def test_the_selection_is_kept_in_the_project_and_must_fit_the_edited_image(photo, tmp_path):
+    from editor.selection import Selection
+
+    doc = edited_document(photo)
+    doc.push(doc.make_step("geometry.crop", x=2, y=3, width=20, height=15))
+    soft = np.zeros((15, 20), np.float32)
+    soft[2:9, 4:12] = 1.0
+    soft[2:9, 12] = 128 / 255
+    doc.set_selection(Selection(soft))
+    project = save_project(photo.with_suffix(".iep.json"), doc)
+    reopened = load_project(project)
+    np.testing.assert_array_equal(reopened.selection.mask, soft)
+    assert load_project(save_project(tmp_path / "none.iep.json", edited_document(photo))).selection is None
+
+    data = json.loads(project.read_text())
+    data["steps"] = data["steps"][:-1]  # without the crop, the selection no longer fits
+    project.write_text(json.dumps(data))
+    with pytest.raises(ProjectError, match="the selection is 20x15 pixels but the edited image is 32x24"):
+        load_project(project)
+    data["selection"] = {"encoding": "packbits-zlib-base64", "shape": [2, 2], "data": "!!"}
+    project.write_text(json.dumps(data))
+    with pytest.raises(ProjectError, match="the selection"):
+        load_project(project)
+
+
 def test_file_content(photo, tmp_path):
     project = save_project(tmp_path / "p.json", edited_document(photo))
     data = json.loads(project.read_text())

@@ -46,7 +46,10 @@ def test_auto_strength_renders_the_whole_image_for_a_region():
     op = CATALOG.get("restore.denoise_nl_means")
     auto = op.defaults()
     assert auto["h"] == 0.0
-    assert op.margin_for(auto) >= 1 << 20
+    assert op.margin_for(auto) is None  # the whole image
+    doc = Document(add_noise(make_image((40, 50, 3), seed=3), "gaussian", 0.05, seed=2))
+    doc.push(doc.make_step("restore.denoise_nl_means", dict(auto, search_radius=3)))
+    assert doc.render_region((10, 10, 8, 8)) is None  # so a region preview renders it whole
     assert op.margin_for(dict(auto, h=0.05, patch_size=7, search_radius=4)) == 4 + 3
 
 

@@ -52,6 +52,16 @@ def test_hole_at_the_border_and_alpha(method):
             assert out[:6, :9, c].max() <= img[edge][:, c].max() + 1e-5
 
 
+def test_radius_1_fills_pixels_whose_only_known_neighbour_is_diagonal():
+    img = np.full((6, 7, 3), (0.3, 0.5, 0.7), np.float32)
+    mask = np.ones((6, 7), bool)
+    mask[0, 0] = False  # the first front pixel, (1, 1), touches it only by a corner
+    damaged = img.copy()
+    damaged[mask] = 0.0
+    out = inpaint(damaged, mask, "telea", 1)
+    np.testing.assert_allclose(out, img, atol=1e-6)
+
+
 def test_soft_mask_blends_by_its_weight():
     img = np.full((20, 20), 0.2, np.float32)
     img[8:12, 8:12] = 1.0

@@ -191,6 +191,39 @@ def test_a_pasted_image_is_autosaved_with_its_pixels_and_restored_untitled(qtbot
         close(win, qtbot)
 
 
+def test_the_selection_is_autosaved_and_restored_with_the_steps(qtbot, window, data):
+    import json
+
+    from editor.selection import Selection
+    from ui.autosave import Autosaver
+    from ui.selection_actions import SetSelectionCommand
+
+    saver = Autosaver(window, delay_ms=50)
+    apply_steps(window)
+    h, w = window.document.shape_after()
+    soft = np.zeros((h, w), np.float32)
+    soft[10:30, 20:50] = 1.0
+    soft[10:30, 50:55] = 100 / 255  # a feathered edge keeps its weights
+    with qtbot.waitSignal(saver.saved, timeout=10000):
+        window.undo_stack.push(SetSelectionCommand(window.document, Selection(soft), "Select"))
+    # What a killed editor leaves: this autosave under a process number that has ended.
+    left = data / f"autosave-{dead_pid()}.iep.json"
+    left.write_text(saver.path.read_text())
+    assert "selection" in json.loads(left.read_text())
+    window.undo_stack.setClean()
+    saver.finish()
+
+    win = new_window(qtbot)
+    try:
+        restorer = Autosaver(win, delay_ms=50)
+        assert restorer.offer_restore(ask=lambda p: True)
+        assert win.document.steps == window.document.steps
+        np.testing.assert_array_equal(win.document.selection.mask, soft)
+        restorer.finish()
+    finally:
+        close(win, qtbot)
+
+
 def test_discarding_removes_the_autosave_and_opens_nothing(qtbot, window, data):
     from ui.autosave import Autosaver
 

@@ -1,0 +1,124 @@
+"""Pixel values of :mod:`processing.augment`: scaling integer images to
+float32 and back, elementwise transforms through one table of levels,
+cutout, whole-pixel copies and the colour matrices of saturation and hue.
+
+Private.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+__all__ = ["SCALE", "as_float", "from_float", "ELEMENTWISE", "elementwise", "lookup", "cutout_native", "blank",
+           "compact", "color_matrix"]
+
+
+SCALE = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}
+
+
+def as_float(image: np.ndarray) -> np.ndarray:
+    scale = SCALE.get(image.dtype)
+    if scale is None:
+        return image.astype(np.float32)
+    out = image.astype(np.float32)
+    out *= np.float32(1.0 / scale)
+    return out
+
+
+def from_float(image: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    scale = SCALE.get(dtype)
+    if scale is None:
+        return image.astype(dtype, copy=False)
+    out = image * np.float32(scale)
+    out += np.float32(0.5)  # values are >= 0: truncating x + 0.5 rounds
+    np.clip(out, 0, scale, out=out)
+    return out.astype(dtype)
+
+
+ELEMENTWISE = {"brightness", "contrast", "gamma"}
+
+
+def elementwise(op: dict, values: np.ndarray) -> np.ndarray:
+    """float32 ``values`` after a transform that maps each value on its own
+    (a new array, clipped to [0, 1])."""
+    name = op["transform"]
+    if name == "brightness":
+        out = values + np.float32(op["delta"])
+    elif name == "contrast":
+        out = values - np.float32(0.5)
+        out *= np.float32(op["factor"])
+        out += np.float32(0.5)
+    else:
+        out = np.power(np.clip(values, 0.0, 1.0), np.float32(op["gamma"]))
+    np.clip(out, 0.0, 1.0, out=out)
+    return out
+
+
+def lookup(work: np.ndarray, ops: list[dict], to_float: bool) -> np.ndarray:
+    """Integer ``work`` after elementwise ``ops``, through one table of every
+    level: as float32 (``to_float``) or rounded back to its own dtype. Far
+    cheaper than converting the image (one gather instead of a conversion,
+    the arithmetic and a conversion back), and each level goes through
+    the same float32 arithmetic as a float image's values would."""
+    levels = as_float(np.arange(int(SCALE[work.dtype]) + 1, dtype=work.dtype))
+    for op in ops:
+        levels = elementwise(op, levels)
+    table = levels if to_float else from_float(levels, work.dtype)
+    if work.ndim == 3 and work.shape[2] == 4:  # alpha: passed through
+        out = as_float(work) if to_float else np.array(work)
+        out[..., :3] = table.take(work[..., :3])
+        return out
+    return table.take(work)
+
+
+def cutout_native(op: dict, work: np.ndarray) -> np.ndarray:
+    """Cutout on an integer image in its own dtype: the fill rounded as a
+    float image's result would be."""
+    out = compact(work)
+    fill = from_float(np.array([op["fill"]], np.float32), work.dtype)[0]
+    blank(op, out[..., :3] if out.ndim == 3 and out.shape[2] == 4 else out, fill)
+    return out
+
+
+def blank(op: dict, color: np.ndarray, fill) -> None:
+    h, w = color.shape[:2]
+    for x, y, hw, hh in op["holes"]:
+        j0, j1 = max(0, round(x * w)), min(w, round((x + hw) * w))
+        i0, i1 = max(0, round(y * h)), min(h, round((y + hh) * h))
+        color[i0:i1, j0:j1] = fill
+
+
+def compact(array: np.ndarray) -> np.ndarray:
+    """A C-contiguous copy of ``array`` (often a flipped or turned view),
+    moving whole pixels: a colour pixel is copied as one item instead of
+    an inner loop of 3 or 4 values (about twice as fast)."""
+    if array.ndim == 3 and array.strides[2] == array.itemsize:
+        lanes = array.shape[2]
+        try:
+            pixels = array.view(np.dtype((np.void, array.itemsize * lanes)))
+        except ValueError:
+            return np.array(array, order="C")
+        return np.array(pixels, order="C").view(array.dtype).reshape(array.shape)
+    return np.array(array, order="C")
+
+
+_LUMA = np.array([0.2126, 0.7152, 0.0722])
+
+
+def color_matrix(op: dict) -> np.ndarray:
+    """3x3 linear RGB map: saturation blends with Rec. 709 luma; hue turns
+    colours about the gray axis."""
+    gray = np.tile(_LUMA, (3, 1))
+    if op["transform"] == "saturation":
+        f = op["factor"]
+        return f * np.eye(3) + (1 - f) * gray
+    # Rotation about the gray axis (1, 1, 1)/sqrt(3) by Rodrigues' formula:
+    # a turn of the chroma plane that leaves grays alone, a linear stand-in
+    # for a turn of HSV hue (one matrix product instead of a round trip
+    # through HSV).
+    t = math.radians(op["shift_deg"])
+    k = np.ones(3) / math.sqrt(3)
+    cross = np.array([[0, -k[2], k[1]], [k[2], 0, -k[0]], [-k[1], k[0], 0]])
+    rot = math.cos(t) * np.eye(3) + math.sin(t) * cross + (1 - math.cos(t)) * np.outer(k, k)
+    return rot
