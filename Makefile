@@ -60,6 +60,7 @@ bench: system-deps $(VENV)/.bench-installed
 	$(BIN)/python tests/benchmarks/synthesis_bench.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/augment_grid_bench.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/restoration_bench.py --output tests/benchmarks/RESTORATION.md
+	$(BIN)/python tests/benchmarks/cnn_bench.py --output tests/benchmarks/CNN.md
 
 ## Time `image-editor apply` on 60 photos of 12 MP: --jobs 1, --jobs 2 and Dask (appends to RESULTS.md).
 bench-batch: $(VENV)/.test-installed

@@ -41,6 +41,7 @@ from . import (
     _filters,
     _geometry,
     _histogram,
+    _learned,
     _morphology,
     _restoration,
     _segmentation,
@@ -120,7 +121,7 @@ class Catalog:
 # Sidebar order: the categories appear in the order of this list.
 _TOPICS = (
     _filters, _edges, _tone, _color, _histogram, _threshold, _morphology, _geometry, _segmentation, _restoration,
-    _synthesis, _augment,
+    _synthesis, _augment, _learned,
 )
 
 CATALOG = Catalog(op for topic in _TOPICS for op in topic.OPERATIONS)

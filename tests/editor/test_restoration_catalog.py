@@ -17,6 +17,7 @@ IDS = [
     "restore.deblur_wiener",
     "restore.deblur_richardson_lucy",
     "restore.inpaint",
+    "restore.denoise_cnn",  # editor/catalog/_learned.py
 ]
 
 
