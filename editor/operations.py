@@ -10,6 +10,7 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
+from processing._parallel import workers
 from processing._progress import Progress
 
 from .errors import ParamError
@@ -101,6 +102,9 @@ class Operation:
     working_buffers : float
         Image-sized float32 buffers the function needs besides its output
         (separable passes, padded copies), for the memory estimate.
+    thread_scratch : int
+        Bytes each worker thread needs whatever the image size (a tile's
+        buffers), added once per thread of the pool to the estimate.
     check : callable, optional
         ``check(values) -> (name, message) or None``: a rule that ties
         parameters together (Canny's high threshold at least its low one),
@@ -137,6 +141,7 @@ class Operation:
     takes_progress: bool = field(init=False, repr=False, compare=False, default=False)
     output_shape: Callable[[tuple[int, ...], Mapping[str, Any]], tuple[int, ...]] | None = None
     working_buffers: float = 2.0
+    thread_scratch: int = 0
     check: Callable[[Mapping[str, Any]], tuple[str, str] | None] | None = None
     mask_argument: str | None = None
 
@@ -304,7 +309,8 @@ class Operation:
     def estimate_bytes(self, shape: tuple[int, ...], values: Mapping[str, Any]) -> int:
         """Bytes this operation would allocate on an input of ``shape``: output plus working buffers."""
         quarters = round(4 * (1 + self.working_buffers))  # integers: a hostile size must not overflow a float
-        return image_bytes(self.result_shape(shape, values)) * quarters // 4
+        scratch = self.thread_scratch * workers() if self.thread_scratch else 0
+        return image_bytes(self.result_shape(shape, values)) * quarters // 4 + scratch
 
     def check_memory(self, shape: tuple[int, ...], values: Mapping[str, Any]) -> None:
         """Raise :class:`editor.memory_guard.MemoryLimitError` if the result cannot fit in memory."""

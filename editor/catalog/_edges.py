@@ -22,7 +22,9 @@ _SIGNED = BoolParam(
 
 def _gradient(op_id: str, title: str, function) -> Operation:
     description = f"Show the edges: how fast the brightness changes, by the {title} operator."
-    return Operation(op_id, title, "Edges", function, (_DIRECTION, _SIGNED), margin=1, description=description)
+    # Working buffers measured (tests/editor/test_memory_estimates.py): both derivatives and their magnitude.
+    return Operation(op_id, title, "Edges", function, (_DIRECTION, _SIGNED), margin=1, description=description,
+                     working_buffers=4.5)
 
 
 
@@ -72,6 +74,7 @@ OPERATIONS = [
                 help="Edges start only where the gradient is above this; must be at least the low threshold.",
             ),
         ),
+        working_buffers=3.5,  # measured: tests/editor/test_memory_estimates.py
         description="Find thin, connected edges with Canny's detector; the result is black and white.",
         check=_high_not_below_low,
     ),

@@ -30,14 +30,17 @@ def test_the_estimate_covers_what_the_operation_allocates(op, two_threads):
     tracing = tracemalloc.is_tracing()  # something else may trace already: measure from here
     if not tracing:
         tracemalloc.start()
+    peaks = []
     try:
-        before = tracemalloc.get_traced_memory()[0]
-        tracemalloc.reset_peak()
-        op.apply(IMAGE, values)
-        peak = tracemalloc.get_traced_memory()[1] - before
+        for _ in range(2):  # tracing is global: the lower of two keeps out another thread's passing allocation
+            before = tracemalloc.get_traced_memory()[0]
+            tracemalloc.reset_peak()
+            op.apply(IMAGE, values)
+            peaks.append(tracemalloc.get_traced_memory()[1] - before)
     finally:
         if not tracing:
             tracemalloc.stop()
+    peak = min(peaks)
     assert peak <= estimate, (
         f"{op.id} allocated {peak / IMAGE.nbytes:.2f} images at its peak, the estimate says "
         f"{estimate / IMAGE.nbytes:.2f}: raise its working_buffers"
