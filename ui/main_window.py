@@ -29,6 +29,7 @@ from editor.steps import Step
 
 from .actions import make_action
 from .augment_panel import add_augment_dock
+from .network_view import NetworkView
 from .canvas import ImageCanvas
 from .file_actions import FileActions
 from .histogram_panel import HistogramPanel
@@ -131,6 +132,8 @@ class MainWindow(QMainWindow):
         self.findChild(QDockWidget, "steps").raise_()
         histogram_dock.setMaximumHeight(260)
         self.augment_panel = add_augment_dock(self)  # hidden until View > Panels > Augment
+        self.network_view = NetworkView()  # what the denoising CNN sees; hidden until View > Panels > Network
+        self._add_dock("Network", self.network_view, Qt.DockWidgetArea.RightDockWidgetArea).hide()
         # Settings get most of the right column: a curve editor with Apply
         # below it needs about 400 px; the steps list scrolls.
         self.resizeDocks([self.findChild(QDockWidget, "settings"), self.findChild(QDockWidget, "steps")],
@@ -289,6 +292,7 @@ class MainWindow(QMainWindow):
         self.steps_panel.move_requested.connect(self._move_step)
         self.steps_panel.compare_requested.connect(self.set_before_count)
         self.live.result_shown.connect(self._on_result_shown)
+        self.live.result_shown.connect(lambda result: self.network_view.set_image(result.pixels))
         self.live.before_shown.connect(self._on_before_shown)
         self.live.message.connect(self.statusBar().showMessage)
         self.worker.busy_changed.connect(lambda _busy: self._update_actions())
