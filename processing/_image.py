@@ -5,9 +5,11 @@ gray or RGB(A), alpha passed through), not operations a user picks.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-__all__ = ["as_image", "split_alpha", "merge_alpha", "check_range", "check_int"]
+__all__ = ["as_image", "split_alpha", "merge_alpha", "check_range", "check_int", "check_point"]
 
 
 def as_image(image, name: str = "image") -> np.ndarray:
@@ -136,3 +138,20 @@ def check_int(name: str, value: int, low: int | None = None, high: int | None = 
     if high is not None and number > high:
         raise ValueError(f"{name} must be <= {high}, got {value!r}")
     return number
+
+
+def check_point(name: str, value) -> tuple[float, float]:
+    """``value`` as a finite ``(x, y)`` pair of floats; ValueError naming ``name``.
+
+    Examples
+    --------
+    >>> check_point("start", [3, 4.5])
+    (3.0, 4.5)
+    """
+    try:
+        x, y = (float(v) for v in value)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"{name} must be a pair of numbers (x, y), got {value!r:.60}") from None
+    if not (math.isfinite(x) and math.isfinite(y)):
+        raise ValueError(f"{name} must be finite, got ({x}, {y})")
+    return x, y

@@ -35,19 +35,9 @@ from typing import Sequence
 
 import numpy as np
 
-from ._image import check_range
+from ._image import check_point, check_range
 
 __all__ = ["segment_coverage", "stroke_coverage", "composite_stroke", "paint_stroke"]
-
-
-def _point(name: str, value) -> tuple[float, float]:
-    try:
-        x, y = (float(v) for v in value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a pair of numbers (x, y), got {value!r}") from None
-    if not (math.isfinite(x) and math.isfinite(y)):
-        raise ValueError(f"{name} must be finite, got ({x}, {y})")
-    return x, y
 
 
 def _shape(shape) -> tuple[int, int]:
@@ -133,8 +123,8 @@ def segment_coverage(start, end, radius: float, *, hardness: float = 1.0, shape,
     >>> origin, patch.astype(int).tolist()
     ((0, 0), [[0, 1, 0], [1, 1, 1], [0, 1, 0]])
     """
-    x0, y0 = _point("start", start)
-    x1, y1 = _point("end", end)
+    x0, y0 = check_point("start", start)
+    x1, y1 = check_point("end", end)
     radius, hardness = _check_brush(radius, hardness)
     h, w = _shape(shape)
     scale = check_range("scale", scale, 0)

@@ -13,17 +13,9 @@ from __future__ import annotations
 
 import math
 
+from ._image import check_point
+
 __all__ = ["line_angle", "level_angle"]
-
-
-def _point(name: str, value) -> tuple[float, float]:
-    try:
-        x, y = (float(v) for v in value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a pair of numbers (x, y), got {value!r}") from None
-    if not (math.isfinite(x) and math.isfinite(y)):
-        raise ValueError(f"{name} must be finite, got ({x}, {y})")
-    return x, y
 
 
 def line_angle(start, end) -> float:
@@ -45,8 +37,8 @@ def line_angle(start, end) -> float:
     >>> line_angle((0, 0), (10, -10)), line_angle((0, 0), (0, 5))
     (45.0, -90.0)
     """
-    x0, y0 = _point("start", start)
-    x1, y1 = _point("end", end)
+    x0, y0 = check_point("start", start)
+    x1, y1 = check_point("end", end)
     if x0 == x1 and y0 == y1:
         raise ValueError(f"the line needs two different points, got ({x0:g}, {y0:g}) twice")
     # y grows downwards on screen: flip it to measure counter-clockwise.
