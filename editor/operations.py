@@ -153,6 +153,11 @@ class Operation:
             doc = inspect.getdoc(self.function) or ""
             object.__setattr__(self, "description", plain_text(doc.split("\n\n")[0]))
         object.__setattr__(self, "params", tuple(self._with_function_defaults()))
+        names = {spec.name for spec in self.params}
+        for spec in self.params:
+            if spec.used_when is not None and spec.used_when[0] not in names - {spec.name}:
+                raise ValueError(f"{self.id}: {spec.name!r} is used when {spec.used_when[0]!r} is set, "
+                                 "which is not another parameter of the operation")
 
     def _with_function_defaults(self):
         """The specs with the function's defaults filled in and checked.

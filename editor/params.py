@@ -233,6 +233,10 @@ class Param:
         a pick button): ``"luminance"`` takes the brightness (Rec. 709 luma)
         of the pixels around the click, for levels and thresholds;
         ``"color"`` their mean colour. See :data:`PICK_SOURCES`.
+    used_when : (str, value), optional
+        The value matters only while another parameter of the operation has
+        that value (a strength set by hand only while Auto is off); the
+        panel greys it out otherwise.
 
     Subclasses set ``kind`` and define ``validate`` and ``from_json``.
     """
@@ -245,6 +249,7 @@ class Param:
     default_reason: str = ""
     default_from: Extent | None = None
     pick: str | None = None
+    used_when: tuple[str, Any] | None = None
 
     def __post_init__(self):
         if self.pick is not None and self.pick not in PICK_SOURCES:

@@ -47,6 +47,7 @@ class ParamPanel(QWidget):
         self.mode = "none"
         self.step_index: int | None = None
         self.widgets: dict[str, ParamWidget] = {}
+        self._labels: dict[str, QLabel] = {}
         # Reads the mean pixel around a click for parameters picked from the
         # image: (x, y, mode, step_index) -> values per channel, or None.
         self.sampler = None
@@ -128,6 +129,7 @@ class ParamPanel(QWidget):
                 label = QLabel(param.label)
                 label.setToolTip(param.help)
                 self.form.addRow(label, widget)
+                self._labels[param.name] = label
         if op.canvas_rect is not None:
             self.rect_button = QPushButton("Drag on image")
             self.rect_button.setCheckable(True)
@@ -136,6 +138,21 @@ class ParamPanel(QWidget):
             self.form.addRow("", self.rect_button)
         if not op.params:
             self.form.addRow(QLabel("This operation has no settings."))
+        self._grey_unused()
+
+    def _grey_unused(self) -> None:
+        """Grey out the settings that do not matter with the others as they are."""
+        if self.operation is None:
+            return
+        values = self.values()
+        for param in self.operation.params:
+            if param.used_when is None or param.name not in self.widgets:
+                continue
+            other, wanted = param.used_when
+            used = values.get(other) == wanted
+            self.widgets[param.name].setEnabled(used)
+            if param.name in self._labels:
+                self._labels[param.name].setEnabled(used)
 
     def _sample(self, x: float, y: float):
         """The mean pixel around image point (x, y) of the image the shown
@@ -171,6 +188,7 @@ class ParamPanel(QWidget):
         for name, widget in self.widgets.items():
             if name in values:
                 widget.set_value(values[name])
+        self._grey_unused()
 
     def keyPressEvent(self, event) -> None:
         if self.mode == "new" and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
@@ -181,9 +199,11 @@ class ParamPanel(QWidget):
             super().keyPressEvent(event)
 
     def _changed(self, _value, final: bool) -> None:
+        self._grey_unused()
         self.values_changed.emit(self.values(), final)
 
     def _clear_form(self) -> None:
         while self.form.rowCount():
             self.form.removeRow(0)
         self.widgets = {}
+        self._labels: dict[str, QLabel] = {}

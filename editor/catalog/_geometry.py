@@ -197,16 +197,19 @@ OPERATIONS = [
             FloatParam(
                 "scale", "Scale", minimum=0.01, maximum=float(_MAX_ENLARGEMENT), step=0.01, decimals=2, log=True,
                 help="Factor on both sides (0.5 halves them) when sizing by scale factor.",
+                used_when=("mode", "scale"),
             ),
             IntParam(
                 "width", "Width", minimum=0, maximum=_MAX_SIDE, maximum_from=_enlarged_width,
                 scaling=ProxyScaling.LENGTH,
                 help="New width in pixels when sizing by width and height; 0 follows the height, keeping the aspect ratio.",
+                used_when=("mode", "size"),
             ),
             IntParam(
                 "height", "Height", minimum=0, maximum=_MAX_SIDE, maximum_from=_enlarged_height,
                 scaling=ProxyScaling.LENGTH,
                 help="New height in pixels when sizing by width and height; 0 follows the width, keeping the aspect ratio.",
+                used_when=("mode", "size"),
             ),
             _interpolation(choices=_RESIZE_CHOICES),
         ),

@@ -42,6 +42,7 @@ OPERATIONS = [
                 help="How much noise to remove: its standard deviation in steps of 8-bit values "
                 "(5 is faint grain, 25 strong noise, 50 very strong). Higher values smooth more. "
                 "Used when Auto is off.",
+                used_when=("auto", False),
             ),
             BoolParam(
                 "auto", "Auto",
