@@ -330,7 +330,7 @@ def main(argv=None) -> None:
                         help="folder of training photos (default ../shared/samples from the repository root)")
     parser.add_argument("--holdout", default="chelsea.png", help="photo kept out of training for the figures")
     parser.add_argument("--out", default=str(ROOT / "resources" / "models"))
-    parser.add_argument("--steps", type=int, default=8000)
+    parser.add_argument("--steps", type=int, default=16000)
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--patch", type=int, default=64)
     parser.add_argument("--depth", type=int, default=6)
