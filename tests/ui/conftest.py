@@ -73,10 +73,12 @@ def wait_for_full_render(qtbot, win, timeout=10000):
 
 def drag_slider(qtbot, slider, values):
     """Press, move through ``values``, release: one gesture as a mouse makes it."""
+    from PySide6.QtWidgets import QApplication
+
     slider.setSliderDown(True)
     for value in values:
         slider.setValue(value)
-        qtbot.wait(5)
+        QApplication.processEvents()  # each move is delivered before the next, as between mouse events
     slider.setSliderDown(False)  # emits sliderReleased
 
 
