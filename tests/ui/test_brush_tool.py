@@ -5,12 +5,11 @@ import math
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtCore import Qt
 
 from editor.brush_stroke import BrushSettings, StrokeLayer
+from tests.ui.canvas_input import H, W, image_of, view_of
 from tests.ui.conftest import wait_for_full_render
-
-H, W = 60, 80  # the conftest image
 
 
 def distance_to_segment(px, py, a, b):
@@ -29,18 +28,6 @@ def disk_path(points, radius, shape=(H, W)):
         for col in range(shape[1]):
             out[row, col] = min(distance_to_segment(col + 0.5, row + 0.5, a, b) for a, b in pairs) <= radius
     return out
-
-
-def view_of(canvas, x, y) -> QPoint:
-    point = canvas.mapFromScene(QPointF(x, y))
-    return QPoint(point.x(), point.y())
-
-
-def image_of(canvas, view: QPoint) -> tuple[float, float]:
-    """The image point Qt maps a viewport pixel to (its own inverse transform)."""
-    inverse, _ = canvas.viewportTransform().inverted()
-    p = inverse.map(QPointF(view))
-    return p.x(), p.y()
 
 
 def stroke(qtbot, canvas, views, button=Qt.MouseButton.LeftButton, modifier=Qt.KeyboardModifier.NoModifier):

@@ -2,32 +2,10 @@
 presets, apply with Enter, re-edit a crop step from the Steps panel, undo."""
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtCore import Qt
 
+from tests.ui.canvas_input import H, W, press_drag, set_zoom, view_of
 from tests.ui.conftest import wait_for_full_render
-
-H, W = 60, 80  # the conftest image
-
-
-def view_of(canvas, x, y) -> QPoint:
-    point = canvas.mapFromScene(QPointF(x, y))
-    return QPoint(point.x(), point.y())
-
-
-def drag(qtbot, canvas, start, end):
-    viewport = canvas.viewport()
-    qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
-    qtbot.mouseMove(viewport, QPoint((start.x() + end.x()) // 2, (start.y() + end.y()) // 2))
-    qtbot.mouseMove(viewport, end)
-    qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, end)
-
-
-def zoomed(qtbot, window, zoom):
-    canvas = window.canvas
-    canvas.set_zoom(zoom)
-    canvas.centerOn(W / 2, H / 2)
-    qtbot.waitUntil(lambda: abs(canvas.zoom() - zoom) < 1e-9)
-    return canvas
 
 
 def crop_tool(qtbot, window):
@@ -40,14 +18,14 @@ def crop_tool(qtbot, window):
 
 @pytest.mark.parametrize("zoom", [0.5, 1.0, 3.0])
 def test_drag_then_handles_then_enter_make_the_crop_step(qtbot, window, zoom):
-    canvas = zoomed(qtbot, window, zoom)
+    canvas = set_zoom(qtbot, window, zoom)
     tool = crop_tool(qtbot, window)
-    drag(qtbot, canvas, view_of(canvas, 10, 8), view_of(canvas, 50, 38))
+    press_drag(qtbot, canvas, view_of(canvas, 10, 8), view_of(canvas, 50, 38))
     assert tool.crop_values() == {"x": 10, "y": 8, "width": 40, "height": 30}
-    drag(qtbot, canvas, view_of(canvas, 50, 23), view_of(canvas, 60, 23))  # the right edge's handle
-    drag(qtbot, canvas, view_of(canvas, 10, 8), view_of(canvas, 14, 4))  # the top-left corner's
+    press_drag(qtbot, canvas, view_of(canvas, 50, 23), view_of(canvas, 60, 23))  # the right edge's handle
+    press_drag(qtbot, canvas, view_of(canvas, 10, 8), view_of(canvas, 14, 4))  # the top-left corner's
     assert tool.crop_values() == {"x": 14, "y": 4, "width": 46, "height": 34}
-    drag(qtbot, canvas, view_of(canvas, 30, 20), view_of(canvas, 24, 22))  # inside: moves it
+    press_drag(qtbot, canvas, view_of(canvas, 30, 20), view_of(canvas, 24, 22))  # inside: moves it
     assert tool.crop_values() == {"x": 8, "y": 6, "width": 46, "height": 34}
     qtbot.keyClick(canvas, Qt.Key.Key_Return)
     step = window.document.steps[-1]
@@ -61,18 +39,18 @@ def test_drag_then_handles_then_enter_make_the_crop_step(qtbot, window, zoom):
 
 
 def test_moving_stops_at_the_image_edges(qtbot, window):
-    canvas = zoomed(qtbot, window, 2.0)
+    canvas = set_zoom(qtbot, window, 2.0)
     tool = crop_tool(qtbot, window)
-    drag(qtbot, canvas, view_of(canvas, 30, 20), view_of(canvas, 50, 40))
-    drag(qtbot, canvas, view_of(canvas, 40, 30), view_of(canvas, 75, 5))
+    press_drag(qtbot, canvas, view_of(canvas, 30, 20), view_of(canvas, 50, 40))
+    press_drag(qtbot, canvas, view_of(canvas, 40, 30), view_of(canvas, 75, 5))
     assert tool.crop_values() == {"x": 60, "y": 0, "width": 20, "height": 20}
 
 
 def test_aspect_presets(qtbot, window):
-    canvas = zoomed(qtbot, window, 2.0)
+    canvas = set_zoom(qtbot, window, 2.0)
     tool = crop_tool(qtbot, window)
     tool.aspect_box.setCurrentIndex(tool.aspect_box.findText("1:1"))
-    drag(qtbot, canvas, view_of(canvas, 10, 10), view_of(canvas, 40, 30))
+    press_drag(qtbot, canvas, view_of(canvas, 10, 10), view_of(canvas, 40, 30))
     assert tool.crop_values() == {"x": 10, "y": 10, "width": 20, "height": 20}
     # A preset chosen afterwards reshapes the rectangle about its centre.
     tool.aspect_box.setCurrentIndex(tool.aspect_box.findText("3:2"))
@@ -82,7 +60,7 @@ def test_aspect_presets(qtbot, window):
     # An edge with an aspect: the other side follows, about its middle.
     tool.aspect_box.setCurrentIndex(tool.aspect_box.findText("Original"))
     tool.cancel()
-    drag(qtbot, canvas, view_of(canvas, 20, 12), view_of(canvas, 60, 50))
+    press_drag(qtbot, canvas, view_of(canvas, 20, 12), view_of(canvas, 60, 50))
     values = tool.crop_values()
     assert abs(values["width"] - W / H * values["height"]) <= 1.5
     tool.aspect_box.setCurrentIndex(tool.aspect_box.findText("9:16 (portrait)"))
@@ -93,9 +71,9 @@ def test_aspect_presets(qtbot, window):
 
 
 def test_escape_drops_the_rectangle(qtbot, window):
-    canvas = zoomed(qtbot, window, 1.0)
+    canvas = set_zoom(qtbot, window, 1.0)
     tool = crop_tool(qtbot, window)
-    drag(qtbot, canvas, view_of(canvas, 10, 8), view_of(canvas, 50, 38))
+    press_drag(qtbot, canvas, view_of(canvas, 10, 8), view_of(canvas, 50, 38))
     qtbot.keyClick(canvas, Qt.Key.Key_Escape)
     assert tool.rect is None
     qtbot.keyClick(canvas, Qt.Key.Key_Return)
@@ -103,9 +81,9 @@ def test_escape_drops_the_rectangle(qtbot, window):
 
 
 def test_a_crop_step_is_re_edited_on_the_canvas(qtbot, window):
-    canvas = zoomed(qtbot, window, 2.0)
+    canvas = set_zoom(qtbot, window, 2.0)
     tool = crop_tool(qtbot, window)
-    drag(qtbot, canvas, view_of(canvas, 10, 8), view_of(canvas, 50, 38))
+    press_drag(qtbot, canvas, view_of(canvas, 10, 8), view_of(canvas, 50, 38))
     qtbot.keyClick(canvas, Qt.Key.Key_Return)
     window.choose_operation("tone.invert")
     window.apply_pending()
@@ -118,8 +96,8 @@ def test_a_crop_step_is_re_edited_on_the_canvas(qtbot, window):
     qtbot.waitUntil(lambda: tool.editing == 0)
     qtbot.waitUntil(lambda: canvas.sceneRect().width() == W)
     assert tool.crop_values() == {"x": 10, "y": 8, "width": 40, "height": 30}
-    zoomed(qtbot, window, 2.0)
-    drag(qtbot, canvas, view_of(canvas, 50, 38), view_of(canvas, 70, 50))  # bottom-right corner
+    set_zoom(qtbot, window, 2.0)
+    press_drag(qtbot, canvas, view_of(canvas, 50, 38), view_of(canvas, 70, 50))  # bottom-right corner
     canvas.setFocus()
     qtbot.keyClick(canvas, Qt.Key.Key_Return)
     assert dict(window.document.steps[0].params) == {"x": 10, "y": 8, "width": 60, "height": 42}

@@ -10,32 +10,8 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 
+from tests.ui.canvas_input import H, W, press_drag, set_zoom, view_of
 from tests.ui.conftest import wait_for_full_render
-
-H, W = 60, 80  # the conftest image
-
-
-def press_drag(qtbot, canvas, start: QPoint, end: QPoint, modifier=Qt.KeyboardModifier.NoModifier):
-    viewport = canvas.viewport()
-    qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, modifier, start)
-    middle = QPoint((start.x() + end.x()) // 2, (start.y() + end.y()) // 2)
-    qtbot.mouseMove(viewport, middle)
-    qtbot.mouseMove(viewport, end)
-    qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, modifier, end)
-
-
-def view_of(canvas, x: float, y: float) -> QPoint:
-    """The viewport pixel whose top-left corner is image point (x, y), found
-    with Qt's own forward mapping (not the tools' inverse one)."""
-    point = canvas.mapFromScene(QPointF(x, y))
-    return QPoint(point.x(), point.y())
-
-
-def set_zoom(qtbot, window, zoom: float):
-    canvas = window.canvas
-    canvas.set_zoom(zoom)
-    canvas.centerOn(W / 2, H / 2)
-    qtbot.waitUntil(lambda: abs(canvas.zoom() - zoom) < 1e-9)
 
 
 def reference_rect(x0, y0, x1, y1):

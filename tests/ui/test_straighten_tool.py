@@ -4,31 +4,11 @@ import math
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtCore import Qt
 
 from processing.geometry import rotate
+from tests.ui.canvas_input import H, W, image_of, press_drag, view_of
 from tests.ui.conftest import wait_for_full_render
-
-H, W = 60, 80
-
-
-def view_of(canvas, x, y) -> QPoint:
-    point = canvas.mapFromScene(QPointF(x, y))
-    return QPoint(point.x(), point.y())
-
-
-def image_of(canvas, view):
-    inverse, _ = canvas.viewportTransform().inverted()
-    p = inverse.map(QPointF(view))
-    return p.x(), p.y()
-
-
-def draw_line(qtbot, canvas, a, b):
-    viewport = canvas.viewport()
-    qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, a)
-    qtbot.mouseMove(viewport, QPoint((a.x() + b.x()) // 2, (a.y() + b.y()) // 2))
-    qtbot.mouseMove(viewport, b)
-    qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, b)
 
 
 def straighten(qtbot, window, zoom):
@@ -45,7 +25,7 @@ def straighten(qtbot, window, zoom):
 def test_a_tilted_line_becomes_a_rotate_step_that_levels_it(qtbot, window, zoom):
     canvas, _tool = straighten(qtbot, window, zoom)
     a, b = view_of(canvas, 10, 40), view_of(canvas, 70, 33)
-    draw_line(qtbot, canvas, a, b)
+    press_drag(qtbot, canvas, a, b)
     (x0, y0), (x1, y1) = image_of(canvas, a), image_of(canvas, b)
     # The line rises to the right by (y0 - y1) over (x1 - x0): turn clockwise by that much.
     expected = -math.degrees(math.atan2(y0 - y1, x1 - x0))
@@ -68,7 +48,7 @@ def test_a_near_vertical_line_is_made_plumb_without_crop(qtbot, window):
     canvas, tool = straighten(qtbot, window, 2.0)
     tool.crop_box.setCurrentIndex(tool.crop_box.findData("none"))
     a, b = view_of(canvas, 40, 5), view_of(canvas, 43, 55)
-    draw_line(qtbot, canvas, a, b)
+    press_drag(qtbot, canvas, a, b)
     (x0, y0), (x1, y1) = image_of(canvas, a), image_of(canvas, b)
     # Leaning right going down: a clockwise turn of atan(dx / dy) brings it upright.
     expected = -math.degrees(math.atan2(x1 - x0, y1 - y0))
@@ -81,7 +61,7 @@ def test_a_near_vertical_line_is_made_plumb_without_crop(qtbot, window):
 
 def test_a_short_click_and_escape_add_nothing(qtbot, window):
     canvas, _tool = straighten(qtbot, window, 1.0)
-    draw_line(qtbot, canvas, view_of(canvas, 10, 10), view_of(canvas, 12, 11))
+    press_drag(qtbot, canvas, view_of(canvas, 10, 10), view_of(canvas, 12, 11))
     viewport = canvas.viewport()
     qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, view_of(canvas, 10, 40))
     qtbot.mouseMove(viewport, view_of(canvas, 60, 30))
@@ -96,7 +76,7 @@ def test_with_the_rotate_panel_open_the_line_corrects_its_angle(qtbot, window):
     window.param_panel.values_changed.emit(window.param_panel.values(), True)
     canvas, _tool = straighten(qtbot, window, 1.0)
     a, b = view_of(canvas, 10, 30), view_of(canvas, 70, 25)
-    draw_line(qtbot, canvas, a, b)
+    press_drag(qtbot, canvas, a, b)
     (x0, y0), (x1, y1) = image_of(canvas, a), image_of(canvas, b)
     expected = 10.0 - math.degrees(math.atan2(y0 - y1, x1 - x0))
     assert window.param_panel.values()["angle_deg"] == pytest.approx(expected, abs=0.06)  # the spin box's decimals
