@@ -44,6 +44,8 @@ import numpy as np  # noqa: E402
 from PySide6.QtCore import QEventLoop, QPoint, QPointF, Qt, QTimer  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 
+from editor_bench import make_photo  # noqa: E402  (the same enlarged sample photo)
+
 MOVES = 120
 STEP_PX = 16.0  # image pixels between pointer positions
 SIZES = (40, 150, 600)
@@ -63,19 +65,6 @@ def wait(app, condition, seconds: float) -> bool:
         if condition():
             return True
     return condition()
-
-
-def make_photo(megapixels: float, folder: Path) -> Path:
-    from PIL import Image
-
-    with Image.open(ROOT / "resources" / "sample.png") as im:
-        aspect = im.width / im.height
-        h = round((megapixels * 1e6 / aspect) ** 0.5)
-        w = round(h * aspect)
-        big = im.convert("RGB").resize((w, h), Image.Resampling.LANCZOS)
-    path = folder / f"sample-{w}x{h}.jpg"
-    big.save(path, quality=90)
-    return path
 
 
 def percentile(values, q: float) -> float:
