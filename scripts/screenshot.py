@@ -57,7 +57,7 @@ def main() -> int:
         window.apply_action.trigger()
     window.steps_panel.select(len(window.document.steps) - 1)
     window.select_step(len(window.document.steps) - 1)
-    window.set_compare_mode("split")
+    window.compare.set_mode("split")
     window.canvas.set_split(0.45)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline and not window.live.is_final_shown():

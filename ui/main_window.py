@@ -5,19 +5,16 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Slot
+from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
     QLabel,
-    QLineEdit,
     QMainWindow,
     QMenu,
     QMessageBox,
-    QSplitter,
     QUndoView,
-    QAbstractSpinBox,
     QWidget,
 )
 
@@ -31,6 +28,7 @@ from .actions import make_action
 from .augment_panel import add_augment_dock
 from .network_view import NetworkView
 from .canvas import ImageCanvas
+from .compare_view import CompareView
 from .file_actions import FileActions
 from .histogram_panel import HistogramPanel
 from .help_dialogs import about_dialog, shortcuts_dialog
@@ -45,7 +43,6 @@ from .live_view import LiveView, load_in_background
 from .param_panel import ParamPanel
 from .preferences import settings
 from .project_actions import ProjectActions
-from .render_worker import RenderResult
 from .resources import icon
 from .selection_actions import SelectionActions
 from .sidebar import OperationSidebar
@@ -55,34 +52,6 @@ from .tools.controller import ToolController
 
 APP_NAME = "Image Editor"
 UNDO_TEXT_CHARS = 48  # longer Undo/Redo menu texts end in an ellipsis
-COMPARE_MODES = {
-    "after": ("Result", "Show the edited image", "Alt+1"),
-    "split": ("Split Before/After", "Before left of a draggable line, after to the right", "Alt+2"),
-    "side": ("Side by Side", "Before and after next to each other, zoom and pan together", "Alt+3"),
-    "difference": ("Difference", "Amplified difference between before and after, as a heat map", "Alt+4"),
-}
-
-
-class _HoldBeforeKey(QObject):
-    """Backslash held down anywhere in the window shows the "before" image
-    (except while typing in a text or number field)."""
-
-    def __init__(self, window: "MainWindow"):
-        super().__init__(window)
-        self._window = window
-
-    def eventFilter(self, obj, event) -> bool:
-        kind = event.type()
-        if kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease) and event.key() == Qt.Key.Key_Backslash:
-            focus = QApplication.focusWidget()
-            if isinstance(focus, (QLineEdit, QAbstractSpinBox)) or not self._window.isActiveWindow():
-                return False
-            if not event.isAutoRepeat():
-                self._window.hold_before(kind == QEvent.Type.KeyPress)
-            return True
-        return False
-
-
 class MainWindow(QMainWindow):
     """The editor window.
 
@@ -100,23 +69,14 @@ class MainWindow(QMainWindow):
         self.undo_stack = QUndoStack(self)
         self._pending: Step | None = None  # previewed, not yet applied
         self._gesture = 0
-        self.compare_mode = "after"
-        self.before_count = 0  # "before" is the image after this many steps (0 = original)
-        # Steps are named by their document identity, not their position, so
-        # the panel's step and the "before" marker follow a step that moves.
+        # The step is named by its document identity, not its position, so
+        # the panel keeps editing a step that moves.
         self._edited_id: int | None = None  # the step the Settings panel edits
-        self._before_id: int | None = None  # "before" is the image after this step
-        self._before_size: tuple[float, float] = (0.0, 0.0)  # of the "before" image last shown
-        self._holding_before = False
-        self._syncing_views = False
 
         self.canvas = ImageCanvas()
-        self.before_canvas = ImageCanvas()
-        self.before_canvas.hide()
-        self.views = QSplitter()
-        self.views.addWidget(self.before_canvas)
-        self.views.addWidget(self.canvas)
-        self.setCentralWidget(self.views)
+        self.compare = CompareView(self, self.canvas)  # before/after modes and the "before" pane
+        self.before_canvas = self.compare.before_canvas
+        self.setCentralWidget(self.compare.views)
         self.sidebar = OperationSidebar(catalog)
         self.param_panel = ParamPanel()
         self.steps_panel = StepsPanel()
@@ -146,8 +106,6 @@ class MainWindow(QMainWindow):
         self._create_menus()
         self._create_toolbar()
         self._connect()
-        self._hold_filter = _HoldBeforeKey(self)
-        QApplication.instance().installEventFilter(self._hold_filter)
 
         self.setWindowTitle(f"[*]{APP_NAME}")
         self.resize(1400, 880)
@@ -193,22 +151,12 @@ class MainWindow(QMainWindow):
                                      icon_name="zoom-in")
         self.zoom_out_action = action("Zoom &Out", self.canvas.zoom_out, QKeySequence.StandardKey.ZoomOut,
                                       icon_name="zoom-out")
-        self.fit_action = action("&Fit to Window", self.fit_to_window, "Ctrl+0", icon_name="zoom-fit")
+        self.fit_action = action("&Fit to Window", self.compare.fit_to_window, "Ctrl+0", icon_name="zoom-fit")
         self.actual_size_action = action("&100%", self.canvas.actual_size, "Ctrl+1", icon_name="zoom-100")
         self.shortcuts_action = action("&Keyboard Shortcuts", self.show_shortcuts, QKeySequence.StandardKey.HelpContents)
         self.about_action = action("&About Image Editor", lambda: about_dialog(self).exec())
         self.find_action = action("Find Operation", self._focus_search, QKeySequence.StandardKey.Find)
         self.addAction(self.find_action)
-        self.compare_group = QActionGroup(self)
-        self.compare_actions: dict[str, QAction] = {}
-        for mode, (text, tip, key) in COMPARE_MODES.items():
-            act = action(text, lambda m=mode: self.set_compare_mode(m), key, icon_name=f"compare-{mode}", tip=tip)
-            act.setCheckable(True)
-            self.compare_group.addAction(act)
-            self.compare_actions[mode] = act
-        self.compare_actions["after"].setChecked(True)
-        self.hold_hint_action = QAction("Hold \\ to See Before", self)
-        self.hold_hint_action.setEnabled(False)
         self.theme_group = QActionGroup(self)
         self.theme_actions: dict[str, QAction] = {}
         current = QApplication.instance().property("editor_theme") or "dark"
@@ -236,8 +184,8 @@ class MainWindow(QMainWindow):
         self.view_menu = self.menuBar().addMenu("&View")
         self.view_menu.addActions([self.zoom_in_action, self.zoom_out_action, self.fit_action, self.actual_size_action])
         self.view_menu.addSeparator()
-        self.view_menu.addActions(list(self.compare_actions.values()))
-        self.view_menu.addAction(self.hold_hint_action)
+        self.view_menu.addActions(list(self.compare.actions.values()))
+        self.view_menu.addAction(self.compare.hold_hint_action)
         self.view_menu.addSeparator()
         self.view_menu.addMenu("&Theme").addActions(list(self.theme_actions.values()))
         panels = self.view_menu.addMenu("&Panels")
@@ -257,7 +205,7 @@ class MainWindow(QMainWindow):
         bar.addSeparator()
         bar.addActions([self.zoom_in_action, self.zoom_out_action, self.fit_action, self.actual_size_action])
         bar.addSeparator()
-        bar.addActions(list(self.compare_actions.values()))
+        bar.addActions(list(self.compare.actions.values()))
         self.addToolBar(Qt.ToolBarArea.LeftToolBarArea, self.tools.toolbar)
         self.addToolBarBreak()
         self.addToolBar(self.tools.options_bar)
@@ -266,7 +214,7 @@ class MainWindow(QMainWindow):
     def _update_actions(self) -> None:
         has_doc = self.document is not None
         for act in (self.export_action, self.zoom_in_action, self.zoom_out_action, self.fit_action,
-                    self.actual_size_action, *self.compare_actions.values()):
+                    self.actual_size_action, *self.compare.actions.values()):
             act.setEnabled(has_doc)
         self.apply_action.setEnabled(self._pending is not None)
         self.cancel_action.setEnabled(self._pending is not None or self.worker.busy)
@@ -290,18 +238,15 @@ class MainWindow(QMainWindow):
         self.steps_panel.toggle_requested.connect(self._toggle_step)
         self.steps_panel.delete_requested.connect(self._delete_step)
         self.steps_panel.move_requested.connect(self._move_step)
-        self.steps_panel.compare_requested.connect(self.set_before_count)
-        self.live.result_shown.connect(self._on_result_shown)
+        self.steps_panel.compare_requested.connect(self.compare.set_before_count)
+        self.compare.before_moved.connect(self._sync_selection)
+        self.compare.connect_live(self.live)
         self.live.result_shown.connect(lambda result: self.network_view.set_image(result.pixels))
-        self.live.before_shown.connect(self._on_before_shown)
         self.live.message.connect(self.statusBar().showMessage)
         self.worker.busy_changed.connect(lambda _busy: self._update_actions())
-        self.before_worker.failed.connect(self._on_before_failed)
         self.canvas.pixel_hovered.connect(self._probe)
         self.canvas.zoom_changed.connect(self._show_zoom)
         self.canvas.clicked.connect(self._picked)
-        self.canvas.view_changed.connect(lambda: self._sync_views(self.canvas, self.before_canvas))
-        self.before_canvas.view_changed.connect(lambda: self._sync_views(self.before_canvas, self.canvas))
         self.cancel_render_button.clicked.connect(self.cancel_render)
         self.undo_stack.cleanChanged.connect(self._clean_changed)
         self.undo_stack.indexChanged.connect(self._history_moved)
@@ -370,8 +315,8 @@ class MainWindow(QMainWindow):
         self.undo_stack.clear()
         self.document = document
         document.subscribe(self._on_document_changed)
-        self.before_count = 0
-        self._edited_id = self._before_id = None
+        self.compare.set_document(document)
+        self._edited_id = None
         self.projects.document_replaced()
         self.augment_panel.set_document(document)
         self.steps_panel.set_document(document)
@@ -502,12 +447,7 @@ class MainWindow(QMainWindow):
             self._gesture += 1
 
     def _on_document_changed(self) -> None:
-        if self._before_id is not None:
-            index = self.document.index_of(self._before_id)
-            if index is None:
-                self._before_id = None
-            self.before_count = 0 if index is None else index + 1
-        self.steps_panel.before_count = self.before_count
+        self.compare.document_changed()
         self._sync_selection()
         self._request_render(final=not self.live.model.in_gesture)
 
@@ -527,120 +467,6 @@ class MainWindow(QMainWindow):
 
     def _request_render(self, final: bool) -> None:
         self.live.request(self._display_steps(), final)
-
-    def _on_result_shown(self, _result: RenderResult) -> None:
-        self._check_split_shapes()
-        self._request_before()
-
-    # -- before/after ------------------------------------------------------------
-    def set_compare_mode(self, mode: str) -> None:
-        """``"after"``, ``"split"``, ``"side"`` (side by side) or ``"difference"``."""
-        if mode not in COMPARE_MODES:
-            raise ValueError(f"unknown compare mode {mode!r}")
-        entering_side = mode == "side" and self.compare_mode != "side"
-        self.compare_mode = mode
-        self.compare_actions[mode].setChecked(True)
-        self.before_canvas.setVisible(mode == "side")
-        self._apply_canvas_mode()
-        if entering_side:
-            # A pane that was hidden comes back at whatever size the splitter
-            # guesses: share the width evenly, then fit once the panes have it.
-            total = sum(self.views.sizes()) or self.views.width()
-            self.views.setSizes([total // 2, total - total // 2])
-            QTimer.singleShot(0, self._fit_side_by_side)
-        self._request_before()
-
-    def fit_to_window(self) -> None:
-        """Ctrl+0: the whole image in view (both images, side by side)."""
-        if self.compare_mode == "side":
-            self._fit_side_by_side()
-        else:
-            self.canvas.fit_to_window()
-
-    def _fit_side_by_side(self) -> None:
-        # One zoom for both panes (they pan together), small enough that the
-        # larger of the two images fits its pane: after a crop, the original.
-        if self.compare_mode != "side":
-            return
-        self.canvas.fit_to_window()
-        if not self.before_canvas.sceneRect().isEmpty():
-            zoom = min(self.canvas.fit_zoom(), self.before_canvas.fit_zoom())
-            if zoom < self.canvas.zoom():
-                self.canvas.set_zoom(zoom)
-        self.before_canvas.follow(self.canvas)
-
-    def set_before_count(self, count: int) -> None:
-        """Compare with the image after ``count`` steps (0 = the original)."""
-        if self.document is None:
-            return
-        self.before_count = max(0, min(count, len(self.document.steps)))
-        self._before_id = self.document.step_ids[self.before_count - 1] if self.before_count else None
-        self.steps_panel.before_count = self.before_count
-        self._sync_selection()
-        label = "the original" if self.before_count == 0 else f"step {self.before_count}"
-        self.statusBar().showMessage(f"Comparing with {label}", 4000)
-        if self.compare_mode == "after":
-            self.set_compare_mode("split")
-        else:
-            self._request_before()
-
-    def hold_before(self, down: bool) -> None:
-        """While backslash is held, show the before image."""
-        if self.document is None or down == self._holding_before:
-            return
-        self._holding_before = down
-        self._apply_canvas_mode()
-        if down:
-            self._request_before()
-
-    def _apply_canvas_mode(self) -> None:
-        if self._holding_before:
-            self.canvas.set_mode("before")
-        else:
-            self.canvas.set_mode({"side": "after"}.get(self.compare_mode, self.compare_mode))
-
-    def _wants_before(self) -> bool:
-        return self.compare_mode != "after" or self._holding_before
-
-    def _request_before(self) -> None:
-        """Ask for the image to compare with the result on the canvas (if any)."""
-        if self.document is None or not self._wants_before():
-            return
-        difference = self.compare_mode == "difference" and not self._holding_before
-        self.live.request_before(self.before_count, difference)
-
-    def _on_before_failed(self, _generation: int, message: str) -> None:
-        self.statusBar().showMessage(f"Cannot compare: {message}", 6000)
-        if self.compare_mode == "difference":
-            self.set_compare_mode("side")
-
-    def _on_before_shown(self) -> None:
-        size = self.before_canvas.sceneRect().size().toTuple()
-        if self.compare_mode == "side" and size != self._before_size:
-            self._fit_side_by_side()  # a new "before" shape: both fit again
-        self._before_size = size
-        self._check_split_shapes()
-
-    def _check_split_shapes(self) -> None:
-        """A split line needs before and after of one shape (a resize can be
-        scaled to fit); other shapes are shown side by side. Judged only on
-        the current result, never on one an edit has made stale."""
-        before, result = self.canvas.before_item.picture, self.live.result
-        if self.compare_mode != "split" or before.width == 0 or result is None:
-            return
-        if not self.live.is_current(result):
-            return
-        (aw, ah), (bw, bh) = result.full_size, (before.width, before.height)
-        if abs(bw / bh - aw / ah) > 0.01 * (aw / ah):
-            self.statusBar().showMessage("The images differ in shape: showing them side by side", 5000)
-            self.set_compare_mode("side")
-
-    def _sync_views(self, leader: ImageCanvas, follower: ImageCanvas) -> None:
-        if self._syncing_views or self.compare_mode != "side":
-            return
-        self._syncing_views = True
-        follower.follow(leader)
-        self._syncing_views = False
 
     # -- steps panel requests, as undo commands ----------------------------------
     def _toggle_step(self, index: int, enabled: bool) -> None:
@@ -682,6 +508,7 @@ class MainWindow(QMainWindow):
             index = None
         # The list first: a panel change can move keyboard focus into the
         # list, which must then find the right row already current.
+        self.steps_panel.before_count = self.compare.before_count
         self.steps_panel.refresh(select=-1 if index is None else index)
         if index is None:
             self._edited_id = None
@@ -772,7 +599,7 @@ class MainWindow(QMainWindow):
         if not self.maybe_save():
             event.ignore()
             return
-        QApplication.instance().removeEventFilter(self._hold_filter)
+        self.compare.shutdown()
         self.live.shutdown()
         self.augment_panel.shutdown()
         super().closeEvent(event)

@@ -160,7 +160,7 @@ def test_split_view_shows_before_left_and_after_right(window, qtbot):
     window.param_panel.widgets["brightness"].set_value(0.4)
     window.param_panel.widgets["brightness"].changed.emit(0.4, True)
     window.apply_action.trigger()
-    window.set_compare_mode("split")
+    window.compare.set_mode("split")
     window.canvas.set_split(0.5)
     window.actual_size_action.trigger()
     qtbot.waitUntil(lambda: window.canvas.effective_mode() == "split", timeout=5000)
@@ -178,9 +178,9 @@ def test_split_view_shows_before_left_and_after_right(window, qtbot):
     np.testing.assert_allclose(screen_mean(line.x() - 10, line.y()), source[30:36, 30:36, 0].mean(), atol=3 / 255)
     np.testing.assert_allclose(screen_mean(line.x() + 4, line.y()), after[30:36, 44:50, 0].mean(), atol=3 / 255)
 
-    window.set_compare_mode("difference")
+    window.compare.set_mode("difference")
     qtbot.waitUntil(lambda: window.canvas.effective_mode() == "difference", timeout=5000)
-    window.set_compare_mode("side")
+    window.compare.set_mode("side")
     qtbot.waitUntil(lambda: window.before_canvas.isVisible(), timeout=5000)
     before = window.before_canvas.displayed_image()
     first = before.convertToFormat(before.Format.Format_RGB888)  # kept: frombuffer does not own it
@@ -195,7 +195,7 @@ def test_compare_with_an_earlier_step(window, qtbot):
         window.apply_action.trigger()
     window.steps_panel.list.setCurrentRow(0)
     window.steps_panel.compare_button.click()
-    assert window.before_count == 1 and window.compare_mode == "split"
+    assert window.compare.before_count == 1 and window.compare.mode == "split"
     qtbot.waitUntil(lambda: window.canvas.before_item.picture.width > 0, timeout=5000)
     before = window.canvas.before_item.picture
     image = before.full or before.proxy
@@ -456,7 +456,7 @@ def test_a_prefetch_never_supersedes_the_comparison(big_window, qtbot, monkeypat
     # comparison's render must be asked for after the prefetch, whatever the
     # threads' timing (a busy machine once lost the split view's "before").
     win = big_window
-    win.set_compare_mode("split")
+    win.compare.set_mode("split")
     kinds = []
     original = win.before_worker.submit
 

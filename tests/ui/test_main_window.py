@@ -195,9 +195,9 @@ def test_split_view_across_a_size_change(window, qtbot):
         window.param_panel.widgets[name].set_value(value)
     window.param_panel.values_changed.emit(window.param_panel.values(), True)
     window.apply_action.trigger()
-    window.set_compare_mode("split")
+    window.compare.set_mode("split")
     # 80x60 before, 30x50 after: different shapes, so the two go side by side.
-    qtbot.waitUntil(lambda: window.compare_mode == "side", timeout=5000)
+    qtbot.waitUntil(lambda: window.compare.mode == "side", timeout=5000)
     assert window.before_canvas.isVisible()
     window.undo_action.trigger()
     window.sidebar.choose("geometry.resize")
@@ -205,9 +205,9 @@ def test_split_view_across_a_size_change(window, qtbot):
     window.param_panel.values_changed.emit(window.param_panel.values(), True)
     window.apply_action.trigger()
     wait_for_full_render(qtbot, window)
-    window.set_compare_mode("split")
+    window.compare.set_mode("split")
     qtbot.waitUntil(lambda: window.canvas.after_item.picture.width == 40
                     and window.canvas.before_item.picture.width == 80, timeout=5000)
     # Same shape, half the size: the before image is scaled into the after frame.
-    assert window.compare_mode == "split"
+    assert window.compare.mode == "split"
     assert window.canvas.before_scale() == pytest.approx(0.5)

@@ -91,14 +91,14 @@ def test_compare_marker_follows_the_step_not_the_row(window, qtbot):
     gamma = window.document.step_ids[1]
     window.steps_panel.list.setCurrentRow(1)
     window.steps_panel.compare_button.click()
-    assert window.before_count == 2
+    assert window.compare.before_count == 2
     window.steps_panel.move_requested.emit(1, 0)  # gamma goes first
     assert window.document.step_ids[0] == gamma
-    assert window.before_count == 1
+    assert window.compare.before_count == 1
     assert "before" in window.steps_panel.list.item(0).text()
     assert "before" not in window.steps_panel.list.item(1).text()
     window.undo_action.trigger()
-    assert window.before_count == 2
+    assert window.compare.before_count == 2
 
 
 def test_enter_in_the_operations_list_applies(window, qtbot):
@@ -148,12 +148,12 @@ def test_side_by_side_shares_the_width_and_fits(window, qtbot, route):
         window.apply_action.trigger()
         wait_for_full_render(qtbot, window)
         size = (40, 50)
-        window.compare_actions["split"].trigger()
+        window.compare.actions["split"].trigger()
     else:
         window.actual_size_action.trigger()  # not fitted before: side by side fits anyway
-        window.compare_actions["side"].trigger()
-    qtbot.waitUntil(lambda: window.compare_mode == "side" and window.before_canvas.isVisible())
-    left, right = window.views.sizes()
+        window.compare.actions["side"].trigger()
+    qtbot.waitUntil(lambda: window.compare.mode == "side" and window.before_canvas.isVisible())
+    left, right = window.compare.views.sizes()
     assert abs(left - right) <= 2
     # One zoom for both panes, at which the larger image (the original,
     # after a crop) fits its pane.
@@ -261,7 +261,7 @@ def test_help_lists_every_shortcut_from_the_actions(window, qtbot):
     from PySide6.QtWidgets import QTextBrowser
 
     text = dialog.findChild(QTextBrowser).toPlainText()
-    for act in (window.apply_action, window.undo_action, window.fit_action, window.compare_actions["side"]):
+    for act in (window.apply_action, window.undo_action, window.fit_action, window.compare.actions["side"]):
         keys = act.shortcut().toString(act.shortcut().SequenceFormat.NativeText)
         assert keys and keys in text
     assert "Hold \\" in text
