@@ -22,22 +22,16 @@ by its position) and a saved pipeline gives the same variants headless.
 from __future__ import annotations
 
 import json
-import math
 import random
 import threading
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
     QFileDialog,
-    QFormLayout,
     QFrame,
     QGridLayout,
     QGroupBox,
@@ -58,16 +52,16 @@ from PySide6.QtWidgets import (
 from processing import augment as aug
 from editor import augment_pipeline, augment_targets
 from editor.document import Document
-from editor.errors import EditorError, RenderCancelled
+from editor.errors import EditorError
 
-from .augment_grid import GridFrame, VariantGrid, VariantView
+from .augment_grid import GridFrame, VariantGrid
+from .augment_mosaic import Targets, check_line, grid_factor, make_grid
+from .augment_rows import StepEditor
 from editor.variant_text import format_drawn
 from .history_commands import AddStepCommand
 from .preferences import settings
-from .range_slider import RangeSlider
 from .render_worker import RenderResult, RenderWorker
 
-SLIDER_STEPS = 1000
 GRID_SIZES = ((2, 2), (3, 3), (4, 4), (5, 5), (3, 2), (4, 3))
 DEFAULT_GRID = (3, 3)
 DEFAULT_PIPELINE = ("hflip", "rotate", "brightness", "contrast")
@@ -76,366 +70,6 @@ VARIANT_OPERATION = "augment.variant"  # a step that applies one drawn variant
 PIPELINE_FILTER = "Augmentation pipelines (*.json);;All files (*)"
 PIPELINE_FOLDER_KEY = "folders/augment"
 PIPELINE_KEY, SEED_KEY, GRID_KEY = "augment/pipeline", "augment/seed", "augment/grid"
-# Mask labels are tinted over the variants in these colours (label 1 first).
-MASK_COLOURS = np.array([(255, 64, 64), (64, 160, 255), (255, 210, 0), (80, 220, 120), (200, 90, 255),
-                         (255, 140, 40)], np.float32) / 255.0
-MASK_OPACITY = 0.45
-
-
-# -- one range, one transform ------------------------------------------------------
-class RangeRow(QWidget):
-    """A range setting: a two-handled slider between two number boxes.
-
-    Signals
-    -------
-    changed(bool)
-        The range moved; True when the gesture ended.
-    """
-
-    changed = Signal(bool)
-
-    def __init__(self, spec, values, parent=None):
-        super().__init__(parent)
-        self.spec = spec
-        self.slider = RangeSlider()
-        self.slider.setRange(0, SLIDER_STEPS)
-        self.slider.setSingleStep(SLIDER_STEPS // 200)
-        self.slider.setPageStep(SLIDER_STEPS // 20)
-        unit = f" ({spec.unit})" if spec.unit else ""
-        help_text = (spec.help + "\n\n" if spec.help else "") + (
-            "Drag a handle, or the span between them to move both; Ctrl or Shift for fine control. "
-            "Arrow keys move the highlighted handle, Tab goes to the other. Double-click to reset.")
-        self.slider.setToolTip(help_text)
-        self.slider.setAccessibleName(f"{spec.label}{unit} range")
-        self.low_spin, self.high_spin = self._spin("from"), self._spin("to")
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.low_spin)
-        layout.addWidget(self.slider, 1)
-        layout.addWidget(self.high_spin)
-        self._syncing = False
-        self.set_values(*values)
-        self.slider.range_changed.connect(self._slider_moved)
-        self.slider.slider_released.connect(lambda: self.changed.emit(True))
-        self.slider.reset_requested.connect(self.reset)
-        self.low_spin.valueChanged.connect(lambda _v: self._spin_changed())
-        self.high_spin.valueChanged.connect(lambda _v: self._spin_changed())
-        # Keys and the wheel have no release: a pause ends their gesture.
-        self._pause = QTimer(self, singleShot=True, interval=350)
-        self._pause.timeout.connect(lambda: self.changed.emit(True))
-
-    def _spin(self, end: str):
-        spec = self.spec
-        spin = QSpinBox() if spec.integer else QDoubleSpinBox()
-        if not spec.integer:
-            span = spec.maximum - spec.minimum
-            spin.setDecimals(3 if span <= 2 else 2 if span <= 50 else 1)
-            spin.setSingleStep(span / 100)
-        spin.setRange(int(spec.minimum) if spec.integer else spec.minimum,
-                      int(spec.maximum) if spec.integer else spec.maximum)
-        spin.setKeyboardTracking(False)
-        spin.setMinimumWidth(64)
-        spin.setToolTip(f"{spec.label}: {end}")
-        spin.setAccessibleName(f"{spec.label} {end}")
-        return spin
-
-    # Slider position t in [0, 1] <-> value; log ranges (scale, gamma) put 1
-    # in the middle, where it belongs.
-    def to_value(self, position: int) -> float:
-        spec, t = self.spec, position / SLIDER_STEPS
-        if spec.log and spec.minimum > 0:
-            value = math.exp(math.log(spec.minimum) + t * (math.log(spec.maximum) - math.log(spec.minimum)))
-        else:
-            value = spec.minimum + t * (spec.maximum - spec.minimum)
-        return float(round(value)) if spec.integer else value
-
-    def to_position(self, value: float) -> int:
-        spec = self.spec
-        if spec.log and spec.minimum > 0:
-            t = (math.log(max(value, spec.minimum)) - math.log(spec.minimum)) / (
-                math.log(spec.maximum) - math.log(spec.minimum))
-        else:
-            t = (value - spec.minimum) / max(spec.maximum - spec.minimum, 1e-12)
-        return int(round(min(1.0, max(0.0, t)) * SLIDER_STEPS))
-
-    def values(self) -> list[float]:
-        low, high = float(self.low_spin.value()), float(self.high_spin.value())
-        return [min(low, high), max(low, high)]
-
-    def set_values(self, low: float, high: float) -> None:
-        """Show ``[low, high]`` without emitting ``changed``."""
-        self._syncing = True
-        self.low_spin.setValue(int(low) if self.spec.integer else low)
-        self.high_spin.setValue(int(high) if self.spec.integer else high)
-        self.slider.set_values(self.to_position(low), self.to_position(high))
-        self._syncing = False
-
-    def reset(self) -> None:
-        self.set_values(*self.spec.default)
-        self.changed.emit(True)
-
-    def _slider_moved(self, low: int, high: int) -> None:
-        if self._syncing:
-            return
-        self._syncing = True
-        # Only the end that moved takes the slider's value: the other keeps
-        # what was typed, however the slider rounds it.
-        if self.to_position(self.low_spin.value()) != low:
-            self.low_spin.setValue(self._spin_value(low))
-        if self.to_position(self.high_spin.value()) != high:
-            self.high_spin.setValue(self._spin_value(high))
-        self._syncing = False
-        self.changed.emit(False)
-        if not self.slider.is_slider_down():
-            self._pause.start()  # keys or the wheel: their gesture ends with a pause
-
-    def _spin_value(self, position: int):
-        value = self.to_value(position)
-        return int(value) if self.spec.integer else value
-
-    def _spin_changed(self) -> None:
-        if self._syncing:
-            return
-        low, high = self.values()
-        self._syncing = True
-        self.slider.set_values(self.to_position(low), self.to_position(high))
-        self._syncing = False
-        self.changed.emit(True)
-
-
-class StepEditor(QFrame):
-    """One transform of the pipeline: on/off, chance, settings, move, remove.
-
-    Signals
-    -------
-    changed(bool)
-        A setting changed; True when the gesture ended.
-    remove_requested(), move_requested(int)
-        The × button; the ↑ and ↓ buttons (-1 or +1).
-    """
-
-    changed = Signal(bool)
-    remove_requested = Signal()
-    move_requested = Signal(int)
-
-    def __init__(self, step: dict, enabled: bool = True, parent=None):
-        super().__init__(parent)
-        self.transform = aug.TRANSFORMS[step["transform"]]
-        self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.enabled_box = QCheckBox(self.transform.title)
-        self.enabled_box.setChecked(enabled)
-        self.enabled_box.setStyleSheet("font-weight: bold;")
-        self.enabled_box.setToolTip(f"{self.transform.help}\n\nUntick to switch it off without losing its settings.")
-        self.chance = QSpinBox()
-        self.chance.setRange(0, 100)
-        self.chance.setSuffix(" %")
-        self.chance.setValue(int(round(step["p"] * 100)))
-        self.chance.setKeyboardTracking(False)
-        self.chance.setToolTip("Chance that this transform happens in a variant")
-        self.chance.setAccessibleName(f"{self.transform.title} chance")
-        header = QHBoxLayout()
-        header.setContentsMargins(0, 0, 0, 0)
-        header.addWidget(self.enabled_box, 1)
-        header.addWidget(QLabel("Chance"))
-        header.addWidget(self.chance)
-        for text, tip, slot in (("\u2191", "Move up", lambda: self.move_requested.emit(-1)),
-                                ("\u2193", "Move down", lambda: self.move_requested.emit(1)),
-                                ("\u00d7", "Remove this transform", self.remove_requested.emit)):
-            button = QToolButton(text=text, toolTip=tip)
-            button.setAutoRaise(True)
-            button.setAccessibleName(tip)
-            button.clicked.connect(lambda _checked=False, s=slot: s())
-            header.addWidget(button)
-        form = QFormLayout()
-        form.setContentsMargins(18, 0, 0, 0)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        self.rows: dict[str, Any] = {}
-        for spec in self.transform.params:
-            if isinstance(spec, aug.Choice):
-                widget = QComboBox()
-                widget.addItems(list(spec.choices))
-                widget.setCurrentText(step[spec.name])
-                widget.setToolTip(spec.help)
-                widget.currentTextChanged.connect(lambda _t: self.changed.emit(True))
-            else:
-                widget = RangeRow(spec, step[spec.name])
-                widget.changed.connect(self.changed)
-            unit = getattr(spec, "unit", "")
-            label = QLabel(spec.label + (f" ({unit})" if unit else ""))
-            label.setToolTip(spec.help)
-            form.addRow(label, widget)
-            self.rows[spec.name] = widget
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 4, 6, 6)
-        layout.setSpacing(2)
-        layout.addLayout(header)
-        layout.addLayout(form)
-        self.enabled_box.toggled.connect(self._enabled_changed)
-        self.chance.valueChanged.connect(lambda _v: self.changed.emit(True))
-        self._enabled_changed(enabled, emit=False)
-
-    def _enabled_changed(self, on: bool, emit: bool = True) -> None:
-        self.chance.setEnabled(on)
-        for widget in self.rows.values():
-            widget.setEnabled(on)
-        if emit:
-            self.changed.emit(True)
-
-    def is_enabled(self) -> bool:
-        return self.enabled_box.isChecked()
-
-    def step(self) -> dict:
-        """The pipeline step this box shows; switched off, its chance is 0 (see
-        the module docstring)."""
-        step: dict[str, Any] = {"transform": self.transform.name,
-                                "p": self.chance.value() / 100 if self.is_enabled() else 0.0}
-        for name, widget in self.rows.items():
-            step[name] = widget.currentText() if isinstance(widget, QComboBox) else widget.values()
-        return step
-
-
-# -- the preview computation ---------------------------------------------------------
-@dataclass(frozen=True)
-class Targets:
-    """What is drawn over each variant, in the current image's full-size pixels."""
-
-    mask: np.ndarray | None = None  # (H, W) label image
-    boxes: np.ndarray | None = None  # (N, 4) x_min, y_min, x_max, y_max
-    keypoints: np.ndarray | None = None  # (K, 2) x, y
-
-    @property
-    def empty(self) -> bool:
-        return self.mask is None and self.boxes is None and self.keypoints is None
-
-
-def full_shape(document: Document) -> tuple[int, int]:
-    """Height and width of the current image (after every step), from the
-    operations' declared output shapes: nothing is rendered."""
-    shape = document.source.shape[:2]
-    for step in document.steps:
-        if step.enabled:
-            op = document.catalog.get(step.op_id)
-            if op.changes_size:
-                shape = op.result_shape(shape, step.params)[:2]
-    return int(shape[0]), int(shape[1])
-
-
-def grid_factor(shape: tuple[int, int], cell_px: tuple[int, int]) -> int:
-    """The reduction of the current image for the grid: the largest factor
-    of the form 2^k or 3 * 2^k that keeps the proxy at least as big as a
-    cell. Such factors are at most 1.5 times finer than needed (the variants
-    cost what their pixels cost), and each reduces from a finer one already
-    in the render cache (half of it) instead of from the whole photo.
-
-    Examples
-    --------
-    >>> grid_factor((4000, 6000), (300, 200)), grid_factor((4000, 6000), (190, 120))
-    (16, 24)
-    >>> grid_factor((60, 80), (300, 200))
-    1
-    """
-    h, w = shape
-    cw, ch = max(1, cell_px[0]), max(1, cell_px[1])
-    ideal = max(1, min(w // cw, h // ch))
-    power = 1 << (ideal.bit_length() - 1)
-    return 3 * power // 2 if power >= 2 and 3 * power // 2 <= ideal else power
-
-
-def _proxy_targets(targets: Targets, factor: int, proxy_shape: tuple[int, int]) -> Targets:
-    """Targets at the proxy's resolution: the mask read at the centre of each
-    proxy pixel (nearest, so it keeps its label values), points divided."""
-    mask = targets.mask
-    if mask is not None and factor > 1:
-        ph, pw = proxy_shape
-        rows = np.minimum(np.arange(ph) * factor + factor // 2, mask.shape[0] - 1)
-        cols = np.minimum(np.arange(pw) * factor + factor // 2, mask.shape[1] - 1)
-        mask = mask[rows[:, None], cols[None, :]]
-    scale = 1.0 / factor
-    boxes = targets.boxes * scale if targets.boxes is not None else None
-    keypoints = targets.keypoints * scale if targets.keypoints is not None else None
-    return Targets(mask, boxes, keypoints)
-
-
-def _display_rgb(image: np.ndarray) -> np.ndarray:
-    if image.ndim == 2:
-        return np.repeat(image[..., None], 3, axis=2)
-    return image[..., :3]
-
-
-def _tint(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Labels above 0 tinted in their colour over the image (a colour mask
-    in its own colours)."""
-    if mask.ndim == 3:
-        colour = mask[..., :3].astype(np.float32)
-        top = float(np.iinfo(mask.dtype).max) if mask.dtype.kind in "ui" else max(1.0, float(colour.max()))
-        colour /= top
-        where = colour.max(axis=2) > 0
-        out = np.array(rgb, np.float32, copy=True)
-        out[where] = out[where] * (1 - MASK_OPACITY) + colour[where] * MASK_OPACITY
-        return out
-    labels = mask.astype(np.int64, copy=False)
-    where = labels > 0
-    if not where.any():
-        return rgb
-    out = np.array(rgb, np.float32, copy=True)
-    colours = MASK_COLOURS[(labels[where] - 1) % len(MASK_COLOURS)]
-    out[where] = out[where] * (1 - MASK_OPACITY) + colours * MASK_OPACITY
-    return out
-
-
-def describe_check(check) -> list[str]:
-    """What the check line says about one variant (nothing when all is well)."""
-    return [] if check.ok else [check.summary()]
-
-
-def make_grid(base: np.ndarray, shape: tuple[int, int], pipeline: list[dict], seed: int, count: int,
-              targets: Targets, factor: int, cancel=None) -> tuple[np.ndarray, list[VariantView]]:
-    """The mosaic of ``count`` variants of ``base`` (the current image reduced
-    by ``factor``, its full size ``shape``) and what each cell holds.
-
-    Variant ``i`` is drawn with the seed ``(seed, 0, i)``: the grid shows the
-    variants a dataset export with this seed makes of its first input.
-    """
-    proxied = _proxy_targets(targets, factor, base.shape[:2])
-    results = []
-    for index in range(count):
-        if cancel is not None and cancel():
-            raise RenderCancelled("grid superseded")
-        drawn = aug.sample(pipeline, aug.variant_seed(seed, 0, index), shape)
-        out = aug.apply(base, drawn, masks=() if proxied.mask is None else (proxied.mask,),
-                              boxes=proxied.boxes, keypoints=proxied.keypoints)
-        results.append((drawn, out))
-    cell_h = max(out.image.shape[0] for _, out in results)
-    cell_w = max(out.image.shape[1] for _, out in results)
-    columns = max(1, min(count, math.ceil(math.sqrt(count))))
-    rows = math.ceil(count / columns)
-    mosaic = np.zeros((rows * cell_h, columns * cell_w, 3), np.float32)
-    views = []
-    for index, (drawn, out) in enumerate(results):
-        rgb = _display_rgb(out.image)
-        if out.masks:
-            rgb = _tint(rgb, out.masks[0])
-        h, w = rgb.shape[:2]
-        row, column = divmod(index, columns)
-        y, x = row * cell_h, column * cell_w
-        mosaic[y : y + h, x : x + w] = rgb
-        clipped = set(out.check.boxes_clipped)
-        boxes = [(*map(float, box), int(i) in clipped) for box, i in zip(out.boxes, out.box_indices)]
-        keypoints = [(float(kx), float(ky), bool(inside)) for (kx, ky), inside in zip(out.keypoints, out.keypoints_inside)]
-        views.append(VariantView(index, (x, y, w, h), drawn, boxes, keypoints, describe_check(out.check), out.check))
-    return mosaic, views
-
-
-def check_line(views: list[VariantView], targets: Targets) -> str:
-    """The line under the grid: what went wrong in the shown variants, in
-    total, and which variants (each one's own report is with its parameters)."""
-    if targets.empty:
-        return "No mask, boxes or keypoints loaded: nothing to check."
-    line = aug.Check.combined([v.check for v in views])
-    which = [str(v.index + 1) for v in views if v.problems]
-    if which:
-        line += f" (variant{'s' * (len(which) != 1)} {', '.join(which)})"
-    return line[:1].upper() + line[1:]
 
 
 # -- the panel -------------------------------------------------------------------------
@@ -708,7 +342,7 @@ class AugmentPanel(QWidget):
     def set_targets(self, targets: Targets) -> None:
         """Mask, boxes and keypoints of the current image, in its pixels."""
         if self.document is not None and targets.mask is not None:
-            shape = full_shape(self.document)
+            shape = self.document.shape_after()
             if targets.mask.shape[:2] != shape:
                 raise EditorError(f"the mask is {targets.mask.shape[1]} \u00d7 {targets.mask.shape[0]} pixels, "
                                   f"the image {shape[1]} \u00d7 {shape[0]}")
@@ -745,7 +379,7 @@ class AugmentPanel(QWidget):
             return
         rows, columns = self.grid_size()
         count = rows * columns
-        shape = full_shape(document)
+        shape = document.shape_after()
         cell = self.grid.cell_rect(0)
         ratio = self.grid.devicePixelRatioF()
         factor = grid_factor(shape, (int(cell.width() * ratio), int(cell.height() * ratio)))
@@ -956,7 +590,7 @@ class AugmentPanel(QWidget):
     def _shape(self) -> tuple[int, int]:
         if self.document is None:
             raise EditorError("Open an image first: the targets belong to it")
-        return full_shape(self.document)
+        return self.document.shape_after()
 
     def load_mask(self, path: str | Path) -> bool:
         """A mask or label image of the current image."""

@@ -69,7 +69,7 @@ def main(argv=None) -> int:
 
     from editor.document import Document
     from ui.app import make_application
-    from ui.augment_panel import Targets, full_shape, make_grid
+    from ui.augment_mosaic import Targets, make_grid
     from ui.main_window import MainWindow
 
     app = make_application()
@@ -102,7 +102,7 @@ def main(argv=None) -> int:
     frame = shown[-1][1]
     factor = frame.key[0][2]
     base = window.document.render(factor=factor)
-    shape = full_shape(window.document)
+    shape = window.document.shape_after()
     compute = {}
     for count in (9, 16):
         times = []

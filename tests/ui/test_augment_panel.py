@@ -83,7 +83,7 @@ def test_clicking_a_variant_shows_its_exact_parameters(qtbot, panel):
 
 
 def test_the_check_line_reports_boxes_clipped_and_keypoints_out(qtbot, panel, window):
-    from ui.augment_panel import Targets
+    from ui.augment_mosaic import Targets
 
     h, w = window.document.source.shape[:2]
     # A box in the corner and a keypoint at the very edge: any rotation of
@@ -110,7 +110,7 @@ def test_the_check_line_reports_boxes_clipped_and_keypoints_out(qtbot, panel, wi
 
 
 def test_a_mask_keeps_its_labels_and_is_tinted_over_the_variants(qtbot, panel, window):
-    from ui.augment_panel import Targets
+    from ui.augment_mosaic import Targets
 
     h, w = window.document.source.shape[:2]
     mask = np.zeros((h, w), np.uint8)
@@ -299,7 +299,7 @@ def test_a_variant_step_is_re_edited_in_the_settings_panel(qtbot, panel, window)
 
 
 def test_a_step_that_turns_the_image_leaves_the_mask_out_with_a_message(qtbot, panel, window):
-    from ui.augment_panel import Targets
+    from ui.augment_mosaic import Targets
     from ui.history_commands import AddStepCommand
 
     h, w = window.document.source.shape[:2]
