@@ -387,10 +387,13 @@ class Dask(Executor):
             "distributed.scheduler.worker-saturation": 1.0,
             "distributed.scheduler.allowed-failures": 1,
             "distributed.nanny.pre-spawn-environ": spawn_environ,
+            # Nobody reads a run's statistical profile or dashboard; the profiler
+            # would sample each worker's stack every 10 ms for nothing.
+            "distributed.worker.profile.enabled": False,
         }
         with dask.config.set(settings), _sigint_ignored_by_children():
             cluster = LocalCluster(
-                n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
+                n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
                 silence_logs=logging.ERROR,
             )
         try:
