@@ -54,6 +54,8 @@ from editor.catalog import CATALOG  # noqa: E402
 from editor.steps import Step  # noqa: E402
 from processing._parallel import workers  # noqa: E402
 
+from _sections import put_section  # noqa: E402  (this folder is on the path when run as a script)
+
 STEPS = (
     Step("filter.gaussian_blur", {"sigma": 2.0}),
     Step("tone.levels", {"black": 0.04, "white": 0.96, "midtone_gamma": 1.1}),
@@ -186,7 +188,7 @@ def main(argv=None) -> int:
     parser.add_argument("--no-one-core", action="store_true", help="skip --jobs 1 with one pool thread")
     parser.add_argument("--folder", type=Path, default=Path(tempfile.gettempdir()) / "image-editor-batch-bench",
                         help="where the photos are written once and kept (default: %(default)s)")
-    parser.add_argument("--append", type=Path, help="Markdown file to append the results to")
+    parser.add_argument("--append", type=Path, help="Markdown file to put the results in (replacing the previous run's)")
     parser.add_argument("--parts-of", type=Path, help=argparse.SUPPRESS)  # the parts loop's own process
     parser.add_argument("--parts-out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -293,9 +295,8 @@ def main(argv=None) -> int:
     text = "\n".join(lines)
     print(text)
     if args.append is not None:
-        with open(args.append, "a") as handle:
-            handle.write(text)
-        log(f"appended to {args.append}")
+        put_section(args.append, text)
+        log(f"written into {args.append}")
     return 0 if identical else 1
 
 

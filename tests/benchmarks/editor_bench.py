@@ -548,7 +548,7 @@ def main(argv=None) -> int:
     parser.add_argument("--load", choices=("quiet", "busy", "both"), default="both",
                         help="run on the machine as it is, with every core kept busy, or both (default)")
     parser.add_argument("--json", type=Path, default=None, help=argparse.SUPPRESS)  # one run's data, for --load both
-    parser.add_argument("--append", type=Path, default=None, help="append the Markdown section to this file")
+    parser.add_argument("--append", type=Path, default=None, help="put the Markdown section in this file (replacing the previous run's)")
     args = parser.parse_args(argv)
     megapixels = args.megapixels or (4.0 if args.quick else 24.0)
 
@@ -577,8 +577,9 @@ def main(argv=None) -> int:
     text = report(runs, megapixels)
     print(text)
     if args.append is not None:
-        with open(args.append, "a") as f:
-            f.write("\n" + text + "\n")
+        from _sections import put_section  # this folder is on the path when run as a script
+
+        put_section(args.append, text)
     return 0
 
 

@@ -1,0 +1,41 @@
+"""Putting a benchmark's Markdown section into a results file, once.
+
+A bench run again replaces its own section (from its ``## `` heading to the
+next heading of that level) instead of adding a second copy below the first.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def put_section(path: Path, text: str) -> None:
+    """Write ``text`` (which starts with, or contains, one ``## `` heading)
+    into ``path`` in place of the section with the same heading, or at the end.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "r.md"
+    >>> _ = p.write_text("# R\\n\\n## A\\nold\\n\\n## B\\nb\\n")
+    >>> put_section(p, "## A\\nnew\\n")
+    >>> p.read_text()
+    '# R\\n\\n## A\\nnew\\n\\n## B\\nb\\n'
+    """
+    text = text.strip("\n") + "\n"
+    heading = next(line for line in text.splitlines() if line.startswith("## "))
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True) if path.exists() else []
+    starts = [i for i, line in enumerate(lines) if line.rstrip("\n") == heading]
+    if not starts:
+        path.write_text("".join(lines).rstrip("\n") + "\n\n" + text, encoding="utf-8")
+        return
+    start = starts[0]
+    end = _section_end(lines, start)
+    # Later copies of the same section (left by older runs that appended) go too.
+    kept = [line for i, line in enumerate(lines[end:], end)
+            if not any(s <= i < _section_end(lines, s) for s in starts[1:])]
+    tail = "".join(kept)
+    path.write_text("".join(lines[:start]) + text + ("\n" + tail if tail else ""), encoding="utf-8")
+
+
+def _section_end(lines: list[str], start: int) -> int:
+    return next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
