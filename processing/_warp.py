@@ -32,7 +32,7 @@ import numpy as np
 from ._parallel import parallel_map
 from ._progress import Progress
 
-__all__ = ["bilinear_warp"]
+__all__ = ["bilinear_warp", "cubic_weights", "lean_warp"]
 
 _TILE = 128  # side of an output tile: its temporaries and its footprint stay in cache
 # A tile whose footprint has more pixels than this (a strong reduction, a
@@ -40,7 +40,7 @@ _TILE = 128  # side of an output tile: its temporaries and its footprint stay in
 _MAX_FOOTPRINT = 1 << 16
 # Per-thread scratch for a tile's footprint, taps, fractions and index
 # (slots: 0 footprint, 1 taps, 2-5 affine offsets, fractions and carry,
-# 6 index, 7-9 float64 positions, 10-11 integer positions).
+# 6 index, 7-9 float64 positions, 10-11 integer positions, 12 bicubic sum).
 # Allocated per tile, blocks of this size went back to the system when freed
 # and every tile faulted fresh pages in: on 12 MP the median kernel time of
 # a warp was 160-300 ms, 20-55 ms with the buffers kept. Each thread keeps
@@ -64,6 +64,23 @@ def _buffer(slot: int, shape: tuple[int, ...], dtype=np.float32) -> np.ndarray:
     return flat[:size].reshape(shape)
 
 
+def cubic_weights(t: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Keys (a = -0.5) weights of the taps at offsets -1, 0, 1, 2 for fraction ``t``.
+
+    Examples
+    --------
+    >>> [float(w) for w in cubic_weights(np.float32(0.5))]
+    [-0.0625, 0.5625, 0.5625, -0.0625]
+    """
+    t2 = t * t
+    t3 = t2 * t
+    w0 = -0.5 * t3 + t2 - 0.5 * t
+    w1 = 1.5 * t3 - 2.5 * t2 + 1.0
+    w2 = -1.5 * t3 + 2.0 * t2 + 0.5 * t
+    w3 = 0.5 * t3 - 0.5 * t2
+    return w0, w1, w2, w3
+
+
 def bilinear_warp(
     image: np.ndarray,
     inverse: np.ndarray,
@@ -74,7 +91,31 @@ def bilinear_warp(
     premultiplied: bool,
     progress: Progress | None = None,
 ) -> np.ndarray:
-    """Resample ``image`` bilinearly on an ``out_h x out_w`` grid through ``inverse``.
+    """:func:`lean_warp` with bilinear interpolation.
+
+    Examples
+    --------
+    >>> img = np.array([[0.0, 1.0]], np.float32)
+    >>> shift = np.array([[1, 0, 0.5], [0, 1, 0], [0, 0, 1.0]])  # read half a pixel right
+    >>> bilinear_warp(img, shift, 1, 2, (0.0,), premultiplied=False).tolist()
+    [[0.5, 0.5]]
+    """
+    return lean_warp(image, inverse, out_h, out_w, outside, interpolation="bilinear",
+                     premultiplied=premultiplied, progress=progress)
+
+
+def lean_warp(
+    image: np.ndarray,
+    inverse: np.ndarray,
+    out_h: int,
+    out_w: int,
+    outside: tuple[float, ...],
+    *,
+    interpolation: str,
+    premultiplied: bool,
+    progress: Progress | None = None,
+) -> np.ndarray:
+    """Resample ``image`` on an ``out_h x out_w`` grid through ``inverse``.
 
     Parameters
     ----------
@@ -86,6 +127,8 @@ def bilinear_warp(
     outside : tuple of float
         One value per channel seen outside the input (for RGBA, the fill
         colour then alpha 0).
+    interpolation : {"bilinear", "bicubic"}
+        2 x 2 taps with linear weights, or 4 x 4 with Keys' cubic (a = -0.5).
     premultiplied : bool
         RGBA: interpolate colour premultiplied by alpha and divide back;
         pixels that end fully transparent get the colour of ``outside``.
@@ -103,6 +146,9 @@ def bilinear_warp(
     is ``(1-ty)((1-tx) p00 + tx p01) + ty((1-tx) p10 + tx p11)`` with the four
     input pixels around ``(x - 0.5, y - 0.5)``, computed as
     ``top = p00 + tx (p01 - p00)``, ``bottom`` alike, ``top + ty (bottom - top)``.
+    Bicubic: ``sum_r wy_r (sum_c wx_c p_rc)`` over the 4 x 4 pixels from one
+    before to two after, weights from :func:`cubic_weights`, summed in that
+    order (as the general warp of :mod:`processing.geometry` does).
     With ``premultiplied``, outside is transparent black, colour is
     premultiplied by alpha before and divided after; where alpha ends at 0
     the colour is that of ``outside``.
@@ -111,9 +157,18 @@ def bilinear_warp(
     --------
     >>> img = np.array([[0.0, 1.0]], np.float32)
     >>> shift = np.array([[1, 0, 0.5], [0, 1, 0], [0, 0, 1.0]])  # read half a pixel right
-    >>> bilinear_warp(img, shift, 1, 2, (0.0,), premultiplied=False).tolist()
-    [[0.5, 0.5]]
+    >>> lean_warp(img, shift, 1, 2, (0.0,), interpolation="bicubic", premultiplied=False).tolist()
+    [[0.5625, 0.5625]]
     """
+    if interpolation not in ("bilinear", "bicubic"):
+        raise ValueError(f"interpolation must be bilinear or bicubic, got {interpolation!r}")
+    cubic = interpolation == "bicubic"
+    # Taps of a position x (pixel-index coordinates) run from floor(x) + lo
+    # to floor(x) + lo + n - 1; positions beyond ``reach`` of the image read
+    # only outside taps, so they are clamped there (the value is then the
+    # outside colour exactly, whatever the weights).
+    n, lo = (4, -1) if cubic else (2, 0)
+    reach = float(n - 1 + lo)  # 1 bilinear, 2 bicubic: clamp to -reach..w - 1 + reach
     h, w = image.shape[:2]
     lanes = 1 if image.ndim == 2 else image.shape[2]
     source = np.ascontiguousarray(image).reshape(h, w, lanes)
@@ -159,7 +214,7 @@ def bilinear_warp(
                 inner[..., :3] *= inner[..., 3:]
         return block
 
-    # Where a tile's positions are known to stay within -1..w, -1..h, their
+    # Where a tile's positions are known to stay within the clamp limits, their
     # extremes come from its corners (an affine map, or a projective one in
     # front of the horizon, takes a rectangle to a convex quadrilateral); the
     # margin covers the rounding of corner versus per-pixel arithmetic.
@@ -185,7 +240,7 @@ def bilinear_warp(
                 xs.append(x - 0.5)
                 ys.append(y - 0.5)
         bounds = min(xs) - margin, max(xs) + margin, min(ys) - margin, max(ys) + margin
-        if bounds[0] < -1 or bounds[1] > w or bounds[2] < -1 or bounds[3] > h:
+        if bounds[0] < -reach or bounds[1] > w - 1 + reach or bounds[2] < -reach or bounds[3] > h - 1 + reach:
             return None
         return bounds
 
@@ -194,8 +249,8 @@ def bilinear_warp(
         th, tw = i1 - i0, j1 - j0
         bounds = corner_bounds(i0, i1, j0, j1)
         if bounds is not None:
-            x_lo, y_lo = int(np.floor(bounds[0])), int(np.floor(bounds[2]))
-            x_hi, y_hi = int(np.floor(bounds[1])) + 2, int(np.floor(bounds[3])) + 2
+            x_lo, y_lo = int(np.floor(bounds[0])) + lo, int(np.floor(bounds[2])) + lo
+            x_hi, y_hi = int(np.floor(bounds[1])) + lo + n, int(np.floor(bounds[3])) + lo + n
         if bounds is not None and not projective:
             rows, cols = y_hi - y_lo, x_hi - x_lo
             if rows * cols > max(_MAX_FOOTPRINT, 4 * th * tw) and th * tw > 64:
@@ -204,10 +259,11 @@ def bilinear_warp(
             # Inside, affine: no clamp; see _split above.
             stride = cols * lanes
             # Both terms relative to the tile's first column: each stays
-            # within the footprint's size, exact in float32.
+            # within the footprint's size, exact in float32. The index is
+            # that of the first tap, floor(x) + lo.
             cy0, cx0 = col_iy[j0], col_ix[j0]
             base, tx, ty, carry = (_buffer(slot, (th, tw)) for slot in (2, 3, 4, 5))
-            np.add(((row_iy[i0:i1] + (cy0 - y_lo)) * stride + (row_ix[i0:i1] + (cx0 - x_lo)) * lanes)
+            np.add(((row_iy[i0:i1] + (cy0 + lo - y_lo)) * stride + (row_ix[i0:i1] + (cx0 + lo - x_lo)) * lanes)
                    .astype(np.float32)[:, None],
                    ((col_iy[j0:j1] - cy0) * stride + (col_ix[j0:j1] - cx0) * lanes)
                    .astype(np.float32)[None, :], out=base)
@@ -242,16 +298,16 @@ def bilinear_warp(
                 fx -= 0.5
                 fy -= 0.5
             if bounds is None:
-                # Clamp where both taps already lie outside (the value is then
-                # the outside colour exactly): positions stay in -1..w, -1..h.
-                np.clip(fx, -1.0, float(w), out=fx)
-                np.clip(fy, -1.0, float(h), out=fy)
-                x_lo, x_hi = int(np.floor(fx.min())), int(np.floor(fx.max())) + 2
-                y_lo, y_hi = int(np.floor(fy.min())), int(np.floor(fy.max())) + 2
-            # Relative to the footprint's corner: positions >= 0, where
-            # truncation is the floor.
-            fx -= x_lo
-            fy -= y_lo
+                # Clamp where all taps already lie outside (the value is then
+                # the outside colour exactly).
+                np.clip(fx, -reach, w - 1 + reach, out=fx)
+                np.clip(fy, -reach, h - 1 + reach, out=fy)
+                x_lo, x_hi = int(np.floor(fx.min())) + lo, int(np.floor(fx.max())) + lo + n
+                y_lo, y_hi = int(np.floor(fy.min())) + lo, int(np.floor(fy.max())) + lo + n
+            # Relative to the footprint's corner, so that the integer part is
+            # the first tap: positions >= 0, where truncation is the floor.
+            fx -= x_lo - lo
+            fy -= y_lo - lo
         rows, cols = y_hi - y_lo, x_hi - x_lo
         if rows * cols > max(_MAX_FOOTPRINT, 4 * th * tw) and th * tw > 64:
             split_tile(i0, i1, j0, j1)
@@ -280,25 +336,45 @@ def bilinear_warp(
         th, tw = i1 - i0, j1 - j0
         flat = footprint(y_lo, y_hi, x_lo, x_hi).reshape(-1)
         row = (x_hi - x_lo) * lanes
-        length = flat.size - row - 2 * lanes + 1
-        # The four taps of every lane, gathered into one array so that the
-        # blend runs once over all lanes (take with mode="wrap" writes its
-        # ``out`` directly).
+        length = flat.size - (n - 1) * (row + lanes) - lanes + 1
+        # Taps of every lane are gathered into one array so that the blend
+        # runs once over all lanes (take with mode="wrap" writes its ``out``
+        # directly; the index never wraps).
         taps = _buffer(1, (4, lanes, th * tw))
-        for k, offset in enumerate((0, lanes, row, row + lanes)):
+
+        def take(offset, into):
             for c in range(lanes):
                 start = offset + c
-                flat[start : start + length].take(index, mode="wrap", out=taps[k, c])
-        top, step, bottom, lower = taps
-        step -= top
-        step *= tx
-        top += step
-        lower -= bottom
-        lower *= tx
-        bottom += lower
-        bottom -= top
-        bottom *= ty
-        top += bottom
+                flat[start : start + length].take(index, mode="wrap", out=into[c])
+
+        if cubic:
+            wx, wy = cubic_weights(tx), cubic_weights(ty)
+            top = _buffer(12, (lanes, th * tw))
+            for ky in range(4):
+                # One row of taps: sum_c wx_c p_rc, then times wy_r.
+                part = top if ky == 0 else taps[0]
+                take(ky * row, part)
+                part *= wx[0]
+                for kx in range(1, 4):
+                    take(ky * row + kx * lanes, taps[kx])
+                    taps[kx] *= wx[kx]
+                    part += taps[kx]
+                part *= wy[ky]
+                if ky:
+                    top += part
+        else:
+            for k, offset in enumerate((0, lanes, row, row + lanes)):
+                take(offset, taps[k])
+            top, step, bottom, lower = taps
+            step -= top
+            step *= tx
+            top += step
+            lower -= bottom
+            lower *= tx
+            bottom += lower
+            bottom -= top
+            bottom *= ty
+            top += bottom
         if premultiplied:
             a = top[3]
             np.clip(a, 0.0, 1.0, out=a)
