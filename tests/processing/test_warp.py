@@ -235,3 +235,21 @@ def test_progress_is_polled_and_cancel_stops(interpolation):
 
     with pytest.raises(Stop):
         affine(image, ((1.0, 0.1, 0.0), (0.0, 1.0, 0.0)), interpolation=interpolation, progress=cancel)
+
+
+@pytest.mark.parametrize("interpolation", ["bilinear", "bicubic"])
+@pytest.mark.parametrize("shape", SHAPES, ids=IDS)
+def test_translate_in_many_tiles_matches_reference(shape, interpolation, monkeypatch):
+    # Tiles of 2 x 16 to 32 x 64 pixels: every tile meets a border, a corner
+    # or the inside, and blocks reach beyond the image on every side.
+    from processing.geometry import translate
+
+    image = with_hole(make_image(shape, seed=12))[30:120, 80:211]
+    h, w = image.shape[:2]
+    for values in (1 << 11, 100):
+        monkeypatch.setattr(geometry, "_SHIFT_TILE_VALUES", values)
+        for dx, dy, fill in ((10.5, -4.25, (0.9, 0.3, 0.1)), (-0.3, 0.0, 0.7), (0.0, 2.75, 0.0),
+                             (-w + 1.5, 3.5, 1.0), (3.25, h + 0.5, 0.2)):
+            out = translate(image, dx, dy, interpolation=interpolation, fill=fill)
+            inverse = np.array([[1, 0, -dx], [0, 1, -dy], [0, 0, 1.0]])
+            assert_close(out, reference(image, inverse, (h, w), fill, interpolation))
