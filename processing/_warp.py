@@ -40,7 +40,7 @@ _TILE = 128  # side of an output tile: its temporaries and its footprint stay in
 _MAX_FOOTPRINT = 1 << 16
 # Per-thread scratch for a tile's footprint, taps, fractions and index
 # (slots: 0 footprint, 1 taps, 2-5 affine offsets, fractions and carry,
-# 6 index, 7-9 float64 positions, 10-11 integer positions, 12 bicubic sum).
+# 6 index, 7-11 float64 positions, divisors and floors, 12 bicubic sum).
 # Allocated per tile, blocks of this size went back to the system when freed
 # and every tile faulted fresh pages in: on 12 MP the median kernel time of
 # a warp was 160-300 ms, 20-55 ms with the buffers kept. Each thread keeps
@@ -289,14 +289,17 @@ def lean_warp(
             np.add(col_y[None, j0:j1], m[1, 1] * v, out=fy)
             if projective:
                 d = np.add(col_d[None, j0:j1], m[2, 1] * v, out=_buffer(9, (th, tw), np.float64))
-                behind = d <= 1e-12  # beyond the horizon: nothing of the input
-                if behind.any():
-                    d[behind] = 1.0
-                    fx[behind] = fy[behind] = -np.inf
+                if bounds is None:
+                    behind = d <= 1e-12  # beyond the horizon: nothing of the input
+                    if behind.any():
+                        d[behind] = 1.0
+                        fx[behind] = fy[behind] = -np.inf
+                # (Inside, d > 1e-9 at the corners, so everywhere between.)
                 fx /= d
                 fy /= d
-                fx -= 0.5
-                fy -= 0.5
+                if bounds is None:
+                    fx -= 0.5
+                    fy -= 0.5
             if bounds is None:
                 # Clamp where all taps already lie outside (the value is then
                 # the outside colour exactly).
@@ -305,24 +308,33 @@ def lean_warp(
                 x_lo, x_hi = int(np.floor(fx.min())) + lo, int(np.floor(fx.max())) + lo + n
                 y_lo, y_hi = int(np.floor(fy.min())) + lo, int(np.floor(fy.max())) + lo + n
             # Relative to the footprint's corner, so that the integer part is
-            # the first tap: positions >= 0, where truncation is the floor.
-            fx -= x_lo - lo
-            fy -= y_lo - lo
+            # the first tap (positions >= 0). Projective inside: the half
+            # pixel comes off here too.
+            half = 0.5 if projective and bounds is not None else 0.0
+            fx -= x_lo - lo + half
+            fy -= y_lo - lo + half
         rows, cols = y_hi - y_lo, x_hi - x_lo
         if rows * cols > max(_MAX_FOOTPRINT, 4 * th * tw) and th * tw > 64:
             split_tile(i0, i1, j0, j1)
             return
-        ix, iy = (_buffer(slot, (th, tw), np.intp) for slot in (10, 11))
-        np.copyto(ix, fx, casting="unsafe")  # truncation: the floor, as fx >= 0
-        np.copyto(iy, fy, casting="unsafe")
+        # Floors, fractions and the index in float64 (exact: integers far
+        # below 2**53), converted once: mixing integer and float arrays in
+        # one operation costs NumPy a buffered cast, three times as much.
+        ix, iy, diff = (_buffer(slot, (th, tw), np.float64) for slot in (10, 11, 9))
+        np.floor(fx, out=ix)
+        np.floor(fy, out=iy)
         tx, ty = (_buffer(slot, (th, tw)) for slot in (3, 4))
-        np.subtract(fx, ix, out=tx, casting="unsafe")
-        np.subtract(fy, iy, out=ty, casting="unsafe")
-        iy *= cols
-        iy += ix
+        np.subtract(fx, ix, out=diff)
+        np.copyto(tx, diff, casting="same_kind")
+        np.subtract(fy, iy, out=diff)
+        np.copyto(ty, diff, casting="same_kind")
+        iy *= cols * lanes
         if lanes > 1:
-            iy *= lanes
-        gather(i0, i1, j0, j1, iy.reshape(-1), tx.reshape(-1), ty.reshape(-1), y_lo, y_hi, x_lo, x_hi)
+            ix *= lanes
+        iy += ix
+        index = _buffer(6, (th * tw,), np.intp)
+        np.copyto(index, iy.reshape(-1), casting="unsafe")
+        gather(i0, i1, j0, j1, index, tx.reshape(-1), ty.reshape(-1), y_lo, y_hi, x_lo, x_hi)
 
     def split_tile(i0, i1, j0, j1):
         hy, hx = (i0 + i1) // 2, (j0 + j1) // 2
@@ -363,15 +375,15 @@ def lean_warp(
                 if ky:
                     top += part
         else:
+            # taps: top-left, top-right, bottom-left, bottom-right; the rows
+            # are blended along x together (one call per step for both).
             for k, offset in enumerate((0, lanes, row, row + lanes)):
                 take(offset, taps[k])
-            top, step, bottom, lower = taps
-            step -= top
-            step *= tx
-            top += step
-            lower -= bottom
-            lower *= tx
-            bottom += lower
+            left, right = taps[0::2], taps[1::2]
+            right -= left
+            right *= tx
+            left += right
+            top, bottom = taps[0], taps[2]
             bottom -= top
             bottom *= ty
             top += bottom
