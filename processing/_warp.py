@@ -1,18 +1,20 @@
-"""Bilinear inverse-mapped warps, lean: the hot path of rotate, affine and perspective.
+"""Bilinear and bicubic inverse-mapped warps, lean: the hot path of rotate,
+affine and perspective.
 
-Private to :mod:`processing.geometry`. Same sampling, fill and alpha rules as
-its general warp (see that module's docstring), written for the one
-interpolation used most, with every per-pixel step counted:
+Private to :mod:`processing.geometry` (and the augmentations). Same sampling,
+fill and alpha rules as its general warp (see that module's docstring), and
+the same sums in the same order, written for the two interpolations used
+most, with every per-pixel step counted:
 
 - No padded copy of the whole input. Each 128 x 128 tile of the output
   copies the block of input its taps reach (its *footprint*, a little more
   than the tile at any angle) into a small buffer, with the outside colour
   where the block leaves the image; gathers then hit the cache, and the
   copy runs on the pool with the rest.
-- The four taps of every output pixel are four gathers with one index
-  array, read through views of the buffer shifted by one pixel, one row and
-  both (no index arithmetic per tap; views are 1-D and contiguous, as
-  ``np.take`` copies any other array first).
+- The taps of every output pixel (2 x 2, or 4 x 4 for bicubic) are gathers
+  with one index array, read through views of the buffer shifted by whole
+  pixels and rows (no index arithmetic per tap; views are 1-D and
+  contiguous, as ``np.take`` copies any other array first).
 - Positions need more than float32's 24 bits to keep fractions exact to
   1e-7 far from the origin. Projective maps compute them in float64 per
   pixel. Affine maps split them once into integer and fraction terms per
@@ -21,6 +23,14 @@ interpolation used most, with every per-pixel step counted:
   builds its footprint offsets in float32, exact as they stay below 2**24:
   no float64 array of the tile's size, one conversion to integers. The
   interpolation is float32, in place on the gathered planes.
+
+Measured and left out (12 MP RGB, one thread): gathering straight from the
+input instead of a footprint copy (5% slower: rows far apart miss the
+cache), ``np.modf`` for the carry (12 times floor and subtract), tiles of
+64 to 192 rows or 256 columns (within 2%), and Pillow's float transform
+(135 ms a channel bilinear, 250 ms bicubic, against 150 ms and 430 ms here
+for all three channels; it also clamps to the edge pixel where the warp
+blends in the fill colour).
 """
 from __future__ import annotations
 

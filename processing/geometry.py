@@ -20,10 +20,13 @@ interpolate there: ``nearest``, ``bilinear`` (2 x 2 taps) or ``bicubic``
 outside the input are new area: transparent (alpha 0) for RGBA images,
 otherwise the ``fill`` colour (a gray level, or an RGB triple that gray images
 see as its Rec. 709 luma). The work is done in 128 x 128 tiles of the output
-on the package's thread pool: a tile's footprint in the input stays compact at any angle,
-so the gathers hit the cache; besides one padded, planar copy of the input,
-only tile-sized temporaries are made. Fractional :func:`translate` uses the same kernels
-with weights that are constant over the image, as shifted slices.
+on the package's thread pool: a tile's footprint in the input stays compact at
+any angle, so the gathers hit the cache. Bilinear and bicubic warps copy each
+tile's footprint (with the outside colour where it leaves the input) into
+per-thread scratch and gather all taps of a pixel with one index
+(``processing._warp``); nearest neighbour gathers from one padded, planar copy
+of the input. Fractional :func:`translate` uses the same kernels with weights
+that are constant over the image, as shifted slices, in tiles of a few rows.
 
 :func:`resize` is separable: one 1-D resampling pass per axis with weights
 precomputed for each output row and column, applied as small banded matrix
