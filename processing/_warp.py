@@ -48,6 +48,7 @@ _TILE = 128  # side of an output tile: its temporaries and its footprint stay in
 # A tile whose footprint has more pixels than this (a strong reduction, a
 # perspective's far side) is cut in four, so buffers stay cache-sized.
 _MAX_FOOTPRINT = 1 << 16
+_OUTSIDE = "outside"  # a tile that sees nothing of the input
 # Per-thread scratch for a tile's footprint, taps, fractions and index
 # (slots: 0 footprint, 1 taps, 2-5 affine offsets, fractions and carry,
 # 6 index, 7-11 float64 positions, divisors and floors, 12 bicubic sum).
@@ -209,6 +210,10 @@ def lean_warp(
         row_iy, row_fy = _split(m[1, 1] * v_all)
 
     out = np.empty((out_h, out_w, lanes), np.float32)
+    # Every tap outside gives this (the blend of equal values; for RGBA,
+    # transparent black taps come out as the fill colour with alpha 0).
+    outside_tile = np.empty((_TILE, _TILE, lanes), np.float32)
+    outside_tile[...] = np.clip(np.asarray(outside, np.float32), 0.0, 1.0)
 
     def footprint(y0: int, y1: int, x0: int, x1: int) -> np.ndarray:
         """Input rows y0..y1-1, columns x0..x1-1 as ``(rows, cols, lanes)``,
@@ -235,7 +240,9 @@ def lean_warp(
     m20, m21, m22 = (float(t) for t in m[2])
 
     def corner_bounds(i0, i1, j0, j1):
-        """(x_min, x_max, y_min, y_max) of the tile's positions, or None."""
+        """(x_min, x_max, y_min, y_max) of the tile's positions, None where
+        they may leave the clamp limits, or ``_OUTSIDE`` where all of them
+        lie beyond one limit (every tap reads outside)."""
         # Plain floats: four corners cost less than one call on small arrays.
         xs, ys = [], []
         for uu in (j0 + 0.5, j1 - 0.5):
@@ -250,6 +257,8 @@ def lean_warp(
                 xs.append(x - 0.5)
                 ys.append(y - 0.5)
         bounds = min(xs) - margin, max(xs) + margin, min(ys) - margin, max(ys) + margin
+        if bounds[1] < -reach or bounds[0] > w - 1 + reach or bounds[3] < -reach or bounds[2] > h - 1 + reach:
+            return _OUTSIDE
         if bounds[0] < -reach or bounds[1] > w - 1 + reach or bounds[2] < -reach or bounds[3] > h - 1 + reach:
             return None
         return bounds
@@ -258,6 +267,11 @@ def lean_warp(
         i0, i1, j0, j1 = tile
         th, tw = i1 - i0, j1 - j0
         bounds = corner_bounds(i0, i1, j0, j1)
+        if bounds is _OUTSIDE:
+            # New area only (a corner of a rotation, the far side of a
+            # shift): the value the taps would give, without reading them.
+            out[i0:i1, j0:j1] = outside_tile[:th, :tw]
+            return
         if bounds is not None:
             x_lo, y_lo = int(np.floor(bounds[0])) + lo, int(np.floor(bounds[2])) + lo
             x_hi, y_hi = int(np.floor(bounds[1])) + lo + n, int(np.floor(bounds[3])) + lo + n

@@ -253,3 +253,21 @@ def test_translate_in_many_tiles_matches_reference(shape, interpolation, monkeyp
             out = translate(image, dx, dy, interpolation=interpolation, fill=fill)
             inverse = np.array([[1, 0, -dx], [0, 1, -dy], [0, 0, 1.0]])
             assert_close(out, reference(image, inverse, (h, w), fill, interpolation))
+
+
+@pytest.mark.parametrize("interpolation", ["bilinear", "bicubic"])
+@pytest.mark.parametrize("shape", SHAPES, ids=IDS)
+def test_tiles_that_see_only_outside_get_the_outside_value(shape, interpolation):
+    # Shifted by more than a tile (128 pixels) right and up: whole tiles on
+    # the left and at the bottom read nothing of the input, others straddle
+    # the edge, the rest are inside.
+    image = with_hole(make_image(shape, seed=14))
+    fill = (0.9, 0.3, 0.1)
+    matrix = ((0.99, 0.05, 170.3), (-0.05, 0.99, -140.7))
+    out = affine(image, matrix, interpolation=interpolation, fill=fill)
+    forward = np.vstack([np.array(matrix), [0, 0, 1]])
+    expected = reference(image, np.linalg.inv(forward), image.shape[:2], fill, interpolation)
+    assert_close(out, expected)
+    corner = out[-100:, :100]
+    value = np.array(outside_value(image, fill)) if image.ndim == 2 or image.shape[2] == 3 else np.array(fill + (0.0,))
+    np.testing.assert_array_equal(corner, np.broadcast_to(value.astype(np.float32).squeeze(), corner.shape))
