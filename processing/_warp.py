@@ -28,7 +28,7 @@ Measured and left out (12 MP RGB, one thread): gathering straight from the
 input instead of a footprint copy (5% slower: rows far apart miss the
 cache), ``np.modf`` for the carry (12 times floor and subtract), tiles of
 64 to 192 rows or 256 columns (within 2%), and Pillow's float transform
-(135 ms a channel bilinear, 250 ms bicubic, against 150 ms and 430 ms here
+(135 ms a channel bilinear, 250 ms bicubic, against about 160 ms and 440 ms here
 for all three channels; it also clamps to the edge pixel where the warp
 blends in the fill colour).
 """
