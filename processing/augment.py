@@ -57,8 +57,8 @@ from ._augment_geometry import exact as _exact
 from ._augment_geometry import grid_forward as _grid_forward
 from ._augment_geometry import grid_positions as _grid_positions
 from ._augment_geometry import map_points as _map_points
-from ._augment_sample import (axis_bilinear, axis_nearest, bilinear_remap, matrix_positions, nearest_index,
-                              take_axes, take_nearest)
+from ._augment_sample import (axis_bilinear, axis_bilinear_levels, axis_nearest, bilinear_remap, matrix_positions,
+                              nearest_index, take_axes, take_nearest)
 from ._augment_transforms import EXACT_OPS as _EXACT_OPS
 from ._augment_transforms import MATRIX_OPS as _MATRIX_OPS
 from ._augment_transforms import MAX_STEPS as _MAX_STEPS
@@ -70,6 +70,7 @@ from ._augment_values import as_float as _to_float
 from ._augment_values import blank as _blank
 from ._augment_values import color_matrix as _color_matrix
 from ._augment_values import compact as _compact
+from ._augment_values import color_native as _color_native
 from ._augment_values import cutout_native as _cutout_native
 from ._augment_values import elementwise as _elementwise
 from ._augment_values import from_float as _from_float
@@ -563,16 +564,21 @@ def apply(image: np.ndarray, variant: dict, *, masks: Sequence[np.ndarray] = (),
                 report(step_progress, 1.0)
                 continue
             inverse = np.linalg.inv(forward)
-            if not is_float:
-                work, is_float = _to_float(work), True
             lanes = 1 if work.ndim == 2 else work.shape[2]
             if _axis_aligned(inverse) and lanes != 4:
-                work = axis_bilinear(work, inverse, oh, ow)
+                if integer and not is_float:  # on the image's own levels, rounded once
+                    work = axis_bilinear_levels(work, inverse, oh, ow)
+                else:
+                    if not is_float:
+                        work, is_float = _to_float(work), True
+                    work = axis_bilinear(work, inverse, oh, ow)
                 if out_masks:
                     rows, cols = axis_nearest(inverse, oh, ow, h, w)
                     out_masks = [take_axes(m, rows, cols, mask_fill) for m in out_masks]
                     filled |= bool((rows < 0).any() or (cols < 0).any())
             else:
+                if not is_float:
+                    work, is_float = _to_float(work), True
                 work = bilinear_warp(work, inverse, oh, ow, (0.0,) * lanes, premultiplied=lanes == 4,
                                      progress=step_progress)
                 if out_masks:
@@ -593,6 +599,8 @@ def apply(image: np.ndarray, variant: dict, *, masks: Sequence[np.ndarray] = (),
             kp = _grid_forward(op, h, w, kp)
         elif name == "cutout" and integer and not is_float:
             work = _cutout_native(stage[0], work)
+        elif name in ("saturation", "hue") and integer and not is_float and work.ndim == 3 and work.shape[2] == 3:
+            work = _color_native(stage[0], work)
         else:
             if not is_float:
                 work, is_float = _to_float(work), True
