@@ -157,10 +157,11 @@ def axis_bilinear(image: np.ndarray, inverse: np.ndarray, out_h: int, out_w: int
     return out
 
 
-def axis_bilinear_levels(image: np.ndarray, inverse: np.ndarray, out_h: int, out_w: int) -> np.ndarray:
+def axis_bilinear_levels(image: np.ndarray, inverse: np.ndarray, out_h: int, out_w: int, *,
+                         rounded: bool) -> np.ndarray:
     """Integer ``image`` (gray or RGB, uint8 or uint16) resampled bilinearly
-    through an axis-aligned output-to-input map, black outside, rounded
-    back to its dtype.
+    through an axis-aligned output-to-input map, black outside; rounded
+    back to its dtype (``rounded``) or scaled to float32 in [0, 1].
 
     The arithmetic is float32 on the levels themselves (exact in float32),
     so there is no scaling to [0, 1] and back, and no float copy of the
@@ -185,15 +186,20 @@ def axis_bilinear_levels(image: np.ndarray, inverse: np.ndarray, out_h: int, out
     taps = scratch("taps", (hi - lo, len(c0)), image.dtype)
     cols = scratch("cols", taps.shape)
     other = scratch("other", taps.shape)
-    np.multiply(np.take(src, c0, axis=1, out=taps), wc0, out=cols)
-    cols += np.multiply(np.take(src, c1, axis=1, out=taps), wc1, out=other)
+    np.multiply(np.take(src, c0, axis=1, out=taps, mode="wrap"), wc0, out=cols)
+    cols += np.multiply(np.take(src, c1, axis=1, out=taps, mode="wrap"), wc1, out=other)
     out = scratch("out", (out_h, len(c0)))
-    np.multiply(np.take(cols, r0 - lo, axis=0, out=out), wr0[:, None], out=out)
+    np.multiply(np.take(cols, r0 - lo, axis=0, out=out, mode="wrap"), wr0[:, None], out=out)
     lower = scratch("lower", out.shape)
-    out += np.multiply(np.take(cols, r1 - lo, axis=0, out=lower), wr1[:, None], out=lower)
+    out += np.multiply(np.take(cols, r1 - lo, axis=0, out=lower, mode="wrap"), wr1[:, None], out=lower)
+    top = np.float32(np.iinfo(image.dtype).max)
+    shape = (out_h, out_w) + image.shape[2:]
+    if not rounded:
+        scaled = np.multiply(out, np.float32(1.0 / top), out=np.empty(out.shape, np.float32))
+        return np.clip(scaled, 0.0, 1.0, out=scaled).reshape(shape)
     out += np.float32(0.5)
-    np.clip(out, np.float32(0.0), np.float32(np.iinfo(image.dtype).max), out=out)  # then truncating rounds
-    return out.astype(image.dtype).reshape((out_h, out_w) + image.shape[2:])
+    np.clip(out, np.float32(0.0), top, out=out)  # then truncating rounds
+    return out.astype(image.dtype).reshape(shape)
 
 
 def axis_nearest(inverse: np.ndarray, out_h: int, out_w: int, h: int, w: int) -> tuple[np.ndarray, np.ndarray]:

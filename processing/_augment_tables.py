@@ -20,6 +20,8 @@ import sys
 
 import numpy as np
 
+from ._augment_scratch import scratch
+
 __all__ = ["apply_table", "shift_of", "pair_table", "compact"]
 
 
@@ -69,7 +71,11 @@ def apply_table(image: np.ndarray, table: np.ndarray) -> np.ndarray:
     flat = np.ascontiguousarray(image).reshape(-1)
     out = np.empty(flat.shape, np.uint8)
     even = flat.size - flat.size % 2
-    np.take(pair_table(table), flat[:even].view(np.uint16), out=out[:even].view(np.uint16), mode="wrap")
+    # np.take converts its indices to machine integers first; into a kept
+    # block, not a fresh one each call.
+    index = scratch("table_index", (even // 2,), np.intp)
+    np.copyto(index, flat[:even].view(np.uint16))
+    np.take(pair_table(table), index, out=out[:even].view(np.uint16), mode="wrap")
     if even < flat.size:
         out[-1] = table[flat[-1]]
     return out.reshape(image.shape)

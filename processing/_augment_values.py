@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from ._augment_scratch import scratch
 from ._augment_tables import apply_table, compact
 
 __all__ = ["SCALE", "as_float", "from_float", "ELEMENTWISE", "elementwise", "lookup", "cutout_native", "blank",
@@ -19,22 +20,31 @@ __all__ = ["SCALE", "as_float", "from_float", "ELEMENTWISE", "elementwise", "loo
 SCALE = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}
 
 
-def as_float(image: np.ndarray) -> np.ndarray:
+def as_float(image: np.ndarray, slot: str | None = None) -> np.ndarray:
+    """float32 values in [0, 1] of ``image``: a new array, or with ``slot``
+    (integer images only) this thread's scratch array of that name, for a
+    temporary that the next step reads and drops."""
     scale = SCALE.get(image.dtype)
     if scale is None:
         return image.astype(np.float32)
-    out = image.astype(np.float32)
+    if slot is None:
+        out = image.astype(np.float32)
+    else:
+        out = scratch(slot, image.shape)
+        np.copyto(out, image)
     out *= np.float32(1.0 / scale)
     return out
 
 
 def from_float(image: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """float32 ``image`` in [0, 1] as ``dtype``: integers rounded to nearest,
+    always a new array for them."""
     scale = SCALE.get(dtype)
     if scale is None:
         return image.astype(dtype, copy=False)
-    out = image * np.float32(scale)
+    out = np.multiply(image, np.float32(scale), out=scratch("from_float", image.shape))
     out += np.float32(0.5)  # values are >= 0: truncating x + 0.5 rounds
-    np.clip(out, 0, scale, out=out)
+    np.clip(out, np.float32(0), np.float32(scale), out=out)
     return out.astype(dtype)
 
 
@@ -76,9 +86,10 @@ def lookup(work: np.ndarray, ops: list[dict], to_float: bool) -> np.ndarray:
     return apply_table(work, table)
 
 
-def color_native(op: dict, work: np.ndarray) -> np.ndarray:
+def color_native(op: dict, work: np.ndarray, rounded: bool) -> np.ndarray:
     """Saturation or hue of an integer RGB image (no alpha), computed in
-    float32 on the levels themselves and rounded once.
+    float32 on the levels themselves; rounded to its dtype (``rounded``) or
+    scaled to float32 in [0, 1].
 
     The levels are exact in float32, so skipping the scaling to [0, 1] and
     back saves two roundings as well as two passes. Saturation blends each
@@ -87,17 +98,23 @@ def color_native(op: dict, work: np.ndarray) -> np.ndarray:
     pixel, which NumPy runs without BLAS and about four times slower.
     """
     top = np.float32(SCALE[work.dtype])
-    x = work.astype(np.float32)
+    x = scratch("color", work.shape)
+    np.copyto(x, work)
     if op["transform"] == "saturation":
         f = op["factor"]
-        gray = x @ (_LUMA * (1.0 - f)).astype(np.float32)
-        gray += np.float32(0.5)  # the rounding of the end, added once per pixel instead of per value
+        gray = np.matmul(x, (_LUMA * (1.0 - f)).astype(np.float32), out=scratch("gray", work.shape[:2]))
+        if rounded:
+            gray += np.float32(0.5)  # the rounding of the end, added once per pixel instead of per value
         x *= np.float32(f)
         for c in range(3):  # strided adds: a broadcast over the 3 values of a pixel is slower
             x[..., c] += gray
     else:
-        x = x @ color_matrix(op).T.astype(np.float32)
-        x += np.float32(0.5)
+        x = np.matmul(x, np.ascontiguousarray(color_matrix(op).T, np.float32), out=scratch("turned", work.shape))
+        if rounded:
+            x += np.float32(0.5)
+    if not rounded:
+        scaled = np.multiply(x, np.float32(1.0) / top, out=np.empty(x.shape, np.float32))
+        return np.clip(scaled, 0.0, 1.0, out=scaled)
     np.clip(x, np.float32(0.0), top, out=x)  # then truncating rounds, as from_float
     return x.astype(work.dtype)
 

@@ -57,6 +57,8 @@ from ._augment_geometry import exact as _exact
 from ._augment_geometry import grid_forward as _grid_forward
 from ._augment_geometry import grid_positions as _grid_positions
 from ._augment_geometry import map_points as _map_points
+from ._augment_remap import remap_edge as _remap_edge
+from ._augment_remap import warp_levels as _warp_levels
 from ._augment_sample import (axis_bilinear, axis_bilinear_levels, axis_nearest, bilinear_remap, matrix_positions,
                               nearest_index, take_axes, take_nearest)
 from ._augment_transforms import EXACT_OPS as _EXACT_OPS
@@ -541,6 +543,11 @@ def apply(image: np.ndarray, variant: dict, *, masks: Sequence[np.ndarray] = (),
     pending: list[dict] = []  # elementwise ops waiting to be applied as one table
     integer = dtype in _SCALE
     filled = False  # some mask got new area (mask_fill)
+    # An integer image's stage computed on its own levels may round to the
+    # dtype at once only when no later stage changes values (moves of whole
+    # pixels and cutout do not): rounding twice would lose precision.
+    final = [all(s[0]["transform"] == "cutout" or all(op["transform"] in _EXACT_OPS for op in s)
+                 for s in stages[k + 1:]) for k in range(len(stages))]
     for number, stage in enumerate(stages):
         step_progress = phase(progress, number / len(stages), (number + 1) / len(stages))
         name = stage[0]["transform"]
@@ -566,21 +573,26 @@ def apply(image: np.ndarray, variant: dict, *, masks: Sequence[np.ndarray] = (),
             inverse = np.linalg.inv(forward)
             lanes = 1 if work.ndim == 2 else work.shape[2]
             if _axis_aligned(inverse) and lanes != 4:
-                if integer and not is_float:  # on the image's own levels, rounded once
-                    work = axis_bilinear_levels(work, inverse, oh, ow)
+                if integer and not is_float:  # on the image's own levels
+                    work = axis_bilinear_levels(work, inverse, oh, ow, rounded=final[number])
+                    is_float = not final[number]
                 else:
                     if not is_float:
-                        work, is_float = _to_float(work), True
+                        work, is_float = _to_float(work, "work"), True
                     work = axis_bilinear(work, inverse, oh, ow)
                 if out_masks:
                     rows, cols = axis_nearest(inverse, oh, ow, h, w)
                     out_masks = [take_axes(m, rows, cols, mask_fill) for m in out_masks]
                     filled |= bool((rows < 0).any() or (cols < 0).any())
+            elif integer and not is_float and lanes != 4:  # on the image's own levels
+                work = _warp_levels(work, inverse, oh, ow, rounded=final[number], progress=step_progress)
+                is_float = not final[number]
             else:
                 if not is_float:
-                    work, is_float = _to_float(work), True
+                    work, is_float = _to_float(work, "work"), True
                 work = bilinear_warp(work, inverse, oh, ow, (0.0,) * lanes, premultiplied=lanes == 4,
                                      progress=step_progress)
+            if not _axis_aligned(inverse) or lanes == 4:
                 if out_masks:
                     x, y = matrix_positions(inverse, oh, ow)
                     index, outside = nearest_index(x, y, h, w)
@@ -588,10 +600,18 @@ def apply(image: np.ndarray, variant: dict, *, masks: Sequence[np.ndarray] = (),
                     filled |= bool(outside.any())
         elif name == "grid_distortion":
             op = stage[0]
-            if not is_float:
-                work, is_float = _to_float(work), True
             x, y = _grid_positions(op, h, w)
-            work = bilinear_remap(work, x, y)
+            if h < 2 or w < 2:
+                if not is_float:
+                    work, is_float = _to_float(work, "work"), True
+                work = bilinear_remap(work, x, y)
+            elif integer and not is_float:  # on the image's own levels
+                work = _remap_edge(work, x, y, rounded=final[number], progress=step_progress)
+                is_float = not final[number]
+            else:
+                if not is_float:
+                    work, is_float = _to_float(work, "work"), True
+                work = _remap_edge(work, x, y, progress=step_progress)
             if out_masks:
                 index, _ = nearest_index(x, y, h, w)
                 out_masks = [take_nearest(m, index, None, mask_fill) for m in out_masks]
@@ -600,10 +620,11 @@ def apply(image: np.ndarray, variant: dict, *, masks: Sequence[np.ndarray] = (),
         elif name == "cutout" and integer and not is_float:
             work = _cutout_native(stage[0], work)
         elif name in ("saturation", "hue") and integer and not is_float and work.ndim == 3 and work.shape[2] == 3:
-            work = _color_native(stage[0], work)
+            work = _color_native(stage[0], work, final[number])
+            is_float = not final[number]
         else:
             if not is_float:
-                work, is_float = _to_float(work), True
+                work, is_float = _to_float(work, "work"), True
             work = _photometric(stage[0], work, length_scale)
         report(step_progress, 1.0)
 
