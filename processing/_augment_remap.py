@@ -59,7 +59,6 @@ def _blend(planes: np.ndarray, index: np.ndarray, fx: np.ndarray, fy: np.ndarray
     p01 = scratch("remap_p01", shape)
     p10 = scratch("remap_p10", shape)
     p11 = scratch("remap_p11", shape)
-    top = np.float32(np.iinfo(out.dtype).max) if rounded else None
     for c in range(planes.shape[0]):
         flat = planes[c].reshape(-1)
         # mode "wrap": every index is in range, and NumPy's default mode
@@ -78,8 +77,9 @@ def _blend(planes: np.ndarray, index: np.ndarray, fx: np.ndarray, fy: np.ndarray
         p11 *= fy
         p01 += p11
         if rounded:
-            p01 += np.float32(0.5)  # then truncating rounds
-            np.clip(p01, np.float32(0.0), top, out=p01)
+            # Each blend stays between its two values (up to float32
+            # rounding), so within 0 .. top: no clip before truncating rounds.
+            p01 += np.float32(0.5)
         elif scale is not None:
             p01 *= np.float32(scale)
         if out.ndim == 3:

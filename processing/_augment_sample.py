@@ -197,8 +197,9 @@ def axis_bilinear_levels(image: np.ndarray, inverse: np.ndarray, out_h: int, out
     if not rounded:
         scaled = np.multiply(out, np.float32(1.0 / top), out=np.empty(out.shape, np.float32))
         return np.clip(scaled, 0.0, 1.0, out=scaled).reshape(shape)
+    # Weights are at least 0 and sum to at most 1 (up to float32 rounding),
+    # so the values stay within 0 .. top: no clip before truncating rounds.
     out += np.float32(0.5)
-    np.clip(out, np.float32(0.0), top, out=out)  # then truncating rounds
     return out.astype(image.dtype).reshape(shape)
 
 

@@ -29,14 +29,30 @@ def shift_of(table: np.ndarray) -> int | None:
     """The whole number ``d`` when ``table[v] == clip(v + d, 0, top)`` for every
     level ``v`` (``top`` the last level), else None."""
     top = len(table) - 1
-    inner = np.flatnonzero((table > 0) & (table < top))
-    if len(inner) == 0:
+    # The one candidate: the first entry above 0 is not clipped (0 + d
+    # when d > 0, else the level 1 - d maps to 1); then check them all.
+    first = int(np.argmax(table > 0))
+    d = int(table[first]) - first
+    if not -top <= d <= top:
         return None
-    d = int(table[inner[0]]) - int(inner[0])
-    levels = np.arange(top + 1, dtype=np.int64)
-    if np.array_equal(np.clip(levels + d, 0, top), table):
+    ramp = _ramp(table.dtype, top)  # clip(v + d) for every v is a slice of it
+    if ramp[top + 1 + d : 2 * top + 2 + d].tobytes() == table.tobytes():
         return d
     return None
+
+
+_RAMPS: dict = {}
+
+
+def _ramp(dtype, top: int) -> np.ndarray:
+    """``top + 1`` zeros, the levels ``0 .. top``, ``top + 1`` times ``top``."""
+    key = (np.dtype(dtype), top)
+    ramp = _RAMPS.get(key)
+    if ramp is None:
+        ramp = np.concatenate([np.zeros(top + 1), np.arange(top + 1), np.full(top + 1, top)]).astype(dtype)
+        ramp.setflags(write=False)
+        ramp = _RAMPS[key] = ramp
+    return ramp
 
 
 def pair_table(table: np.ndarray) -> np.ndarray:

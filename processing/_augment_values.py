@@ -42,7 +42,8 @@ def from_float(image: np.ndarray, dtype: np.dtype) -> np.ndarray:
     scale = SCALE.get(dtype)
     if scale is None:
         return image.astype(dtype, copy=False)
-    out = np.multiply(image, np.float32(scale), out=scratch("from_float", image.shape))
+    big = image.size > 4096  # a table of levels needs no scratch block
+    out = np.multiply(image, np.float32(scale), out=scratch("from_float", image.shape) if big else None)
     out += np.float32(0.5)  # values are >= 0: truncating x + 0.5 rounds
     np.clip(out, np.float32(0), np.float32(scale), out=out)
     return out.astype(dtype)
