@@ -11,9 +11,11 @@ import math
 import numpy as np
 
 from ._augment_scratch import scratch
+from ._parallel import parallel_map
 from ._augment_tables import apply_table, compact
 
-__all__ = ["SCALE", "as_float", "from_float", "ELEMENTWISE", "elementwise", "lookup", "cutout_native", "blank",
+__all__ = ["SCALE", "as_float", "from_float", "for_bands", "color_of", "ELEMENTWISE", "elementwise", "elementwise_inplace",
+           "lookup", "cutout_native", "blank",
            "compact", "color_matrix", "color_native"]
 
 
@@ -36,17 +38,52 @@ def as_float(image: np.ndarray, slot: str | None = None) -> np.ndarray:
     return out
 
 
-def from_float(image: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    """float32 ``image`` in [0, 1] as ``dtype``: integers rounded to nearest,
-    always a new array for them."""
+def from_float(image: np.ndarray, dtype: np.dtype, ops: list[dict] = ()) -> np.ndarray:
+    """float32 ``image`` in [0, 1] as ``dtype``, integers rounded to nearest:
+    always a new array for them. ``ops``, per-value transforms, are applied
+    first (in place: ``image`` must be the caller's to change).
+
+    Bands of rows on the pool: every pass over a band runs in cache.
+    """
     scale = SCALE.get(dtype)
     if scale is None:
+        if ops:
+            for_bands(image, lambda band: elementwise_inplace(ops, color_of(band)))
         return image.astype(dtype, copy=False)
-    big = image.size > 4096  # a table of levels needs no scratch block
-    out = np.multiply(image, np.float32(scale), out=scratch("from_float", image.shape) if big else None)
-    out += np.float32(0.5)  # values are >= 0: truncating x + 0.5 rounds
-    np.clip(out, np.float32(0), np.float32(scale), out=out)
-    return out.astype(dtype)
+    out = np.empty(image.shape, dtype)
+
+    def convert(band, rows):
+        if ops:
+            elementwise_inplace(ops, color_of(band))
+        tmp = np.multiply(band, np.float32(scale), out=scratch("from_float", band.shape))
+        tmp += np.float32(0.5)  # values are >= 0: truncating x + 0.5 rounds
+        np.clip(tmp, np.float32(0), np.float32(scale), out=tmp)
+        out[rows] = tmp
+
+    for_bands(image, convert, with_rows=True)
+    return out
+
+
+def color_of(image: np.ndarray) -> np.ndarray:
+    """The colour of ``image``: a view without alpha for RGBA, else itself."""
+    return image[..., :3] if image.ndim == 3 and image.shape[2] == 4 else image
+
+
+def for_bands(image: np.ndarray, func, with_rows: bool = False) -> None:
+    """``func(image[rows])`` (and ``rows``, a slice, if ``with_rows``) for
+    bands of rows of about ``_BAND`` values, on the pool."""
+    h = image.shape[0] if image.ndim else 1
+    per_row = max(1, image.size // max(h, 1))
+    step = max(1, _BAND // per_row)
+    spans = [slice(r, min(h, r + step)) for r in range(0, h, step)]
+    if image.ndim == 0 or len(spans) <= 1:
+        rows = slice(None)
+        func(image, rows) if with_rows else func(image)
+        return
+    parallel_map((lambda rows: func(image[rows], rows)) if with_rows else (lambda rows: func(image[rows])), spans)
+
+
+_BAND = 1 << 16  # values per band: 256 KB of float32
 
 
 ELEMENTWISE = {"brightness", "contrast", "gamma"}
@@ -66,6 +103,23 @@ def elementwise(op: dict, values: np.ndarray) -> np.ndarray:
         out = np.power(np.clip(values, 0.0, 1.0), np.float32(op["gamma"]))
     np.clip(out, 0.0, 1.0, out=out)
     return out
+
+
+def elementwise_inplace(ops: list[dict], values: np.ndarray) -> None:
+    """float32 ``values`` after per-value ``ops``, in place: the same float32
+    operations in the same order as :func:`elementwise`, so the same bits."""
+    for op in ops:
+        name = op["transform"]
+        if name == "brightness":
+            values += np.float32(op["delta"])
+        elif name == "contrast":
+            values -= np.float32(0.5)
+            values *= np.float32(op["factor"])
+            values += np.float32(0.5)
+        else:
+            np.clip(values, 0.0, 1.0, out=values)
+            np.power(values, np.float32(op["gamma"]), out=values)
+        np.clip(values, 0.0, 1.0, out=values)
 
 
 def lookup(work: np.ndarray, ops: list[dict], to_float: bool) -> np.ndarray:

@@ -74,7 +74,10 @@ from ._augment_values import color_matrix as _color_matrix
 from ._augment_values import compact as _compact
 from ._augment_values import color_native as _color_native
 from ._augment_values import cutout_native as _cutout_native
+from ._augment_values import color_of as _color_of
 from ._augment_values import elementwise as _elementwise
+from ._augment_values import elementwise_inplace as _elementwise_inplace
+from ._augment_values import for_bands as _for_bands
 from ._augment_values import from_float as _from_float
 from ._augment_values import lookup as _lookup
 from ._augment_variant import check_variant
@@ -547,6 +550,7 @@ def apply(image: np.ndarray, variant: dict, *, masks: Sequence[np.ndarray] = (),
 
     report(progress, 0.0)
     pending: list[dict] = []  # elementwise ops waiting to be applied as one table
+    pending_float: list[dict] = []  # elementwise ops waiting to be applied to float work in one pass
     integer = dtype in _SCALE
     filled = False  # some mask got new area (mask_fill)
     # An integer image's stage computed on its own levels may round to the
@@ -558,11 +562,16 @@ def apply(image: np.ndarray, variant: dict, *, masks: Sequence[np.ndarray] = (),
         step_progress = phase(progress, number / len(stages), (number + 1) / len(stages))
         name = stage[0]["transform"]
         h, w = work.shape[:2]
-        if integer and not is_float and name in _ELEMENTWISE:
-            pending.append(stage[0])
+        if name in _ELEMENTWISE and (is_float or integer):
+            # Integer levels: one table at the next stage or the end. Float
+            # values (our own array): in place, with the next such ops.
+            (pending_float if is_float else pending).append(stage[0])
             continue
         if pending:
             work, is_float, pending = _lookup(work, pending, to_float=True), True, []
+        if pending_float:
+            _for_bands(work, lambda band, ops=pending_float: _elementwise_inplace(ops, _color_of(band)))
+            pending_float = []
         if name in _MATRIX_OPS:
             exact_only = all(op["transform"] in _EXACT_OPS for op in stage)
             if exact_only and not len(points) and not len(kp):
@@ -645,7 +654,7 @@ def apply(image: np.ndarray, variant: dict, *, masks: Sequence[np.ndarray] = (),
     if pending:
         out_image = _lookup(work, pending, to_float=False)
     elif is_float:
-        out_image = _from_float(work, dtype)
+        out_image = _from_float(work, dtype, pending_float)
     else:
         out_image = _compact(work) if work is image or np.shares_memory(work, image) else work
     if squeeze:
