@@ -173,10 +173,10 @@ def warp_levels(image: np.ndarray, inverse: np.ndarray, out_h: int, out_w: int, 
             y[behind] = -10.0
             x -= 0.5
             y -= 0.5
-        # Far outside, any position in the black border will do: clamping
-        # first keeps every number small and finite.
-        np.clip(x, -4.0, w + 4.0, out=x)
-        np.clip(y, -4.0, h + 4.0, out=y)
+            # Near the horizon positions grow without bound; far outside,
+            # any position in the black border will do.
+            np.clip(x, -4.0, w + 4.0, out=x)
+            np.clip(y, -4.0, h + 4.0, out=y)
         ix = np.floor(x, out=scratch("warp_ix", shape, np.float64))
         iy = np.floor(y, out=scratch("warp_iy", shape, np.float64))
         fx = np.subtract(x, ix, out=scratch("warp_fx", shape), casting="same_kind")

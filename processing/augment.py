@@ -556,8 +556,12 @@ def apply(image: np.ndarray, variant: dict, *, masks: Sequence[np.ndarray] = (),
     # An integer image's stage computed on its own levels may round to the
     # dtype at once only when no later stage changes values (moves of whole
     # pixels and cutout do not): rounding twice would lose precision.
-    final = [all(s[0]["transform"] == "cutout" or all(op["transform"] in _EXACT_OPS for op in s)
-                 for s in stages[k + 1:]) for k in range(len(stages))]
+    final = [False] * len(stages)
+    if integer:
+        last_change = max((k for k, s in enumerate(stages)
+                           if not (s[0]["transform"] == "cutout" or all(op["transform"] in _EXACT_OPS for op in s))),
+                          default=-1)
+        final = [k >= last_change for k in range(len(stages))]
     for number, stage in enumerate(stages):
         step_progress = phase(progress, number / len(stages), (number + 1) / len(stages))
         name = stage[0]["transform"]
@@ -662,7 +666,8 @@ def apply(image: np.ndarray, variant: dict, *, masks: Sequence[np.ndarray] = (),
     out_h, out_w = out_image.shape[:2]
 
     new_values = []
-    out_masks = [_compact(m) if any(np.shares_memory(m, src) for src in masks) else m for m in out_masks]
+    if masks:
+        out_masks = [_compact(m) if any(np.shares_memory(m, src) for src in masks) else m for m in out_masks]
     for before, after in zip(masks, out_masks):
         # Nearest-neighbour reads only copy values: the one value a mask can
         # gain is the fill of new area, so that is all there is to look for.
