@@ -437,7 +437,8 @@ def _photometric(op: dict, image: np.ndarray, length_scale: float) -> np.ndarray
         _blank(op, color, np.float32(op["fill"]))
     else:
         raise AssertionError(name)
-    np.clip(color, 0.0, 1.0, out=color)
+    if not (name == "blur" and op["sigma_px"] * length_scale > 0):  # gaussian_blur's result is clipped
+        np.clip(color, 0.0, 1.0, out=color)
     if alpha is None:
         return color
     out = image.copy()
