@@ -21,10 +21,10 @@ import numpy as np
 __all__ = ["scratch"]
 
 _local = threading.local()
-# Bytes kept per slot and thread: a 512 x 512 RGB float32 image is 3 MB; a
-# bigger request gets a fresh array (not kept, so a few huge images leave
-# no huge blocks behind).
-_KEEP = 1 << 22
+# Bytes kept per slot and thread: a 512 x 512 RGB image is 3 MB in float32,
+# 6 MB in float64; a bigger request gets a fresh array (not kept, so a few
+# huge images leave no huge blocks behind).
+_KEEP = 1 << 23
 
 
 def scratch(slot: str, shape: tuple[int, ...], dtype=np.float32) -> np.ndarray:

@@ -143,35 +143,25 @@ def lookup(work: np.ndarray, ops: list[dict], to_float: bool) -> np.ndarray:
 
 def color_native(op: dict, work: np.ndarray, rounded: bool) -> np.ndarray:
     """Saturation or hue of an integer RGB image (no alpha), computed in
-    float32 on the levels themselves; rounded to its dtype (``rounded``) or
+    float64 on the levels themselves; rounded to its dtype (``rounded``) or
     scaled to float32 in [0, 1].
 
-    The levels are exact in float32, so skipping the scaling to [0, 1] and
-    back saves two roundings as well as two passes. Saturation blends each
-    value with the pixel's Rec. 709 luma: ``f v + (1 - f) luma``, the luma
-    a matrix-vector product (BLAS) rather than a 3 x 3 matrix product per
-    pixel, which NumPy runs without BLAS and about four times slower.
+    float64 makes each rounded result the level nearest the exact value
+    (either, at an exact tie), which float32 cannot promise near ties. The
+    3 x 3 colour matrix is applied to the image as one (pixels x 3) matrix,
+    a single BLAS call; as (H, W, 3) NumPy makes a call per row, twice as slow.
     """
-    top = np.float32(SCALE[work.dtype])
-    x = scratch("color", work.shape)
+    top = float(SCALE[work.dtype])
+    x = scratch("color", work.shape, np.float64)
     np.copyto(x, work)
-    if op["transform"] == "saturation":
-        f = op["factor"]
-        gray = np.matmul(x, (_LUMA * (1.0 - f)).astype(np.float32), out=scratch("gray", work.shape[:2]))
-        if rounded:
-            gray += np.float32(0.5)  # the rounding of the end, added once per pixel instead of per value
-        x *= np.float32(f)
-        for c in range(3):  # strided adds: a broadcast over the 3 values of a pixel is slower
-            x[..., c] += gray
-    else:
-        x = np.matmul(x, np.ascontiguousarray(color_matrix(op).T, np.float32), out=scratch("turned", work.shape))
-        if rounded:
-            x += np.float32(0.5)
+    pixels = x.reshape(-1, 3)
+    turned = np.matmul(pixels, np.ascontiguousarray(color_matrix(op).T), out=scratch("turned", pixels.shape, np.float64))
     if not rounded:
-        scaled = np.multiply(x, np.float32(1.0) / top, out=np.empty(x.shape, np.float32))
-        return np.clip(scaled, 0.0, 1.0, out=scaled)
-    np.clip(x, np.float32(0.0), top, out=x)  # then truncating rounds, as from_float
-    return x.astype(work.dtype)
+        scaled = np.multiply(turned, 1.0 / top, out=np.empty(pixels.shape, np.float32), casting="same_kind")
+        return np.clip(scaled, 0.0, 1.0, out=scaled).reshape(work.shape)
+    turned += 0.5
+    np.clip(turned, 0.0, top, out=turned)  # then truncating rounds, as from_float
+    return turned.astype(work.dtype).reshape(work.shape)
 
 
 def cutout_native(op: dict, work: np.ndarray) -> np.ndarray:
