@@ -142,26 +142,41 @@ def lookup(work: np.ndarray, ops: list[dict], to_float: bool) -> np.ndarray:
 
 
 def color_native(op: dict, work: np.ndarray, rounded: bool) -> np.ndarray:
-    """Saturation or hue of an integer RGB image (no alpha), computed in
-    float64 on the levels themselves; rounded to its dtype (``rounded``) or
-    scaled to float32 in [0, 1].
+    """Saturation or hue of an integer RGB image (no alpha), computed on the
+    levels themselves; rounded to its dtype (``rounded``) or scaled to
+    float32 in [0, 1].
 
-    float64 makes each rounded result the level nearest the exact value
-    (either, at an exact tie), which float32 cannot promise near ties. The
-    3 x 3 colour matrix is applied to the image as one (pixels x 3) matrix,
-    a single BLAS call; as (H, W, 3) NumPy makes a call per row, twice as slow.
+    float32 on exact levels, the 3 x 3 colour matrix applied to the image
+    as one (pixels x 3) matrix: a single BLAS call (as (H, W, 3) NumPy makes
+    a call per row, twice as slow; float64 takes twice as long again).
+    Rounded, the few values within float32's error of halfway between two
+    levels are computed again in float64, so that each result is the level
+    nearest the exact value (either, at an exact tie).
     """
     top = float(SCALE[work.dtype])
-    x = scratch("color", work.shape, np.float64)
+    matrix = np.ascontiguousarray(color_matrix(op).T)
+    x = scratch("color", work.shape)
     np.copyto(x, work)
     pixels = x.reshape(-1, 3)
-    turned = np.matmul(pixels, np.ascontiguousarray(color_matrix(op).T), out=scratch("turned", pixels.shape, np.float64))
+    turned = np.matmul(pixels, matrix.astype(np.float32), out=scratch("turned", pixels.shape))
     if not rounded:
-        scaled = np.multiply(turned, 1.0 / top, out=np.empty(pixels.shape, np.float32), casting="same_kind")
+        scaled = np.multiply(turned, np.float32(1.0 / top), out=np.empty(pixels.shape, np.float32))
         return np.clip(scaled, 0.0, 1.0, out=scaled).reshape(work.shape)
-    turned += 0.5
-    np.clip(turned, 0.0, top, out=turned)  # then truncating rounds, as from_float
-    return turned.astype(work.dtype).reshape(work.shape)
+    turned += np.float32(0.5)
+    # Doubtful: within float32's error bound (a few units in the last place
+    # of the largest term of a row of the product, with a wide margin) of a
+    # whole number, where truncation could go either way.
+    near = 2.0**-19 * (1.0 + top * np.abs(matrix).sum(axis=0).max())
+    frac = np.subtract(turned, np.floor(turned, out=pixels), out=scratch("frac", pixels.shape))
+    frac -= np.float32(0.5)
+    doubt = np.flatnonzero(np.abs(frac, out=frac) > np.float32(0.5 - near))
+    np.clip(turned, np.float32(0.0), np.float32(top), out=turned)  # then truncating rounds, as from_float
+    out = turned.astype(work.dtype)
+    if len(doubt):
+        p, c = np.divmod(doubt, 3)
+        exact = np.einsum("pj,pj->p", work.reshape(-1, 3)[p].astype(np.float64), matrix.T[c])
+        out.reshape(-1)[doubt] = np.clip(np.floor(exact + 0.5), 0.0, top)
+    return out.reshape(work.shape)
 
 
 def cutout_native(op: dict, work: np.ndarray) -> np.ndarray:
