@@ -146,9 +146,8 @@ def color_native(op: dict, work: np.ndarray, rounded: bool) -> np.ndarray:
     levels themselves; rounded to its dtype (``rounded``) or scaled to
     float32 in [0, 1].
 
-    float32 on exact levels, the 3 x 3 colour matrix applied to the image
-    as one (pixels x 3) matrix: a single BLAS call (as (H, W, 3) NumPy makes
-    a call per row, twice as slow; float64 takes twice as long again).
+    float32 on exact levels, the 3 x 3 colour matrix applied to (pixels x 3)
+    blocks (see :func:`_product`; float64 takes twice as long).
     Rounded, the few values within float32's error of halfway between two
     levels are computed again in float64, so that each result is the level
     nearest the exact value (either, at an exact tie).
@@ -158,7 +157,7 @@ def color_native(op: dict, work: np.ndarray, rounded: bool) -> np.ndarray:
     x = scratch("color", work.shape)
     np.copyto(x, work)
     pixels = x.reshape(-1, 3)
-    turned = np.matmul(pixels, matrix.astype(np.float32), out=scratch("turned", pixels.shape))
+    turned = _product(pixels, matrix.astype(np.float32), scratch("turned", pixels.shape))
     if not rounded:
         scaled = np.multiply(turned, np.float32(1.0 / top), out=np.empty(pixels.shape, np.float32))
         return np.clip(scaled, 0.0, 1.0, out=scaled).reshape(work.shape)
@@ -177,6 +176,26 @@ def color_native(op: dict, work: np.ndarray, rounded: bool) -> np.ndarray:
         exact = np.einsum("pj,pj->p", work.reshape(-1, 3)[p].astype(np.float64), matrix.T[c])
         out.reshape(-1)[doubt] = np.clip(np.floor(exact + 0.5), 0.0, top)
     return out.reshape(work.shape)
+
+
+_PRODUCT_ROWS = 1 << 14
+
+
+def _product(pixels: np.ndarray, matrix: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``pixels @ matrix`` into ``out`` as a stack of products of at most
+    ``_PRODUCT_ROWS`` rows. One product of the whole image is a single
+    BLAS call, which OpenBLAS splits across its own threads; they spin
+    while they wait, and on a machine busy with other work (or with this
+    package's pool) that costs several times the product. Products this
+    small run on the calling thread; as (H, W, 3) NumPy would make one
+    call per row, half as fast."""
+    n = len(pixels) - len(pixels) % _PRODUCT_ROWS
+    if n:
+        stack = (n // _PRODUCT_ROWS, _PRODUCT_ROWS, pixels.shape[1])
+        np.matmul(pixels[:n].reshape(stack), matrix, out=out[:n].reshape(stack))
+    if n < len(pixels):
+        np.matmul(pixels[n:], matrix, out=out[n:])
+    return out
 
 
 def cutout_native(op: dict, work: np.ndarray) -> np.ndarray:
