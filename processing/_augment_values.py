@@ -162,15 +162,15 @@ def color_native(op: dict, work: np.ndarray, rounded: bool) -> np.ndarray:
         scaled = np.multiply(turned, np.float32(1.0 / top), out=np.empty(pixels.shape, np.float32))
         return np.clip(scaled, 0.0, 1.0, out=scaled).reshape(work.shape)
     turned += np.float32(0.5)
-    # Doubtful: within float32's error bound (a few units in the last place
-    # of the largest term of a row of the product, with a wide margin) of a
-    # whole number, where truncation could go either way.
-    near = 2.0**-19 * (1.0 + top * np.abs(matrix).sum(axis=0).max())
-    frac = np.subtract(turned, np.floor(turned, out=pixels), out=scratch("frac", pixels.shape))
-    frac -= np.float32(0.5)
-    doubt = np.flatnonzero(np.abs(frac, out=frac) > np.float32(0.5 - near))
-    np.clip(turned, np.float32(0.0), np.float32(top), out=turned)  # then truncating rounds, as from_float
-    out = turned.astype(work.dtype)
+    # Truncating a value within float32's error (a few units in the last
+    # place of the largest term of a row of the product; ``near`` is wider)
+    # of a whole number could go either way: truncate it at both ends of
+    # that interval, and compute again in float64 where the two differ.
+    near = np.float32(2.0**-19 * (1.0 + top * np.abs(matrix).sum(axis=0).max()))
+    np.clip(turned, near, np.float32(top + 0.5), out=turned)
+    out = np.subtract(turned, near, out=scratch("color", pixels.shape)).astype(work.dtype)
+    turned += near
+    doubt = np.flatnonzero(out.reshape(-1) != turned.astype(work.dtype).reshape(-1))
     if len(doubt):
         p, c = np.divmod(doubt, 3)
         exact = np.einsum("pj,pj->p", work.reshape(-1, 3)[p].astype(np.float64), matrix.T[c])
