@@ -170,7 +170,9 @@ def color_native(op: dict, work: np.ndarray, rounded: bool) -> np.ndarray:
     np.clip(turned, near, np.float32(top + 0.5), out=turned)
     out = np.subtract(turned, near, out=scratch("color", pixels.shape)).astype(work.dtype)
     turned += near
-    doubt = np.flatnonzero(out.reshape(-1) != turned.astype(work.dtype).reshape(-1))
+    high = scratch("high", pixels.shape, work.dtype)
+    np.copyto(high, turned, casting="unsafe")  # truncates, as astype
+    doubt = np.flatnonzero(np.not_equal(out, high, out=scratch("doubt", pixels.shape, bool)))
     if len(doubt):
         p, c = np.divmod(doubt, 3)
         exact = np.einsum("pj,pj->p", work.reshape(-1, 3)[p].astype(np.float64), matrix.T[c])
