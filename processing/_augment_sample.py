@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._augment_scratch import scratch
+
 __all__ = ["matrix_positions", "nearest_index", "take_nearest", "bilinear_remap", "hat_matrix", "axis_bilinear",
-           "axis_nearest", "take_axes"]
+           "axis_bilinear_levels", "axis_nearest", "take_axes"]
 
 
 def matrix_positions(inverse: np.ndarray, out_h: int, out_w: int) -> tuple[np.ndarray, np.ndarray]:
@@ -153,6 +155,52 @@ def axis_bilinear(image: np.ndarray, inverse: np.ndarray, out_h: int, out_w: int
     out += right
     np.clip(out, 0.0, 1.0, out=out)
     return out
+
+
+def axis_bilinear_levels(image: np.ndarray, inverse: np.ndarray, out_h: int, out_w: int, *,
+                         rounded: bool) -> np.ndarray:
+    """Integer ``image`` (gray or RGB, uint8 or uint16) resampled bilinearly
+    through an axis-aligned output-to-input map, black outside; rounded
+    back to its dtype (``rounded``) or scaled to float32 in [0, 1].
+
+    The arithmetic is float32 on the levels themselves (exact in float32),
+    so there is no scaling to [0, 1] and back, and no float copy of the
+    whole input: only the input rows the output reads are touched, first
+    blended across columns (gathers of single values, which NumPy does far
+    faster than gathers of whole pixels), then across rows (whole rows).
+    """
+    m = np.asarray(inverse, np.float64)
+    h, w = image.shape[:2]
+    lanes = 1 if image.ndim == 2 else image.shape[2]
+    r0, r1, wr0, wr1 = _axis_taps(m[1, 1], m[1, 2], out_h, h)
+    c0, c1, wc0, wc1 = _axis_taps(m[0, 0], m[0, 2], out_w, w)
+    lo = int(min(r0.min(), r1.min()))
+    hi = int(max(r0.max(), r1.max())) + 1
+    src = np.ascontiguousarray(image[lo:hi]).reshape(hi - lo, w * lanes)
+    if lanes > 1:
+        within = np.arange(lanes)
+        c0 = (c0[:, None] * lanes + within).reshape(-1)
+        c1 = (c1[:, None] * lanes + within).reshape(-1)
+        wc0 = np.repeat(wc0, lanes)
+        wc1 = np.repeat(wc1, lanes)
+    taps = scratch("taps", (hi - lo, len(c0)), image.dtype)
+    cols = scratch("cols", taps.shape)
+    other = scratch("other", taps.shape)
+    np.multiply(np.take(src, c0, axis=1, out=taps, mode="wrap"), wc0, out=cols)
+    cols += np.multiply(np.take(src, c1, axis=1, out=taps, mode="wrap"), wc1, out=other)
+    out = scratch("out", (out_h, len(c0)))
+    np.multiply(np.take(cols, r0 - lo, axis=0, out=out, mode="wrap"), wr0[:, None], out=out)
+    lower = scratch("lower", out.shape)
+    out += np.multiply(np.take(cols, r1 - lo, axis=0, out=lower, mode="wrap"), wr1[:, None], out=lower)
+    top = np.float32(np.iinfo(image.dtype).max)
+    shape = (out_h, out_w) + image.shape[2:]
+    if not rounded:
+        scaled = np.multiply(out, np.float32(1.0 / top), out=np.empty(out.shape, np.float32))
+        return np.clip(scaled, 0.0, 1.0, out=scaled).reshape(shape)
+    # Weights are at least 0 and sum to at most 1 (up to float32 rounding),
+    # so the values stay within 0 .. top: no clip before truncating rounds.
+    out += np.float32(0.5)
+    return out.astype(image.dtype).reshape(shape)
 
 
 def axis_nearest(inverse: np.ndarray, out_h: int, out_w: int, h: int, w: int) -> tuple[np.ndarray, np.ndarray]:

@@ -71,7 +71,8 @@ def check_variant(variant) -> dict:
         raise ValueError("a variant must be an object with a shape and a list of ops")
     shape = variant.get("shape")
     if (not isinstance(shape, (list, tuple)) or len(shape) != 2
-            or any(isinstance(v, bool) or not isinstance(v, numbers.Integral) or not 1 <= v <= 1 << 20
+            or any(not (type(v) is int or isinstance(v, numbers.Integral) and not isinstance(v, bool))
+                   or not 1 <= v <= 1 << 20
                    for v in shape)):
         raise ValueError(f"a variant's shape must be [height, width] in pixels, got {shape!r:.80}")
     ops = variant["ops"]

@@ -57,8 +57,10 @@ from ._augment_geometry import exact as _exact
 from ._augment_geometry import grid_forward as _grid_forward
 from ._augment_geometry import grid_positions as _grid_positions
 from ._augment_geometry import map_points as _map_points
-from ._augment_sample import (axis_bilinear, axis_nearest, bilinear_remap, matrix_positions, nearest_index,
-                              take_axes, take_nearest)
+from ._augment_remap import remap_edge as _remap_edge
+from ._augment_remap import warp_levels as _warp_levels
+from ._augment_sample import (axis_bilinear, axis_bilinear_levels, axis_nearest, bilinear_remap, matrix_positions,
+                              nearest_index, take_axes, take_nearest)
 from ._augment_transforms import EXACT_OPS as _EXACT_OPS
 from ._augment_transforms import MATRIX_OPS as _MATRIX_OPS
 from ._augment_transforms import MAX_STEPS as _MAX_STEPS
@@ -70,8 +72,12 @@ from ._augment_values import as_float as _to_float
 from ._augment_values import blank as _blank
 from ._augment_values import color_matrix as _color_matrix
 from ._augment_values import compact as _compact
+from ._augment_values import color_native as _color_native
 from ._augment_values import cutout_native as _cutout_native
+from ._augment_values import color_of as _color_of
 from ._augment_values import elementwise as _elementwise
+from ._augment_values import elementwise_inplace as _elementwise_inplace
+from ._augment_values import for_bands as _for_bands
 from ._augment_values import from_float as _from_float
 from ._augment_values import lookup as _lookup
 from ._augment_variant import check_variant
@@ -206,13 +212,19 @@ def variant_seed(seed: int, *indices: int) -> tuple[int, ...]:
     return tuple(_seed_words((seed,) + tuple(indices)))
 
 
+def _whole(v) -> bool:
+    """An integer, not a bool (``type(v) is int`` first: the abstract-class
+    check costs a microsecond, a noticeable part of a flip)."""
+    return type(v) is int or (isinstance(v, numbers.Integral) and not isinstance(v, bool))
+
+
 def _seed_words(seed) -> list[int]:
-    words = [seed] if isinstance(seed, numbers.Integral) and not isinstance(seed, bool) else seed
+    words = [seed] if _whole(seed) else seed
     try:
         words = list(words)
     except TypeError:
         raise ValueError(f"seed must be a non-negative integer or a tuple of them, got {seed!r}") from None
-    if not words or any(isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 0 for v in words):
+    if not words or any(not _whole(v) or v < 0 for v in words):
         raise ValueError(f"seed must be a non-negative integer or a tuple of them, got {seed!r}")
     return [int(v) for v in words]
 
@@ -247,7 +259,7 @@ def sample(pipeline, seed, shape) -> dict:
     """
     steps = check_pipeline(pipeline)
     words = _seed_words(seed)
-    if len(shape) < 2 or any(isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1
+    if len(shape) < 2 or any(not _whole(v) or v < 1
                              for v in shape[:2]):
         raise ValueError(f"shape must start with a positive height and width, got {tuple(shape)!r}")
     h, w = int(shape[0]), int(shape[1])
@@ -425,7 +437,8 @@ def _photometric(op: dict, image: np.ndarray, length_scale: float) -> np.ndarray
         _blank(op, color, np.float32(op["fill"]))
     else:
         raise AssertionError(name)
-    np.clip(color, 0.0, 1.0, out=color)
+    if not (name == "blur" and op["sigma_px"] * length_scale > 0):  # gaussian_blur's result is clipped
+        np.clip(color, 0.0, 1.0, out=color)
     if alpha is None:
         return color
     out = image.copy()
@@ -538,43 +551,76 @@ def apply(image: np.ndarray, variant: dict, *, masks: Sequence[np.ndarray] = (),
 
     report(progress, 0.0)
     pending: list[dict] = []  # elementwise ops waiting to be applied as one table
+    pending_float: list[dict] = []  # elementwise ops waiting to be applied to float work in one pass
     integer = dtype in _SCALE
     filled = False  # some mask got new area (mask_fill)
+    # An integer image's stage computed on its own levels may round to the
+    # dtype at once only when no later stage changes values (moves of whole
+    # pixels and cutout do not): rounding twice would lose precision.
+    final = [False] * len(stages)
+    if integer:
+        last_change = max((k for k, s in enumerate(stages)
+                           if not (s[0]["transform"] == "cutout" or all(op["transform"] in _EXACT_OPS for op in s))),
+                          default=-1)
+        final = [k >= last_change for k in range(len(stages))]
     for number, stage in enumerate(stages):
         step_progress = phase(progress, number / len(stages), (number + 1) / len(stages))
         name = stage[0]["transform"]
         h, w = work.shape[:2]
-        if integer and not is_float and name in _ELEMENTWISE:
-            pending.append(stage[0])
+        if name in _ELEMENTWISE and (is_float or integer):
+            # Integer levels: one table at the next stage or the end. Float
+            # values (our own array): in place, with the next such ops.
+            (pending_float if is_float else pending).append(stage[0])
             continue
         if pending:
             work, is_float, pending = _lookup(work, pending, to_float=True), True, []
+        if pending_float:
+            _for_bands(work, lambda band, ops=pending_float: _elementwise_inplace(ops, _color_of(band)))
+            pending_float = []
         if name in _MATRIX_OPS:
+            exact_only = all(op["transform"] in _EXACT_OPS for op in stage)
+            if exact_only and not len(points) and not len(kp):
+                # Nothing to map: whole pixels move, no matrix needed.
+                for op in stage:
+                    work = _exact(op, work)
+                    out_masks = [_exact(op, m) for m in out_masks]
+                report(step_progress, 1.0)
+                continue
             forward, oh, ow = np.eye(3), h, w
             for op in stage:
                 f, oh, ow = _forward(op, oh, ow)
                 forward = f @ forward
             points = _map_points(forward, points)
             kp = _map_points(forward, kp)
-            if all(op["transform"] in _EXACT_OPS for op in stage):
+            if exact_only:
                 for op in stage:
                     work = _exact(op, work)
                     out_masks = [_exact(op, m) for m in out_masks]
                 report(step_progress, 1.0)
                 continue
             inverse = np.linalg.inv(forward)
-            if not is_float:
-                work, is_float = _to_float(work), True
             lanes = 1 if work.ndim == 2 else work.shape[2]
             if _axis_aligned(inverse) and lanes != 4:
-                work = axis_bilinear(work, inverse, oh, ow)
+                if integer and not is_float:  # on the image's own levels
+                    work = axis_bilinear_levels(work, inverse, oh, ow, rounded=final[number])
+                    is_float = not final[number]
+                else:
+                    if not is_float:
+                        work, is_float = _to_float(work, "work"), True
+                    work = axis_bilinear(work, inverse, oh, ow)
                 if out_masks:
                     rows, cols = axis_nearest(inverse, oh, ow, h, w)
                     out_masks = [take_axes(m, rows, cols, mask_fill) for m in out_masks]
                     filled |= bool((rows < 0).any() or (cols < 0).any())
+            elif integer and not is_float and lanes != 4:  # on the image's own levels
+                work = _warp_levels(work, inverse, oh, ow, rounded=final[number], progress=step_progress)
+                is_float = not final[number]
             else:
+                if not is_float:
+                    work, is_float = _to_float(work, "work"), True
                 work = bilinear_warp(work, inverse, oh, ow, (0.0,) * lanes, premultiplied=lanes == 4,
                                      progress=step_progress)
+            if not _axis_aligned(inverse) or lanes == 4:
                 if out_masks:
                     x, y = matrix_positions(inverse, oh, ow)
                     index, outside = nearest_index(x, y, h, w)
@@ -582,10 +628,18 @@ def apply(image: np.ndarray, variant: dict, *, masks: Sequence[np.ndarray] = (),
                     filled |= bool(outside.any())
         elif name == "grid_distortion":
             op = stage[0]
-            if not is_float:
-                work, is_float = _to_float(work), True
             x, y = _grid_positions(op, h, w)
-            work = bilinear_remap(work, x, y)
+            if h < 2 or w < 2:
+                if not is_float:
+                    work, is_float = _to_float(work, "work"), True
+                work = bilinear_remap(work, x, y)
+            elif integer and not is_float:  # on the image's own levels
+                work = _remap_edge(work, x, y, rounded=final[number], progress=step_progress)
+                is_float = not final[number]
+            else:
+                if not is_float:
+                    work, is_float = _to_float(work, "work"), True
+                work = _remap_edge(work, x, y, progress=step_progress)
             if out_masks:
                 index, _ = nearest_index(x, y, h, w)
                 out_masks = [take_nearest(m, index, None, mask_fill) for m in out_masks]
@@ -593,16 +647,19 @@ def apply(image: np.ndarray, variant: dict, *, masks: Sequence[np.ndarray] = (),
             kp = _grid_forward(op, h, w, kp)
         elif name == "cutout" and integer and not is_float:
             work = _cutout_native(stage[0], work)
+        elif name in ("saturation", "hue") and integer and not is_float and work.ndim == 3 and work.shape[2] == 3:
+            work = _color_native(stage[0], work, final[number])
+            is_float = not final[number]
         else:
             if not is_float:
-                work, is_float = _to_float(work), True
+                work, is_float = _to_float(work, "work"), True
             work = _photometric(stage[0], work, length_scale)
         report(step_progress, 1.0)
 
     if pending:
         out_image = _lookup(work, pending, to_float=False)
     elif is_float:
-        out_image = _from_float(work, dtype)
+        out_image = _from_float(work, dtype, pending_float)
     else:
         out_image = _compact(work) if work is image or np.shares_memory(work, image) else work
     if squeeze:
@@ -610,7 +667,8 @@ def apply(image: np.ndarray, variant: dict, *, masks: Sequence[np.ndarray] = (),
     out_h, out_w = out_image.shape[:2]
 
     new_values = []
-    out_masks = [_compact(m) if any(np.shares_memory(m, src) for src in masks) else m for m in out_masks]
+    if masks:
+        out_masks = [_compact(m) if any(np.shares_memory(m, src) for src in masks) else m for m in out_masks]
     for before, after in zip(masks, out_masks):
         # Nearest-neighbour reads only copy values: the one value a mask can
         # gain is the fill of new area, so that is all there is to look for.
@@ -648,11 +706,13 @@ def apply(image: np.ndarray, variant: dict, *, masks: Sequence[np.ndarray] = (),
         clipped = tuple(int(i) for i in np.flatnonzero(is_clipped))
 
     inside = np.zeros(len(kp), bool)
+    out_of_frame: tuple[int, ...] = ()
     if len(kp):
         with np.errstate(invalid="ignore"):
             inside = (kp[:, 0] >= 0) & (kp[:, 0] < out_w) & (kp[:, 1] >= 0) & (kp[:, 1] < out_h)
         inside &= ~np.isnan(kp).any(axis=1)
-    check = Check(tuple(new_values), dropped, clipped, tuple(int(i) for i in np.flatnonzero(~inside)))
+        out_of_frame = tuple(int(i) for i in np.flatnonzero(~inside))
+    check = Check(tuple(new_values), dropped, clipped, out_of_frame)
     report(progress, 1.0)
     return Augmented(out_image, tuple(out_masks), kept_boxes, kept, kp, inside, check)
 

@@ -7,12 +7,14 @@ The input is the sample photo resized to 512 x 512 RGB, 8 bits per channel
 (what a training loader feeds Albumentations). Each row times one
 transform, always applied (p = 1) with the same ranges on both sides, each
 call drawing its own parameters (ours: :func:`processing.augment.sample`
-with a new seed, then :func:`processing.augment.apply`; theirs: the
-transform's ``__call__``), 8-bit in and 8-bit out. The pipeline row chains
-six common transforms. Each figure is the best of several rounds of 20
-calls, as other processes share the machine and only ever slow a round
-down; images per second are single calls in this process (ours use the
-package's thread pool, Albumentations' OpenCV its own threads).
+with seed ``n`` for draw ``n``, then :func:`processing.augment.apply`;
+theirs: the transform's ``__call__``, its generator reseeded with ``n``),
+8-bit in and 8-bit out. The pipeline row chains six common transforms.
+Each figure averages 20 draws, each draw's time the best of several
+timings of that one call, as other processes share the machine and only
+ever slow a call down (see :func:`best_times`); images per second are
+single calls in this process (ours use the package's thread pool,
+Albumentations' OpenCV its own threads).
 
 The grid rows time what the Augment panel does when a slider moves: draw
 9 variants of the pipeline for a 24 MP photo and apply them to a 1 MP proxy
@@ -114,20 +116,41 @@ def photo(width: int, height: int) -> np.ndarray:
         return np.asarray(im.convert("RGB").resize((width, height), Image.Resampling.LANCZOS))
 
 
-def best_times(calls, repeat: int, rounds: int) -> list[float]:
-    """Seconds per call of each of ``calls``: the best of ``rounds`` rounds of
-    ``repeat`` calls, the contenders taking turns within each round so that
-    a busy spell of the machine slows both alike."""
-    best = [float("inf")] * len(calls)
+def best_times(calls, draws: int, rounds: int) -> list[float]:
+    """Seconds per call of each of ``calls``: for each of ``draws`` draws
+    (draw ``n`` is the same variant in every round), the best of ``rounds``
+    timings of that one call, averaged over the draws.
+
+    Each call is timed on its own, the contenders taking turns within each
+    round: on a shared machine a round of many calls is often interrupted,
+    and the longer a contender's round the more often, which would count
+    the machine's other work against the slower side. The best of several
+    timings of the same call is the one nobody interrupted. Albumentations
+    draws from its own generator, reseeded with ``n`` before call ``n``
+    (outside the timing) so that its draws repeat too.
+    """
+    best = [[float("inf")] * draws for _ in calls]
     for _ in range(rounds):
         for k, call in enumerate(calls):
             if call is None:
                 continue
-            start = time.perf_counter()
-            for n in range(repeat):
-                call(n)
-            best[k] = min(best[k], (time.perf_counter() - start) / repeat)
-    return [b if b != float("inf") else None for b in best]
+            prepare, run = call
+            for n in range(draws):
+                prepare(n)
+                start = time.perf_counter()
+                run(n)
+                best[k][n] = min(best[k][n], time.perf_counter() - start)
+    return [sum(b) / draws if b[0] != float("inf") else None for b in best]
+
+
+def _ours_call(image, pipeline):
+    return (lambda n: None, lambda n: augment.apply(image, augment.sample(pipeline, n, image.shape)))
+
+
+def _their_call(image, transform):
+    if transform is None:
+        return None
+    return (transform.set_random_seed, lambda n: transform(image=image)["image"])
 
 
 def run(rounds: int) -> tuple[list, list]:
@@ -135,23 +158,24 @@ def run(rounds: int) -> tuple[list, list]:
     rows = []
     for name, ours, theirs in cases() + [("pipeline of 6", PIPELINE, their_pipeline)]:
         transform = theirs() if A is not None else None
-        mine = lambda n, p=ours: augment.apply(image, augment.sample(p, n, image.shape))  # noqa: E731
-        peer = (lambda n, t=transform: t(image=image)["image"]) if transform is not None else None
-        t_ours, t_peer = best_times([mine, peer], 20, rounds)
+        t_ours, t_peer = best_times([_ours_call(image, ours), _their_call(image, transform)], 20, rounds)
         rows.append((name, 1 / t_ours, 1 / t_peer if t_peer else None))
     grid = []
     proxy = photo(1224, 816)  # a 6000 x 4000 photo reduced 4.9 times: 1 MP
     cell = photo(340, 227)
     for label, picture in (("9 variants on the 1 MP proxy", proxy), ("9 variants at cell size (340 x 227)", cell)):
-        def nine(_, picture=picture):
+        def nine(n, picture=picture):
             # As the panel: drawn for the 24 MP photo, applied to the reduced picture.
-            augment.variants(picture, PIPELINE, 1, 9, full_shape=(4000, 6000, 3))
+            augment.variants(picture, PIPELINE, n, 9, full_shape=(4000, 6000, 3))
 
-        def nine_theirs(_, picture=picture, transform=their_pipeline() if A is not None else None):
+        transform = their_pipeline() if A is not None else None
+
+        def nine_theirs(n, picture=picture, transform=transform):
             for _ in range(9):
                 transform(image=picture)
 
-        t_ours, t_peer = best_times([nine, nine_theirs if A is not None else None], 1, rounds)
+        theirs = (transform.set_random_seed, nine_theirs) if transform is not None else None
+        t_ours, t_peer = best_times([(lambda n: None, nine), theirs], 3, rounds)
         grid.append((label, t_ours, t_peer))
     return rows, grid
 
