@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._augment_scratch import scratch
+from ._scratch import scratch
 from ._parallel import parallel_map
 from ._progress import Progress
 

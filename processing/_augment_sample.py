@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._augment_scratch import scratch
+from ._scratch import scratch
 
 __all__ = ["matrix_positions", "nearest_index", "take_nearest", "bilinear_remap", "hat_matrix", "axis_bilinear",
            "axis_bilinear_levels", "axis_nearest", "take_axes"]

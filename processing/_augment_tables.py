@@ -20,7 +20,7 @@ import sys
 
 import numpy as np
 
-from ._augment_scratch import scratch
+from ._scratch import scratch
 
 __all__ = ["apply_table", "shift_of", "pair_table", "compact"]
 

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from ._augment_scratch import scratch
+from ._scratch import scratch
 from ._parallel import parallel_map
 from ._augment_tables import apply_table, compact
 

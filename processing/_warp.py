@@ -34,13 +34,12 @@ blends in the fill colour).
 """
 from __future__ import annotations
 
-import math
-import threading
 
 import numpy as np
 
 from ._parallel import parallel_map, split
 from ._progress import Progress
+from ._scratch import scratch
 
 __all__ = ["bilinear_warp", "cubic_weights", "lean_warp"]
 
@@ -52,27 +51,19 @@ _OUTSIDE = "outside"  # a tile that sees nothing of the input
 # Per-thread scratch for a tile's footprint, taps, fractions and index
 # (slots: 0 footprint, 1 taps, 2-5 affine offsets, fractions and carry,
 # 6 index, 7-11 float64 positions, divisors and floors, 12 bicubic sum).
-# Allocated per tile, blocks of this size went back to the system when freed
-# and every tile faulted fresh pages in: on 12 MP the median kernel time of
-# a warp was 160-300 ms, 20-55 ms with the buffers kept. Each thread keeps
-# about 3 MB.
-_scratch = threading.local()
+# Tile temporaries live in per-thread scratch (processing._scratch): allocated
+# per tile, blocks of this size went back to the system when freed and every
+# tile faulted fresh pages in (on 12 MP, 160-300 ms of kernel time per warp,
+# 20-55 ms with the blocks kept). Each thread keeps about 3 MB.
 _SCRATCH_MAX = 1 << 18  # elements: a 128 x 128 tile's four taps of four lanes
 
 
 def _buffer(slot: int, shape: tuple[int, ...], dtype=np.float32) -> np.ndarray:
-    """An array of ``shape`` in this thread's scratch ``slot``; its contents
-    are undefined, and it is reused by the next call for that slot."""
-    buffers = getattr(_scratch, "buffers", None)
-    if buffers is None:
-        buffers = _scratch.buffers = {}
-    size = math.prod(shape)  # np.prod costs 2 us a call, 50 times math.prod
-    if size > _SCRATCH_MAX:
-        return np.empty(shape, dtype)  # rare (an extreme reduction's footprint): not kept
-    flat = buffers.get(slot)
-    if flat is None or flat.size < size:
-        flat = buffers[slot] = np.empty(max(size, _TILE * _TILE), dtype)
-    return flat[:size].reshape(shape)
+    """An array of ``shape`` in this thread's warp scratch ``slot``; its
+    contents are undefined, and it is reused by the next call for that slot.
+    Footprints over ``_SCRATCH_MAX`` elements (an extreme reduction's) are not kept."""
+    dtype = np.dtype(dtype)
+    return scratch(("warp", slot), shape, dtype, keep_bytes=_SCRATCH_MAX * dtype.itemsize)
 
 
 def cubic_weights(t: np.ndarray) -> tuple[np.ndarray, ...]:
