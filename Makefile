@@ -54,7 +54,7 @@ lint-imports: $(VENV)/.test-installed
 ## Time our operations beside scipy, scikit-image, OpenCV and Pillow.
 bench: system-deps $(VENV)/.bench-installed
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/run.py $(BENCH_ARGS)
-	$(BIN)/python tests/benchmarks/augment_bench.py
+	$(BIN)/python tests/benchmarks/augment_bench.py --output tests/benchmarks/AUGMENT.md
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/selection_bench.py --output tests/benchmarks/SELECTION.md
 	$(BIN)/python tests/benchmarks/brush_bench.py
 	$(BIN)/python tests/benchmarks/synthesis_bench.py
@@ -62,7 +62,7 @@ bench: system-deps $(VENV)/.bench-installed
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/restoration_bench.py --output tests/benchmarks/RESTORATION.md
 	$(BIN)/python tests/benchmarks/cnn_bench.py --output tests/benchmarks/CNN.md
 
-## Time `image-editor apply` on 60 photos of 12 MP: --jobs 1, --jobs 2 and Dask (appends to RESULTS.md).
+## Time `image-editor apply` on 60 photos of 12 MP: --jobs 1, --jobs 2 and Dask (its section of RESULTS.md).
 bench-batch: $(VENV)/.test-installed
 	$(BIN)/python tests/benchmarks/batch_bench.py --append tests/benchmarks/RESULTS.md $(BENCH_ARGS)
 
