@@ -723,15 +723,22 @@ def inpaint(image: np.ndarray, mask: np.ndarray, method: str = "telea", radius: 
         return merge_alpha(out, alpha)
     # Work on the hole's bounding box with enough context around it.
     y0, y1, x0, x1 = _inpaint.bounding_box(hole, radius + 2 if method == "telea" else 2)
-    box = _as_planes(np.ascontiguousarray(color[y0:y1, x0:x1]))
     sub_hole = hole[y0:y1, x0:x1]
+    region = out[y0:y1, x0:x1]
+    if method == "harmonic" and weight is None:
+        # Only the hole's values are computed: no copy of the box.
+        values = _inpaint.harmonic_fill(_as_planes(region), sub_hole, progress=progress)
+        np.clip(values, 0.0, 1.0, out=values)
+        region[sub_hole] = values[:, 0] if color.ndim == 2 else values
+        report(progress, 1.0)
+        return merge_alpha(out, alpha)
+    box = _as_planes(np.ascontiguousarray(color[y0:y1, x0:x1]))
     if method == "telea":
         filled = _inpaint.telea(box, sub_hole, radius, progress=progress)
     else:
         filled = _inpaint.harmonic(box, sub_hole, progress=progress)
     np.clip(filled, 0.0, 1.0, out=filled)
     filled = filled[..., 0] if color.ndim == 2 else filled
-    region = out[y0:y1, x0:x1]
     if weight is None:
         region[sub_hole] = filled[sub_hole]
     else:
