@@ -31,8 +31,9 @@ __all__ = ["fast_length", "rfft2", "transfer", "scratch", "reflect_into", "taper
 # cancel is heard quickly, and the margins stay a small share of the work.
 _FFT_SIDE = 1024
 
-# Work arrays kept per thread by scratch(): a few blocks of the largest tile.
-_SCRATCH_BYTES = 48 << 20
+# Work arrays kept per thread by scratch(): the blocks of one 1024 x 1024 tile
+# and its filter (about 17 MB), so a big image does not pin more.
+_SCRATCH_BYTES = 24 << 20
 _local = threading.local()
 
 
@@ -85,11 +86,9 @@ def transfer(psf: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     grid = np.zeros(shape, np.float32)
     kh, kw = psf.shape
     ch, cw = kh // 2, kw // 2
-    # The PSF's four quadrants go to the grid's four corners (wrapping round).
-    grid[: kh - ch, : kw - cw] = psf[ch:, cw:]
-    grid[: kh - ch, shape[1] - cw :] = psf[ch:, :cw]
-    grid[shape[0] - ch :, : kw - cw] = psf[:ch, cw:]
-    grid[shape[0] - ch :, shape[1] - cw :] = psf[:ch, :cw]
+    # The PSF's four quadrants go to the grid's four corners (wrapping round,
+    # and summed where a PSF larger than the grid folds onto itself).
+    np.add.at(grid, ((np.arange(kh)[:, None] - ch) % shape[0], (np.arange(kw)[None, :] - cw) % shape[1]), psf)
     return rfft2(grid)
 
 
@@ -194,16 +193,20 @@ def wiener_gain(psf: np.ndarray, shape: tuple[int, int], balance: float) -> np.n
     kh, kw = psf.shape
     ch, cw = kh // 2, kw // 2
     # The PSF's centre goes to the origin, its quadrants wrapping round to
-    # the grid's corners. Only its kh rows are non-zero: their row transforms
-    # are taken alone, then the columns of the whole grid.
+    # the grid's corners (summed where a PSF wider than the grid folds onto
+    # itself). Only its kh rows are non-zero: their row transforms are taken
+    # alone, then the columns of the whole grid.
     rows = np.zeros((kh, fw), np.float32)
-    rows[:, : kw - cw] = psf[:, cw:]
-    rows[:, fw - cw :] = psf[:, :cw]
+    np.add.at(rows, (slice(None), (np.arange(kw) - cw) % fw), psf)
     rows = np.fft.ihfft(rows, axis=1)
     gain = scratch("gain", (fh, fw // 2 + 1), np.complex64)
-    gain[kh - ch : fh - ch] = 0
-    gain[: kh - ch] = rows[ch:]
-    gain[fh - ch :] = rows[:ch]
+    if kh <= fh:
+        gain[kh - ch : fh - ch] = 0
+        gain[: kh - ch] = rows[ch:]
+        gain[fh - ch :] = rows[:ch]
+    else:
+        gain[...] = 0
+        np.add.at(gain, (np.arange(kh) - ch) % fh, rows)
     np.fft.ifft(gain, axis=0, out=gain)
     # |L| = (2 - 2 cos(2 pi u / H)) + (2 - 2 cos(2 pi v / W)), its weight
     # sqrt(balance) / N folded into the two short vectors.
