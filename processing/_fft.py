@@ -187,7 +187,8 @@ def wiener_gain(psf: np.ndarray, shape: tuple[int, int], balance: float) -> np.n
     for spectra as :func:`conj_spectrum` gives them (``S = conj(F) / N``):
     with ``S_h`` the PSF's, ``G = S_h / (|S_h|^2 + balance |L|^2 / N^2)``,
     and the deblurred block's spectrum is ``conj(S_y) G``, ``S_y`` the
-    block's. complex64 ``(H, W // 2 + 1)``.
+    block's. complex64 ``(H, W // 2 + 1)``, in this thread's scratch memory
+    (:func:`scratch`): valid until the thread's next call.
     """
     fh, fw = shape
     kh, kw = psf.shape

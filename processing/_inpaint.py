@@ -13,7 +13,8 @@ index, so their cost follows the hole, not the image.
   vectorised per neighbour offset.
 - :func:`harmonic`: the smoothest fill, Laplace's equation with the known
   pixels as boundary values, solved by red-black over-relaxation from
-  coarse to fine on a pyramid, so large holes converge in few sweeps.
+  coarse to fine on a pyramid (its top exactly), so large holes converge
+  in few sweeps.
 """
 from __future__ import annotations
 
@@ -279,11 +280,11 @@ def _known_gradients(data: np.ndarray, known: np.ndarray, zone: np.ndarray, c: i
 # value by more than _TOLERANCE (a 50th of an 8-bit step).
 _SWEEPS_FINEST = 60
 _SWEEPS_COARSE = 30
+_TOLERANCE = 1.0 / 255 / 50
 _OMEGA = 1.8
 # The pyramid stops at a level with this many hole pixels at most, solved
 # exactly (a dense system: a few milliseconds).
 _DIRECT = 256
-_TOLERANCE = 1e-4 / 1.275
 
 # Pixels per piece of the halving and of the solver's set-up, with a
 # progress report after each.
@@ -313,8 +314,9 @@ def harmonic_fill(planes: np.ndarray, hole: np.ndarray, *, progress: Progress | 
     -----
     Inside the hole each value is the mean of its 4 neighbours (neighbours
     outside the image left out: the border is a mirror). Solved by red-black
-    successive over-relaxation, first on the image halved until the hole is
-    a few pixels across, each level starting from the coarser one's answer.
+    successive over-relaxation, first on the image halved until the hole
+    has at most ``_DIRECT`` pixels (that level solved exactly, as a dense
+    linear system), each level starting from the coarser one's answer.
     Only the hole's pixels are unknowns, numbered red ones first, then
     black; the known neighbours of each are summed once, so a sweep is a
     few gathers from that short vector and arithmetic on contiguous slices.
