@@ -28,7 +28,8 @@ Cancel latency: on a 12 MP (4000 x 3000) RGB version of the photo, each slow
 operation is started and asked to stop one second later (a timer sets a flag
 that the progress callback turns into an exception, as the editor's Cancel
 does); the latency is the time from the request to the exception reaching
-the caller.
+the caller. An operation done within that second is run again and asked to
+stop a quarter of the way through.
 """
 from __future__ import annotations
 
@@ -265,8 +266,13 @@ def cancel_table(clean) -> Table:
         cases.append(("wavelet (auto)", lambda p: R.denoise_wavelet(noisy, progress=p)))
     for name, func in cases:
         latency, polls, ran = cancel_latency(func)
-        if latency != latency:  # NaN: done before the request
-            table.add(name, f"finished in {ran:.2f} s, before the request", polls)
+        if latency != latency:  # NaN: done before the request; ask again a quarter of the way in
+            latency, _, _ = cancel_latency(func, ran / 4)
+            if latency != latency:
+                table.add(name, f"finished in {ran:.2f} s, before the request", polls)
+            else:
+                table.add(name, f"{latency * 1000:.0f} ms (it runs {ran:.2f} s: cancel requested at "
+                                f"{ran / 4:.2f} s)", f"{polls} (all)")
         else:
             table.add(name, f"{latency * 1000:.0f} ms", polls)
     return table
