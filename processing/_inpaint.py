@@ -13,7 +13,8 @@ index, so their cost follows the hole, not the image.
   vectorised per neighbour offset.
 - :func:`harmonic`: the smoothest fill, Laplace's equation with the known
   pixels as boundary values, solved by red-black over-relaxation from
-  coarse to fine on a pyramid, so large holes converge in few sweeps.
+  coarse to fine on a pyramid (its top exactly), so large holes converge
+  in few sweeps.
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ import numpy as np
 
 from ._progress import Progress, phase, report
 
-__all__ = ["telea", "harmonic", "bounding_box"]
+__all__ = ["telea", "harmonic", "harmonic_fill", "bounding_box"]
 
 # Front pixels filled per vectorised chunk: bounds the work between two
 # progress calls (and the size of the temporaries) on huge holes.
@@ -275,96 +276,221 @@ def _known_gradients(data: np.ndarray, known: np.ndarray, zone: np.ndarray, c: i
 
 # --- harmonic ------------------------------------------------------------------
 
+# Sweeps per level at most; a level stops early once a sweep changes no
+# value by more than _TOLERANCE (a 50th of an 8-bit step).
 _SWEEPS_FINEST = 60
 _SWEEPS_COARSE = 30
+_TOLERANCE = 1.0 / 255 / 50
 _OMEGA = 1.8
+# The pyramid stops at a level with this many hole pixels at most, solved
+# exactly (a dense system: a few milliseconds).
+_DIRECT = 256
+
+# Pixels per piece of the halving and of the solver's set-up, with a
+# progress report after each.
+_BAND = 1 << 18
+
+# Unknowns are gathered as single items of 4, 8 or 16 bytes (a pixel's
+# channels, padded to 1, 2 or 4): NumPy's take copies those several times
+# faster than rows of three float32.
+_ITEM = {1: np.float32, 2: np.complex64, 4: np.complex128}
 
 
 def harmonic(planes: np.ndarray, hole: np.ndarray, *, progress: Progress | None = None) -> np.ndarray:
     """Fill ``hole`` with the solution of Laplace's equation; returns a new array.
 
+    See :func:`harmonic_fill`, which gives only the hole's values.
+    """
+    out = planes.copy()
+    out[hole] = harmonic_fill(planes, hole, progress=progress)
+    return out
+
+
+def harmonic_fill(planes: np.ndarray, hole: np.ndarray, *, progress: Progress | None = None) -> np.ndarray:
+    """Values for the pixels of ``hole`` (bool ``(H, W)``) in ``planes``
+    ``(H, W, C)`` float32, as ``planes[hole]`` lists them: ``(n, C)``.
+
     Notes
     -----
     Inside the hole each value is the mean of its 4 neighbours (neighbours
     outside the image left out: the border is a mirror). Solved by red-black
-    successive over-relaxation, first on the image halved until the hole is
-    a few pixels across, each level starting from the coarser one's answer.
+    successive over-relaxation, first on the image halved until the hole
+    has at most ``_DIRECT`` pixels (that level solved exactly, as a dense
+    linear system), each level starting from the coarser one's answer.
+    Only the hole's pixels are unknowns, numbered red ones first, then
+    black; the known neighbours of each are summed once, so a sweep is a
+    few gathers from that short vector and arithmetic on contiguous slices.
+    A level stops when a sweep changes no value by more than about a 50th
+    of an 8-bit step.
     """
     levels = [(planes, hole)]
-    while min(levels[-1][1].shape) > 8 and levels[-1][1].sum() > 64:
-        p, m = levels[-1]
-        levels.append(_halve(p, m))
-        report(progress, 0.0)  # halving a big box takes a while: a chance to cancel
-    solution = None
-    n = len(levels)
-    weights = [(_SWEEPS_FINEST if i == 0 else _SWEEPS_COARSE) * levels[i][1].size for i in range(n)]
+    at_start = phase(progress, 0.0, 0.0)  # halving a big box takes a while: chances to cancel
+    while min(levels[-1][1].shape) > 8 and np.count_nonzero(levels[-1][1]) > _DIRECT:
+        levels.append(_halve(*levels[-1], at_start))
+    counts = [max(1, int(np.count_nonzero(m))) for _, m in levels]
+    sweeps = [_SWEEPS_FINEST if i == 0 else _SWEEPS_COARSE for i in range(len(levels))]
+    weights = [sweeps[i] * counts[i] for i in range(len(levels))]
     done_work, all_work = 0.0, float(sum(weights))
-    for i in range(n - 1, -1, -1):
+    coarser = None
+    for i in range(len(levels) - 1, -1, -1):
         p, m = levels[i]
-        u = p.copy()
-        if solution is None:
-            fill = p[~m].mean(axis=0) if (~m).any() else np.full(p.shape[2], 0.5, np.float32)
-            u[m] = fill
-        else:
-            up = np.repeat(np.repeat(solution, 2, axis=0), 2, axis=1)[: p.shape[0], : p.shape[1]]
-            u[m] = up[m]
-        sweeps = _SWEEPS_FINEST if i == 0 else _SWEEPS_COARSE
         sub = phase(progress, done_work / all_work, (done_work + weights[i]) / all_work)
-        _relax(u, m, sweeps, sub)
+        ys, xs = np.nonzero(m)
+        if coarser is None:
+            known = ~m
+            start = p[known].mean(axis=0) if known.any() else np.full(p.shape[2], 0.5, np.float32)
+            start = np.broadcast_to(start.astype(np.float32), (ys.size, p.shape[2]))
+        else:
+            start = _parents(ys, xs, *coarser, sub)
+        fill = _solve(p, m, ys, xs, start, sweeps[i], sub)
+        coarser = (p, m, fill)
         done_work += weights[i]
-        solution = u
     report(progress, 1.0)
-    return solution
+    return coarser[2]
 
 
-def _halve(planes: np.ndarray, hole: np.ndarray):
+def _halve(planes: np.ndarray, hole: np.ndarray, progress: Progress | None = None):
     """Half-size image and hole: a coarse pixel is known if any of its fine
-    pixels is (its value their mean), a hole only if all four are."""
-    h, w = hole.shape
+    pixels is (its value their mean), a hole only if all of them are. In
+    bands of rows, reporting after each."""
+    h, w, c = planes.shape
     h2, w2 = (h + 1) // 2, (w + 1) // 2
-    p = np.pad(planes, ((0, 2 * h2 - h), (0, 2 * w2 - w), (0, 0)), mode="edge")
-    m = np.pad(hole, ((0, 2 * h2 - h), (0, 2 * w2 - w)), mode="edge")
-    k = (~m).astype(np.float32).reshape(h2, 2, w2, 2)
-    count = k.sum(axis=(1, 3))
-    total = (p.reshape(h2, 2, w2, 2, -1) * k[..., None]).sum(axis=(1, 3))
-    coarse_hole = count == 0
-    coarse = total / np.maximum(count, 1)[..., None]
-    return coarse.astype(np.float32), coarse_hole
+    total = np.empty((h2, w2, c), np.float32)
+    coarse_hole = np.empty((h2, w2), bool)
+    band = max(1, _BAND // w2)
+    for r0 in range(0, h2, band):
+        r1 = min(h2, r0 + band)
+        f0, f1 = 2 * r0, min(h, 2 * r1)
+        # Known values, zero in the hole and in the row and column that pad
+        # an odd size (which count as unknown).
+        values = np.zeros((2 * (r1 - r0), 2 * w2, c), np.float32)
+        values[: f1 - f0, :w] = planes[f0:f1]
+        values[: f1 - f0, :w][hole[f0:f1]] = 0.0
+        known = np.zeros((2 * (r1 - r0), 2 * w2), np.float32)
+        np.logical_not(hole[f0:f1], out=known[: f1 - f0, :w], casting="unsafe")
+        out = total[r0:r1]
+        np.add(values[0::2, 0::2], values[1::2, 0::2], out=out)
+        out += values[0::2, 1::2]
+        out += values[1::2, 1::2]
+        count = known[0::2, 0::2] + known[1::2, 0::2]
+        count += known[0::2, 1::2]
+        count += known[1::2, 1::2]
+        coarse_hole[r0:r1] = count == 0
+        np.maximum(count, 1.0, out=count)
+        out /= count[..., None]
+        report(progress, r1 / h2)
+    return total, coarse_hole
 
 
-def _relax(u: np.ndarray, hole: np.ndarray, sweeps: int, progress: Progress | None) -> None:
-    """Red-black SOR sweeps of the 4-neighbour mean on the hole's pixels, in place."""
-    h, w, c = u.shape
-    ys, xs = np.nonzero(hole)
-    if ys.size == 0:
-        return
-    # Neighbours by flat index; one outside the image is its mirror image
-    # across the border (a zero-slope, Neumann, border).
-    flat = u.reshape(h * w, c)
+def _parents(ys: np.ndarray, xs: np.ndarray, coarse: np.ndarray, coarse_hole: np.ndarray,
+             coarse_fill: np.ndarray, progress: Progress | None = None) -> np.ndarray:
+    """The coarse level's value (known, or as filled) at the parent of each
+    fine pixel ``(ys, xs)``: the start of the finer level's sweeps."""
+    w2 = coarse_hole.shape[1]
+    out = np.empty((ys.size, coarse.shape[2]), np.float32)
+    flat = coarse.reshape(-1, coarse.shape[2])
+    filled = np.flatnonzero(coarse_hole)
+    for a in range(0, ys.size, _BAND):
+        parent = (ys[a : a + _BAND] // 2) * w2 + xs[a : a + _BAND] // 2
+        part = flat[parent]
+        if filled.size:
+            at = np.minimum(np.searchsorted(filled, parent), filled.size - 1)
+            hit = filled[at] == parent
+            part[hit] = coarse_fill[at[hit]]
+        out[a : a + _BAND] = part
+        report(progress, 0.0)
+    return out
+
+
+def _solve(planes: np.ndarray, hole: np.ndarray, ys: np.ndarray, xs: np.ndarray, start: np.ndarray, sweeps: int,
+           progress: Progress | None) -> np.ndarray:
+    """Red-black SOR for Laplace's equation on the hole's pixels ``(ys, xs)``
+    (row-major), from ``start`` ``(n, C)``; returns the ``(n, C)`` values."""
+    h, w, c = planes.shape
+    n = ys.size
+    if n == 0:
+        return np.zeros((0, c), np.float32)
     idx = ys * w + xs
-    up = np.where(ys > 0, idx - w, idx + w if h > 1 else idx)
-    down = np.where(ys < h - 1, idx + w, idx - w if h > 1 else idx)
-    left = np.where(xs > 0, idx - 1, idx + 1 if w > 1 else idx)
-    right = np.where(xs < w - 1, idx + 1, idx - 1 if w > 1 else idx)
-    colours = [(ys + xs) % 2 == parity for parity in (0, 1)]
-    sets = [(idx[s], up[s], down[s], left[s], right[s]) for s in colours]
+    # Unknowns numbered red (even y + x) first: each colour is then one
+    # contiguous slice, and its neighbours are all of the other colour.
+    red = (ys + xs) % 2 == 0
+    order = np.concatenate([np.flatnonzero(red), np.flatnonzero(~red)])
+    n_red = int(np.count_nonzero(red))
+    rank = np.empty(n, np.intp)
+    rank[order] = np.arange(n)
+    report(progress, 0.0)
+    width = c if c > 4 else (1, 2, 4, 4)[c - 1]
+    item = _ITEM.get(width)
+    # Row n of the unknowns is zero: where a neighbour is known its index
+    # points there, and its value is in `known_sum` instead.
+    x = np.zeros((n + 1, width), np.float32)
+    known_sum = np.zeros((n, width), np.float32)
+    columns = np.empty((4, n), np.intp)
+    flat_hole = hole.ravel()
+    for a in range(0, n, _BAND):  # in pieces: a big hole takes a while
+        b = min(n, a + _BAND)
+        o = order[a:b]
+        x[a:b, :c] = start[o]
+        yy, xx, ii = ys[o], xs[o], idx[o]
+        # Neighbours by flat index; one outside the image is its mirror image
+        # across the border (a zero-slope, Neumann, border).
+        neighbours = (np.where(yy > 0, ii - w, ii + w if h > 1 else ii),
+                      np.where(yy < h - 1, ii + w, ii - w if h > 1 else ii),
+                      np.where(xx > 0, ii - 1, ii + 1 if w > 1 else ii),
+                      np.where(xx < w - 1, ii + 1, ii - 1 if w > 1 else ii))
+        for k, nb in enumerate(neighbours):
+            inside = flat_hole[nb]
+            at = np.minimum(np.searchsorted(idx, nb), n - 1)
+            columns[k, a:b] = np.where(inside, rank[at], n)
+            values = planes[nb // w, nb % w]  # planes may be a view of a larger image
+            values[inside] = 0.0
+            known_sum[a:b, :c] += values
+        report(progress, 0.0)
+    if n <= _DIRECT:
+        # Few unknowns (the pyramid's top): solve 4 x_i - sum of x_j over the
+        # neighbours j in the hole = the sum over those outside, exactly.
+        system = np.zeros((n, n + 1))
+        rows = np.arange(n)
+        for k in range(4):
+            system[rows, columns[k]] -= 1.0
+        system = system[:, :n]
+        system[rows, rows] += 4.0
+        try:
+            solution = np.linalg.solve(system, known_sum[:, :c])
+        except np.linalg.LinAlgError:  # no known pixel reaches it (cannot happen in a pyramid of a real hole)
+            pass
+        else:
+            report(progress, 1.0)
+            return solution.astype(np.float32)[rank]
     omega = np.float32(_OMEGA)
-    # Pixels of one colour never neighbour each other: any piece of a colour
-    # may go first, so big holes are swept in pieces with a report after each.
     piece = 4 * _CHUNK
+    parts = [(a, min(a + piece, stop)) for start_, stop in ((0, n_red), (n_red, n))
+             for a in range(start_, stop, piece)]
+    buffers = np.empty((2, min(piece, n), width), np.float32)
+    xv = x.view(item).reshape(-1) if item is not None else x
     for sweep in range(sweeps):
-        for colour, (i, uu, dd, ll, rr) in enumerate(sets):
-            for a in range(0, i.size, piece):
-                b = a + piece
-                mean = flat[uu[a:b]] + flat[dd[a:b]]
-                mean += flat[ll[a:b]]
-                mean += flat[rr[a:b]]
-                mean *= np.float32(0.25)
-                old = flat[i[a:b]]
-                mean -= old
-                mean *= omega
-                mean += old
-                flat[i[a:b]] = mean
-                if i.size > piece:
-                    report(progress, (sweep + (colour + min(1.0, b / i.size)) / 2) / sweeps)
+        change = 0.0
+        for a, b in parts:
+            acc, more = buffers[0, : b - a], buffers[1, : b - a]
+            if item is not None:
+                acc_v, more_v = acc.view(item).reshape(-1), more.view(item).reshape(-1)
+            else:
+                acc_v, more_v = acc, more
+            np.take(xv, columns[0, a:b], axis=0, out=acc_v)
+            for k in (1, 2, 3):
+                np.take(xv, columns[k, a:b], axis=0, out=more_v)
+                acc += more
+            acc += known_sum[a:b]
+            # x += omega * (mean of the neighbours - x)
+            acc *= np.float32(0.25)
+            acc -= x[a:b]
+            acc *= omega
+            x[a:b] += acc
+            np.abs(acc, out=acc)
+            change = max(change, float(acc.max()))
+            if len(parts) > 2:
+                report(progress, (sweep + b / n) / sweeps)
         report(progress, (sweep + 1) / sweeps)
+        if change < _TOLERANCE:
+            break
+    return x[:n, :c][rank]

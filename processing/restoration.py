@@ -565,25 +565,12 @@ def deconvolve_wiener(image: np.ndarray, psf, balance: float = 0.01, *, boundary
         raise ValueError("balance must be > 0, got 0")
     boundary = _check_boundary(boundary)
     color, alpha = split_alpha(image)
-    planes = _plane_list(color)
-
-    def response(shape):
-        h = _fft.transfer(k, shape)
-        lap = _fft.laplacian_transfer(shape)
-        power = h.real * h.real
-        power += h.imag * h.imag
-        power += np.float32(balance) * lap * lap
-        return np.conj(h) / power
-
-    if boundary == "periodic":
-        gain = response(planes[0].shape).astype(np.complex64)
-        out = []
-        for i, plane in enumerate(planes):
-            out.append(np.fft.irfft2(_fft.rfft2(plane) * gain, s=plane.shape).astype(np.float32))
-            report(progress, (i + 1) / len(planes))
-    else:
-        out = _fft.filter_tiled(planes, response, _wiener_margin(k), progress=progress)
-    return _from_planes(out, color, alpha)
+    # Strided channel views: the tiles copy out of them anyway.
+    planes = [color] if color.ndim == 2 else [color[..., c] for c in range(color.shape[2])]
+    out = np.empty(color.shape, np.float32)
+    _fft.deconvolve_tiled(planes, k, balance, _wiener_margin(k), out, periodic=boundary == "periodic",
+                          progress=progress)
+    return merge_alpha(out, alpha)
 
 
 def deconvolve_richardson_lucy(image: np.ndarray, psf, iterations: int = 30, *, boundary: str = "reflect",
@@ -736,15 +723,22 @@ def inpaint(image: np.ndarray, mask: np.ndarray, method: str = "telea", radius: 
         return merge_alpha(out, alpha)
     # Work on the hole's bounding box with enough context around it.
     y0, y1, x0, x1 = _inpaint.bounding_box(hole, radius + 2 if method == "telea" else 2)
-    box = _as_planes(np.ascontiguousarray(color[y0:y1, x0:x1]))
     sub_hole = hole[y0:y1, x0:x1]
+    region = out[y0:y1, x0:x1]
+    if method == "harmonic" and weight is None:
+        # Only the hole's values are computed: no copy of the box.
+        values = _inpaint.harmonic_fill(_as_planes(region), sub_hole, progress=progress)
+        np.clip(values, 0.0, 1.0, out=values)
+        region[sub_hole] = values[:, 0] if color.ndim == 2 else values
+        report(progress, 1.0)
+        return merge_alpha(out, alpha)
+    box = _as_planes(np.ascontiguousarray(color[y0:y1, x0:x1]))
     if method == "telea":
         filled = _inpaint.telea(box, sub_hole, radius, progress=progress)
     else:
         filled = _inpaint.harmonic(box, sub_hole, progress=progress)
     np.clip(filled, 0.0, 1.0, out=filled)
     filled = filled[..., 0] if color.ndim == 2 else filled
-    region = out[y0:y1, x0:x1]
     if weight is None:
         region[sub_hole] = filled[sub_hole]
     else:

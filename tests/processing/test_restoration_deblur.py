@@ -85,7 +85,7 @@ def test_psf_shapes_follow_their_parameters():
 
 # --- Wiener -------------------------------------------------------------------
 
-@pytest.mark.parametrize("shape", [(16, 20), (12, 14, 3)])
+@pytest.mark.parametrize("shape", [(16, 20), (12, 14, 3), (5, 7)])  # the last smaller than the PSF
 def test_wiener_periodic_matches_the_frequency_formula(shape):
     rng = np.random.default_rng(1)
     img = rng.random(shape).astype(np.float32) * 0.5 + 0.25
@@ -142,9 +142,10 @@ def test_wiener_tiles_agree_with_one_tile(monkeypatch):
 
 # --- Richardson-Lucy -----------------------------------------------------------
 
-def test_richardson_lucy_periodic_matches_the_plain_update():
+@pytest.mark.parametrize("shape", [(14, 17), (4, 6)])  # the second smaller than the PSF
+def test_richardson_lucy_periodic_matches_the_plain_update(shape):
     rng = np.random.default_rng(4)
-    img = (rng.random((14, 17)) * 0.6 + 0.2).astype(np.float32)
+    img = (rng.random(shape) * 0.6 + 0.2).astype(np.float32)
     psf = R.psf_motion(5, 30)
     x = img.astype(np.float64)
     for _ in range(6):

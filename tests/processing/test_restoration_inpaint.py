@@ -87,3 +87,41 @@ def test_empty_and_full_masks_change_nothing():
 def test_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         inpaint(np.zeros((8, 8), np.float32), **kwargs)
+
+
+def _laplace_reference(img, mask):
+    """Each hole pixel the mean of its 4 neighbours (a neighbour outside the
+    image is the pixel mirrored across the border), the rest fixed: one
+    linear equation per hole pixel, solved densely."""
+    h, w = mask.shape
+    pixels = [(y, x) for y in range(h) for x in range(w) if mask[y, x]]
+    number = {p: i for i, p in enumerate(pixels)}
+    a = np.zeros((len(pixels), len(pixels)))
+    rhs = np.zeros((len(pixels), img.shape[2]))
+    for i, (y, x) in enumerate(pixels):
+        a[i, i] = 4.0
+        for ny, nx in ((y - 1, x), (y + 1, x), (y, x - 1), (y, x + 1)):
+            ny = 1 if ny < 0 else (h - 2 if ny >= h else ny)
+            nx = 1 if nx < 0 else (w - 2 if nx >= w else nx)
+            if mask[ny, nx]:
+                a[i, number[(ny, nx)]] -= 1.0
+            else:
+                rhs[i] += img[ny, nx]
+    out = img.astype(np.float64).copy()
+    out[mask] = np.linalg.solve(a, rhs)
+    return out
+
+
+@pytest.mark.parametrize("exact_below", [256, 0])
+def test_harmonic_solves_the_discrete_laplace_equation(exact_below, monkeypatch):
+    """Small holes are solved exactly; larger ones by sweeps on the pyramid
+    (forced here by lowering the exact solver's limit), to within a small error."""
+    from processing import _inpaint
+    monkeypatch.setattr(_inpaint, "_DIRECT", exact_below)
+    img = make_image((24, 30, 3), seed=5)
+    mask = _hole((24, 30), [(3, 12, 4, 15), (0, 5, 20, 30), (15, 18, 2, 28)])
+    damaged = img.copy()
+    damaged[mask] = 0.0
+    out = inpaint(damaged, mask, "harmonic")
+    expected = np.clip(_laplace_reference(damaged, mask), 0, 1)
+    np.testing.assert_allclose(out, expected, atol=1e-5 if exact_below else 5e-4)
