@@ -15,13 +15,13 @@ Tiles run on the package's pool; progress is reported after each.
 """
 from __future__ import annotations
 
-import threading
 from typing import Callable
 
 import numpy as np
 
 from ._parallel import parallel_map
 from ._progress import Progress
+from ._scratch import scratch as _scratch
 from ._tiles import reflect_block, reflect_index
 
 __all__ = ["fast_length", "rfft2", "transfer", "scratch", "reflect_into", "taper", "conj_spectrum", "wiener_gain",
@@ -31,10 +31,9 @@ __all__ = ["fast_length", "rfft2", "transfer", "scratch", "reflect_into", "taper
 # cancel is heard quickly, and the margins stay a small share of the work.
 _FFT_SIDE = 1024
 
-# Work arrays kept per thread by scratch(): the blocks of one 1024 x 1024 tile
-# and its filter (about 17 MB), so a big image does not pin more.
+# Largest work array kept per thread by scratch(): the blocks of one 1024 x
+# 1024 tile and its filter (about 17 MB in all), so a big image does not pin more.
 _SCRATCH_BYTES = 24 << 20
-_local = threading.local()
 
 
 def fast_length(n: int) -> int:
@@ -93,28 +92,12 @@ def transfer(psf: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
 
 
 def scratch(name: str, shape: tuple[int, ...], dtype) -> np.ndarray:
-    """An uninitialised work array that later calls in the same thread get
-    back (the same memory) when they ask for the same name, shape and dtype.
-
-    Fresh arrays of a megabyte or more come from the system as new pages,
-    and touching them costs more than the arithmetic at these sizes (about
-    2 us a page here: 3 ms of page faults in a 2 ms Wiener filter of a
-    512 x 512 image). Per thread, so tiles running in the pool never share
-    one; at most ``_SCRATCH_BYTES`` are kept per thread, larger requests
-    are plain new arrays. Never hand one back to a caller: copy out of it.
-    """
-    dtype = np.dtype(dtype)
-    arrays = getattr(_local, "arrays", None)
-    if arrays is None:
-        arrays = _local.arrays = {}
-    found = arrays.get(name)
-    if found is not None and found.shape == shape and found.dtype == dtype:
-        return found
-    arrays.pop(name, None)
-    out = np.empty(shape, dtype)
-    if out.nbytes + sum(a.nbytes for a in arrays.values()) <= _SCRATCH_BYTES:
-        arrays[name] = out
-    return out
+    """This thread's work array ``name`` (``processing._scratch``): fresh
+    arrays of a megabyte or more cost more in page faults than the FFTs at
+    these sizes (about 2 us a page here: 3 ms of faults in a 2 ms Wiener
+    filter of a 512 x 512 image). Arrays over ``_SCRATCH_BYTES`` are not
+    kept. Never hand one back to a caller: copy out of it."""
+    return _scratch(("fft", name), shape, dtype, keep_bytes=_SCRATCH_BYTES)
 
 
 def reflect_into(dst: np.ndarray, plane: np.ndarray, y0: int, x0: int) -> None:

@@ -88,12 +88,3 @@ def test_results_do_not_share_the_reused_work_memory():
     second = R.deconvolve_wiener(b, R.psf_disk(2), 0.01)
     np.testing.assert_array_equal(first, kept)
     assert not np.shares_memory(first, second)
-
-
-def test_scratch_reuses_memory_per_name_shape_and_dtype():
-    a = _fft.scratch("test-a", (8, 9), np.float32)
-    assert _fft.scratch("test-a", (8, 9), np.float32) is a
-    assert _fft.scratch("test-a", (8, 9), np.complex64) is not a
-    assert _fft.scratch("test-b", (8, 9), np.float32) is not _fft.scratch("test-a", (8, 9), np.float32)
-    big = _fft._SCRATCH_BYTES // 4 + 1
-    assert _fft.scratch("test-big", (big,), np.float32) is not _fft.scratch("test-big", (big,), np.float32)
