@@ -54,6 +54,7 @@ lint-imports: $(VENV)/.test-installed
 ## Time our operations beside scipy, scikit-image, OpenCV and Pillow.
 bench: system-deps $(VENV)/.bench-installed
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/run.py $(BENCH_ARGS)
+	$(BIN)/python tests/benchmarks/warp_bench.py --output tests/benchmarks/RESULTS.md
 	$(BIN)/python tests/benchmarks/augment_bench.py --output tests/benchmarks/AUGMENT.md
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/selection_bench.py --output tests/benchmarks/SELECTION.md
 	$(BIN)/python tests/benchmarks/brush_bench.py

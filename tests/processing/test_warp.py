@@ -222,7 +222,7 @@ def test_lean_warp_refuses_other_interpolations():
 
 @pytest.mark.parametrize("interpolation", ["bilinear", "bicubic"])
 def test_progress_is_polled_and_cancel_stops(interpolation):
-    image = make_image((300, 400, 3), seed=8)
+    image = make_image((700, 900, 3), seed=8)  # a dozen tiles of 256 x 256
     seen = []
     rotate(image, 10.0, interpolation=interpolation, progress=seen.append)
     assert len(seen) > 2 and seen[-1] == 1.0 and seen == sorted(seen)
