@@ -45,6 +45,7 @@ import editor  # noqa: E402,F401  (first: BLAS gets one thread per call, as in t
 import numpy as np  # noqa: E402
 
 from peers import PEERS, Inputs, make_inputs  # noqa: E402
+from _sections import put_section  # noqa: E402
 
 SAMPLE = ROOT / "resources" / "sample.png"
 RESULTS = HERE / "RESULTS.md"
@@ -751,20 +752,6 @@ def threads_section(inputs: Inputs, catalog, quick: bool, errors: list[str], log
     return lines
 
 
-def replace_section(path: Path, title: str, lines: list[str]) -> None:
-    """Put ``lines`` (a section starting with ``title``) into the Markdown file
-    at ``path``, in place of an existing section of that title, else at the end."""
-    text = path.read_text() if path.exists() else ""
-    parts = text.split("\n")
-    start = next((i for i, line in enumerate(parts) if line.strip() == title), None)
-    if start is None:
-        new = text.rstrip("\n") + "\n\n" + "\n".join(lines)
-    else:
-        end = next((i for i in range(start + 1, len(parts)) if parts[i].startswith("## ")), len(parts))
-        new = "\n".join(parts[:start] + lines + parts[end:])
-    path.write_text(new.rstrip("\n") + "\n")
-
-
 # -- main --------------------------------------------------------------------------------------------------
 DEFAULT_CV_THREADS = 1
 
@@ -778,7 +765,7 @@ def main(argv=None) -> int:
     parser.add_argument("--no-scaling", action="store_true", help="skip the 24 MP and radius checks")
     parser.add_argument("--no-editor", action="store_true", help="skip the editor benchmark")
     parser.add_argument("--output", type=Path, default=None,
-                        help=f"Markdown file to write (default {RESULTS.relative_to(ROOT)} for a full run, none for --quick)")
+                        help=f"Markdown file to write (default {RESULTS.relative_to(ROOT)} for a full run, none for --quick or --only)")
     parser.add_argument("--budget", type=float, default=480.0, help="seconds after which calls are timed once")
     parser.add_argument("--no-threads", action="store_true", help="skip the 1-thread vs all-cores table")
     parser.add_argument("--threads-only", action="store_true",
@@ -797,7 +784,8 @@ def main(argv=None) -> int:
     from editor.catalog import CATALOG
 
     mp, mp_big = (2.0, 4.0) if args.quick else (12.0, 24.0)
-    output = args.output if args.output is not None else (None if args.quick else RESULTS)
+    # A quick or partial run prints only: it must not replace the full table.
+    output = args.output if args.output is not None else (None if args.quick or args.only else RESULTS)
     timer = Timer(args.quick, args.budget)
     load_before = os.getloadavg()
     others = OtherLoad()
@@ -818,7 +806,7 @@ def main(argv=None) -> int:
         lines += [f"- error: {e}" for e in errors]
         print("\n".join(lines))
         if args.output is not None:
-            replace_section(args.output, "## Threads", lines)
+            put_section(args.output, "\n".join(lines))
             log(f"wrote the Threads section of {args.output}")
         return 1 if errors else 0
     copies = {kind: copy_time(timer, ours_input(inputs, kind)) for kind in ("rgb", "gray", "binary")}
