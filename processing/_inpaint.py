@@ -27,6 +27,7 @@ __all__ = ["telea", "harmonic", "harmonic_fill", "bounding_box"]
 # Front pixels filled per vectorised chunk: bounds the work between two
 # progress calls (and the size of the temporaries) on huge holes.
 _CHUNK = 1 << 15
+_SUM_VALUES = 1 << 20  # float32 values of a Telea call's per-offset sums
 
 _NEIGHBOURS8 = [(-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1)]
 
@@ -126,6 +127,11 @@ def telea(planes: np.ndarray, hole: np.ndarray, radius: int, *, progress: Progre
     reach2 = max(radius * radius, 2)
     offsets = [(dy, dx) for dy in range(-radius, radius + 1) for dx in range(-radius, radius + 1)
                if 0 < dy * dy + dx * dx <= reach2]
+    # Front pixels per call of _fill: its sums per column and row offset
+    # (one row of 3c values per pixel for each) stay near 4 MB.
+    offsets = _Offsets(offsets, wp)
+    sums = len(offsets.columns) + len(offsets.rows)
+    chunk = max(256, _SUM_VALUES // (sums * 3 * c))
     shifts8 = np.array([dy * wp + dx for dy, dx in _NEIGHBOURS8])
     vec8 = np.array(_NEIGHBOURS8, np.float32)
     progress = phase(progress, 0.1, 1.0)
@@ -133,10 +139,10 @@ def telea(planes: np.ndarray, hole: np.ndarray, radius: int, *, progress: Progre
     step = 0
     while front.size:
         step += 1
-        for start in range(0, front.size, _CHUNK):
-            _fill(data, bounds, c, known, level, front[start : start + _CHUNK], np.float32(step), offsets, wp,
+        for start in range(0, front.size, chunk):
+            _fill(data, bounds, c, known, level, front[start : start + chunk], np.float32(step), offsets,
                   shifts8, vec8)
-            report(progress, (done + min(front.size, start + _CHUNK)) / max(total, 1))
+            report(progress, (done + min(front.size, start + chunk)) / max(total, 1))
         known[front] = True
         level[front] = step
         todo[front] = False
@@ -148,7 +154,25 @@ def telea(planes: np.ndarray, hole: np.ndarray, radius: int, *, progress: Progre
     return np.ascontiguousarray(out)
 
 
-def _fill(data, bounds, c, known, level, front, step, offsets, wp, shifts8, vec8) -> None:
+class _Offsets:
+    """A Telea neighbourhood's offsets ``(dy, dx)`` and what the weights need
+    of them, computed once per fill: flat index shifts, the direction and
+    distance factors ``-dy / |d|^3`` and ``-dx / |d|^3`` and the weight's
+    floor ``1e-6 / |d|^2`` (as columns), and the distinct column and row offsets."""
+
+    def __init__(self, pairs, wp: int):
+        self.pairs = [(int(dy), int(dx)) for dy, dx in pairs]
+        d = np.array(self.pairs, np.float64).reshape(-1, 2)
+        dist = np.sqrt((d * d).sum(axis=1))
+        self.shifts = (d[:, 0] * wp + d[:, 1]).astype(np.intp)
+        self.coef_y = (-d[:, 0] / dist**3).astype(np.float32)
+        self.coef_x = (-d[:, 1] / dist**3).astype(np.float32)
+        self.floor = (1e-6 / dist**2).astype(np.float32)[:, None]
+        self.columns = sorted({dx for _, dx in self.pairs})
+        self.rows = sorted({dy for dy, _ in self.pairs})
+
+
+def _fill(data, bounds, c, known, level, front, step, offsets: _Offsets, shifts8, vec8) -> None:
     """Fill the pixels ``front`` (flat indices) of one layer from known pixels,
     and give them the weighted mean of those pixels' gradients (both with
     the gradient step limited: see :func:`telea`); ``bounds`` gets their
@@ -163,48 +187,47 @@ def _fill(data, bounds, c, known, level, front, step, offsets, wp, shifts8, vec8
     length = np.hypot(normal[:, 0], normal[:, 1])
     length[length == 0] = 1.0
     normal /= length[:, None]
-    ny, nx = np.ascontiguousarray(normal[:, 0]), np.ascontiguousarray(normal[:, 1])
-    acc = np.zeros((n, 3 * c), np.float32)
-    # Sums of w (p - q)_x and w (p - q)_y times the whole gathered rows: only
-    # their gradient columns are used, but whole rows are contiguous, and
-    # NumPy is several times faster on those than on a few strided columns.
-    along_x = np.zeros((n, 3 * c), np.float32)
-    along_y = np.zeros((n, 3 * c), np.float32)
-    scratch = np.empty((n, 3 * c), np.float32)
+    # The weights of all offsets at once, (k, n): few calls on small arrays.
+    # dir * dst * lev, with p - q = (-dy, -dx):
+    # |N . (p - q)| / |p - q| / |p - q|^2 / (1 + |T(p) - T(q)|)
+    weights = np.multiply.outer(offsets.coef_y, normal[:, 0])
+    weights += np.multiply.outer(offsets.coef_x, normal[:, 1])
+    np.abs(weights, out=weights)
+    np.maximum(weights, offsets.floor, out=weights)
+    shifts = offsets.shifts
+    lev = level.take(np.add.outer(shifts, front))
+    lev -= step
+    np.abs(lev, out=lev)
+    lev += 1.0
+    weights /= lev
+    wsum = weights.sum(axis=0)
+    # The weighted source rows summed per column offset dx and per row offset
+    # dy: the gradient term's sums of w (p - q)_x and w (p - q)_y times the
+    # rows are then a few multiples of those, and their plain sum (over all
+    # dx) is the weighted mean's. Two additions per offset instead of five.
+    by_dx = {dx: np.zeros((n, 3 * c), np.float32) for dx in offsets.columns}
+    by_dy = {dy: np.zeros((n, 3 * c), np.float32) for dy in offsets.rows}
     extent = np.full((n, 2 * c), np.nan, np.float32)  # (min, -max) of the sources' values
-    wsum = np.zeros(n, np.float32)
-    weight = np.empty(n, np.float32)
-    tmp = np.empty(n, np.float32)
     gathered = np.empty((n, 3 * c), np.float32)
     source = np.empty((n, 2 * c), np.float32)
-    for dy, dx in offsets:
-        q = front + (dy * wp + dx)
-        dist = np.float32(np.sqrt(dy * dy + dx * dx))
-        # dir * dst * lev, with p - q = (-dy, -dx):
-        # |N . (p - q)| / |p - q| / |p - q|^2 / (1 + |T(p) - T(q)|)
-        np.multiply(ny, np.float32(-dy / dist**3), out=weight)
-        np.multiply(nx, np.float32(-dx / dist**3), out=tmp)
-        weight += tmp
-        np.abs(weight, out=weight)
-        np.maximum(weight, np.float32(1e-6 / dist**2), out=weight)
-        np.take(level, q, out=tmp)
-        tmp -= step
-        np.abs(tmp, out=tmp)
-        tmp += 1.0
-        weight /= tmp
-        np.take(data, q, axis=0, out=gathered)
-        np.take(bounds, q, axis=0, out=source)
+    flat = gathered.reshape(-1)
+    for k, (dy, dx) in enumerate(offsets.pairs):
+        q = front + shifts[k]
+        data.take(q, axis=0, out=gathered)
+        bounds.take(q, axis=0, out=source)
         np.fmin(extent, source, out=extent)
-        flat = gathered.reshape(-1)
-        np.multiply(flat, np.repeat(weight, 3 * c), out=flat)  # faster than broadcasting over 3c columns
-        acc += gathered
-        np.multiply(gathered, np.float32(-dx), out=scratch)
-        along_x += scratch
-        np.multiply(gathered, np.float32(-dy), out=scratch)
-        along_y += scratch
-        wsum += weight
+        np.multiply(flat, np.repeat(weights[k], 3 * c), out=flat)  # faster than broadcasting over 3c columns
+        by_dx[dx] += gathered
+        by_dy[dy] += gathered
+    acc = sum(by_dx.values())
+    extrapolated = np.zeros((n, c), np.float32)
+    for dx, part in by_dx.items():
+        if dx:
+            extrapolated += np.float32(-dx) * part[:, c : 2 * c]
+    for dy, part in by_dy.items():
+        if dy:
+            extrapolated += np.float32(-dy) * part[:, 2 * c :]
     acc /= wsum[:, None]
-    extrapolated = along_x[:, c : 2 * c] + along_y[:, 2 * c :]
     extrapolated /= wsum[:, None]
     # Limit the gradient step so the value stays within its sources' range,
     # in every channel (slope limiting). Unlimited, each layer extrapolates
