@@ -579,19 +579,14 @@ def apply(image: np.ndarray, variant: dict, *, masks: Sequence[np.ndarray] = (),
             pending_float = []
         if name in _MATRIX_OPS:
             exact_only = all(op["transform"] in _EXACT_OPS for op in stage)
-            if exact_only and not len(points) and not len(kp):
-                # Nothing to map: whole pixels move, no matrix needed.
+            # Exact moves of whole pixels with nothing to map need no matrix.
+            if not exact_only or len(points) or len(kp):
+                forward, oh, ow = np.eye(3), h, w
                 for op in stage:
-                    work = _exact(op, work)
-                    out_masks = [_exact(op, m) for m in out_masks]
-                report(step_progress, 1.0)
-                continue
-            forward, oh, ow = np.eye(3), h, w
-            for op in stage:
-                f, oh, ow = _forward(op, oh, ow)
-                forward = f @ forward
-            points = _map_points(forward, points)
-            kp = _map_points(forward, kp)
+                    f, oh, ow = _forward(op, oh, ow)
+                    forward = f @ forward
+                points = _map_points(forward, points)
+                kp = _map_points(forward, kp)
             if exact_only:
                 for op in stage:
                     work = _exact(op, work)

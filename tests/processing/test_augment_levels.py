@@ -9,16 +9,7 @@ import pytest
 
 from processing import augment
 from processing._parallel import set_workers
-
-
-def _readonly(a):
-    a = np.array(a)
-    a.setflags(write=False)
-    return a
-
-
-def _variant(shape, *ops):
-    return {"shape": list(shape[:2]), "ops": list(ops)}
+from tests.processing.test_augment import _readonly, _variant
 
 
 def _all_levels(dtype, channels=3):

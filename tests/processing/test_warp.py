@@ -9,7 +9,6 @@ back. Images are a few hundred pixels a side so that every kind of tile
 occurs: inside, on the border, wholly outside, cut in four (strong
 reductions), beyond a perspective's horizon.
 """
-import math
 
 import numpy as np
 import pytest
@@ -18,6 +17,7 @@ from processing import geometry
 from processing._warp import bilinear_warp, lean_warp
 from processing.geometry import affine, perspective, rotate
 from tests.conftest import make_image
+from tests.processing.test_geometry import rotation_inverse
 
 LUMA = (0.2126, 0.7152, 0.0722)
 
@@ -90,15 +90,6 @@ def assert_close(out, expected, atol=2e-5):
         np.testing.assert_allclose(out[clear, :3], expected[clear, :3], atol=1e-6)
     else:
         np.testing.assert_allclose(out, expected, atol=atol)
-
-
-def rotation_inverse(angle, h, w, out_h, out_w):
-    t = math.radians(angle)
-    c, s = math.cos(t), math.sin(t)
-    to_centre = np.array([[1, 0, -out_w / 2], [0, 1, -out_h / 2], [0, 0, 1.0]])
-    turn = np.array([[c, -s, 0], [s, c, 0], [0, 0, 1.0]])
-    back = np.array([[1, 0, w / 2], [0, 1, h / 2], [0, 0, 1.0]])
-    return back @ turn @ to_centre
 
 
 def with_hole(image):
