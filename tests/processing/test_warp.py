@@ -1,6 +1,7 @@
 """The lean warps of ``processing._warp`` (bilinear and bicubic) on images of
-many tiles, against a vectorised float64 reference written from the
-definitions, and against the general warp of ``processing.geometry``.
+many tiles, against the vectorised float64 reference of test_geometry
+(written from the definitions), and against the general warp of
+``processing.geometry``.
 
 The reference evaluates the kernel at the distance of every tap (the
 triangle, or Keys' cubic with a = -0.5 written as its two polynomials), reads
@@ -17,66 +18,7 @@ from processing import geometry
 from processing._warp import bilinear_warp, lean_warp
 from processing.geometry import affine, perspective, rotate
 from tests.conftest import make_image
-from tests.processing.test_geometry import rotation_inverse
-
-LUMA = (0.2126, 0.7152, 0.0722)
-
-
-def triangle(d):
-    return np.maximum(0.0, 1.0 - np.abs(d))
-
-
-def keys(d):
-    d = np.abs(d)
-    near = 1.5 * d**3 - 2.5 * d**2 + 1.0
-    far = -0.5 * d**3 + 2.5 * d**2 - 4.0 * d + 2.0
-    return np.where(d <= 1, near, np.where(d < 2, far, 0.0))
-
-
-def outside_value(image, fill):
-    fill = (fill,) * 3 if np.isscalar(fill) else tuple(fill)
-    if image.ndim == 2:
-        return (sum(w * f for w, f in zip(LUMA, fill)),)
-    return tuple(fill) + (0.0,) * (image.shape[2] - 3)
-
-
-def reference(image, inverse, out_shape, fill, interpolation):
-    """Every output pixel at once, float64: the centre (j + .5, i + .5) maps
-    through ``inverse`` to (x, y); taps at pixel centres around (x - .5, y - .5)."""
-    kernel, radius = (triangle, 1) if interpolation == "bilinear" else (keys, 2)
-    img = image.astype(np.float64)
-    if img.ndim == 2:
-        img = img[..., None]
-    h, w, planes = img.shape
-    rgba = planes == 4
-    outside = np.zeros(planes) if rgba else np.array(outside_value(image, fill))
-    if rgba:
-        img = img.copy()
-        img[..., :3] *= img[..., 3:4]
-    jj, ii = np.meshgrid(np.arange(out_shape[1]) + 0.5, np.arange(out_shape[0]) + 0.5)
-    p = np.einsum("ab,bij->aij", inverse, np.stack([jj, ii, np.ones_like(jj)]))
-    front = p[2] > 1e-12
-    d = np.where(front, p[2], 1.0)
-    x = np.where(front, p[0] / d - 0.5, -10.0)
-    y = np.where(front, p[1] / d - 0.5, -10.0)
-    x0, y0 = np.floor(x), np.floor(y)
-    out = np.zeros(tuple(out_shape) + (planes,))
-    for r_off in range(1 - radius, radius + 1):
-        for c_off in range(1 - radius, radius + 1):
-            r, c = y0 + r_off, x0 + c_off
-            weight = kernel(x - c) * kernel(y - r)
-            inside = (r >= 0) & (r < h) & (c >= 0) & (c < w)
-            value = np.where(inside[..., None],
-                             img[np.clip(r, 0, h - 1).astype(int), np.clip(c, 0, w - 1).astype(int)], outside)
-            out += weight[..., None] * value
-    if rgba:
-        alpha = np.clip(out[..., 3], 0, 1)
-        color = np.where(alpha[..., None] > 1e-6, out[..., :3] / np.maximum(alpha, 1e-300)[..., None],
-                         np.array(fill if not np.isscalar(fill) else (fill,) * 3, float))
-        out = np.concatenate([color, alpha[..., None]], axis=-1)
-    out = np.clip(out, 0, 1)
-    return out[..., 0] if image.ndim == 2 else out
-
+from tests.processing.test_geometry import fill_vector, keys, reference_vectorised as reference, rotation_inverse
 
 def assert_close(out, expected, atol=2e-5):
     """Equal within ``atol``; for RGBA, the colour is compared premultiplied
@@ -104,16 +46,6 @@ def with_hole(image):
 
 SHAPES = [(261, 283), (259, 331, 3), (270, 293, 4)]  # odd sizes: partial tiles at both ends
 IDS = ["gray", "rgb", "rgba"]
-
-
-def test_reference_matches_the_per_pixel_reference_of_test_geometry():
-    from tests.processing.test_geometry import reference_warp
-
-    image = make_image((9, 11, 4), seed=31)
-    inverse = rotation_inverse(21.0, 9, 11, 10, 12)
-    for interpolation in ("bilinear", "bicubic"):
-        np.testing.assert_allclose(reference(image, inverse, (10, 12), 0.3, interpolation),
-                                   reference_warp(image, inverse, (10, 12), interpolation, 0.3), atol=1e-12)
 
 
 def test_keys_kernel_hand_values():
@@ -173,7 +105,7 @@ def test_perspective_and_horizon_match_reference(shape, interpolation):
     assert_close(out, reference(image, inverse, (257, 301), (0.2, 0.5, 0.7), interpolation))
     # d = 0 near u = 250: the right part sees nothing of the input.
     beyond = np.array([[1.0, 0.1, 0.0], [0.0, 1.0, 0.0], [-0.004, 0.0005, 1.0]])
-    outside = outside_value(image, 0.6)
+    outside = tuple(fill_vector(image, 0.6))
     lanes = 1 if image.ndim == 2 else image.shape[2]
     out = lean_warp(image, beyond, h, w, outside, interpolation=interpolation, premultiplied=lanes == 4)
     assert_close(out, reference(image, beyond, (h, w), 0.6, interpolation))
@@ -260,5 +192,5 @@ def test_tiles_that_see_only_outside_get_the_outside_value(shape, interpolation)
     expected = reference(image, np.linalg.inv(forward), image.shape[:2], fill, interpolation)
     assert_close(out, expected)
     corner = out[-100:, :100]
-    value = np.array(outside_value(image, fill)) if image.ndim == 2 or image.shape[2] == 3 else np.array(fill + (0.0,))
+    value = fill_vector(image, fill)
     np.testing.assert_array_equal(corner, np.broadcast_to(value.astype(np.float32).squeeze(), corner.shape))
