@@ -45,7 +45,7 @@ import editor  # noqa: E402,F401  (first: BLAS gets one thread per call, as in t
 import numpy as np  # noqa: E402
 
 from peers import PEERS, Inputs, make_inputs  # noqa: E402
-from _sections import put_section  # noqa: E402
+from _sections import put_section, write_keeping_others  # noqa: E402
 
 SAMPLE = ROOT / "resources" / "sample.png"
 RESULTS = HERE / "RESULTS.md"
@@ -960,7 +960,7 @@ def main(argv=None) -> int:
     text = "\n".join(md)
     print(text)
     if output is not None:
-        output.write_text(text + "\n")
+        write_keeping_others(output, text)  # the batch, editor and I/O benches' sections stay
         log(f"wrote {output}")
 
     if not args.no_editor:
