@@ -25,21 +25,19 @@ def put_section(path: Path, text: str) -> None:
     text = text.strip("\n") + "\n"
     heading = next(line for line in text.splitlines() if line.startswith("## "))
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True) if path.exists() else []
-    starts = [i for i, line in enumerate(lines) if line.rstrip("\n") == heading]
-    if not starts:
-        path.write_text("".join(lines).rstrip("\n") + "\n\n" + text, encoding="utf-8")
-        return
-    start = starts[0]
-    end = _section_end(lines, start)
-    # Later copies of the same section (left by older runs that appended) go too.
-    kept = [line for i, line in enumerate(lines[end:], end)
-            if not any(s <= i < _section_end(lines, s) for s in starts[1:])]
-    tail = "".join(kept)
-    path.write_text("".join(lines[:start]) + text + ("\n" + tail if tail else ""), encoding="utf-8")
-
-
-def _section_end(lines: list[str], start: int) -> int:
-    return next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+    # The first copy of the section is replaced; later copies (left by older
+    # runs that appended) are dropped.
+    out, skipping, placed = [], False, False
+    for line in lines:
+        if line.startswith("## "):
+            skipping = line.rstrip("\n") == heading
+            if skipping and not placed:
+                out.append(text + "\n")
+                placed = True
+        if not skipping:
+            out.append(line)
+    body = "".join(out).rstrip("\n")
+    path.write_text(body + "\n" if placed else body + "\n\n" + text, encoding="utf-8")
 
 
 def write_keeping_others(path: Path, text: str) -> None:

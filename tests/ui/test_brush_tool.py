@@ -1,7 +1,6 @@
 """The brush driven with real mouse events: strokes cover the disk path
 exactly, the right button erases, [ and ] resize, the stroke is the
 selection an operation then applies through, and undo takes it back."""
-import math
 
 import numpy as np
 import pytest
@@ -9,15 +8,8 @@ from PySide6.QtCore import Qt
 
 from editor.brush_stroke import BrushSettings, StrokeLayer
 from tests.ui.canvas_input import H, W, image_of, view_of
+from tests.processing.test_brush import distance_to_segment
 from tests.ui.conftest import wait_for_full_render
-
-
-def distance_to_segment(px, py, a, b):
-    (ax, ay), (bx, by) = a, b
-    vx, vy = bx - ax, by - ay
-    length2 = vx * vx + vy * vy
-    t = 0.0 if length2 == 0 else max(0.0, min(1.0, ((px - ax) * vx + (py - ay) * vy) / length2))
-    return math.hypot(px - ax - t * vx, py - ay - t * vy)
 
 
 def disk_path(points, radius, shape=(H, W)):
