@@ -316,6 +316,20 @@ def _sigint_ignored_by_children():
         signal.signal(signal.SIGINT, previous)
 
 
+def _dask_interrupt_race(record: logging.LogRecord) -> bool:
+    """False for the NameError Dask 2026.8 logs when Ctrl+C lands in one of its
+    blocking calls before the call's task exists (``sync``'s ``cancel``
+    callback reads a variable not yet set); the interruption itself is
+    handled by the command, so the user would see a traceback about nothing."""
+    if not record.exc_info or not isinstance(record.exc_info[1], NameError):
+        return True
+    tb = record.exc_info[2]
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    code = tb.tb_frame.f_code if tb is not None else None
+    return not (code is not None and code.co_name == "cancel" and "distributed" in code.co_filename)
+
+
 def _worker_sees(paths: Sequence[str]) -> str | None:
     """On a worker: the first of ``paths`` it cannot see, or None. Importing
     this module there also proves the editor is installed."""
@@ -423,11 +437,20 @@ class Dask(Executor):
                 )
 
     def map(self, func, items, shared=()):
+        items = list(items)
+        tornado_log = logging.getLogger("tornado.application")
+        tornado_log.addFilter(_dask_interrupt_race)
+        try:
+            yield from self._map(func, items, shared)
+        finally:
+            tornado_log.removeFilter(_dask_interrupt_race)
+
+    def _map(self, func, items, shared):
         from distributed import KilledWorker, as_completed
 
-        items = list(items)
         client, cluster = self._connect()
         futures: dict = {}
+        pids: dict = {}
         finished = False
         try:
             # Local workers are ended at once on an interruption: closing the cluster
@@ -439,14 +462,16 @@ class Dask(Executor):
             for index, item in enumerate(items):
                 future = client.submit(_dask_task, func, shared, item, pure=False, retries=0)
                 futures[future] = index
-            for future in as_completed(list(futures)):
+            # Results come with their futures, gathered on Dask's own thread: this thread then
+            # only waits on a condition, which Ctrl+C interrupts cleanly. Waiting in
+            # future.result() instead, Ctrl+C can trip Dask into logging a traceback of its own.
+            for future, outcome in as_completed(list(futures), with_results=True, raise_errors=False):
                 index = futures.pop(future)
-                try:
-                    result = future.result()
-                except KilledWorker:
-                    result = WorkerDied()
-                except Exception as exc:
-                    result = exc
+                if future.status == "error":
+                    _, error, _ = outcome
+                    result = WorkerDied() if isinstance(error, KilledWorker) else error
+                else:
+                    result = outcome
                 future.release()  # nothing kept across files, here or on the cluster
                 yield index, result
             finished = True

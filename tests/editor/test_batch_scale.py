@@ -1,5 +1,6 @@
 """`image-editor apply` at scale, end to end in subprocesses: folders, patterns, skip and rerun
 after an interruption, dry run, worker processes and a Dask cluster giving the window's bytes."""
+import logging
 import os
 import signal
 import subprocess
@@ -12,7 +13,7 @@ import pytest
 from PIL import Image
 
 from editor.document import Document
-from editor.executors import Processes, WorkerDied, _call
+from editor.executors import Processes, WorkerDied, _call, _dask_interrupt_race
 from editor.image_file import ExportOptions, load_image, save_image
 from editor.recipe import save_recipe
 from editor.steps import Step
@@ -267,6 +268,25 @@ def dask_cluster():
         cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0")
     yield cluster
     cluster.close()
+
+
+def _logged_name_error(function: str, filename: str) -> logging.LogRecord:
+    namespace: dict = {}
+    exec(compile(f"def {function}():\n    return missing\n", filename, "exec"), namespace)
+    try:
+        namespace[function]()
+    except NameError:
+        return logging.LogRecord("tornado.application", logging.ERROR, filename, 2, "Exception in callback",
+                                 None, sys.exc_info())
+    raise AssertionError("the function was meant to fail")
+
+
+def test_only_dasks_own_interrupt_race_is_kept_from_the_user():
+    dask_utils = str(Path("site-packages") / "distributed" / "utils.py")
+    assert not _dask_interrupt_race(_logged_name_error("cancel", dask_utils))
+    assert _dask_interrupt_race(_logged_name_error("submit", dask_utils))
+    assert _dask_interrupt_race(_logged_name_error("cancel", "recipe_plugin.py"))
+    assert _dask_interrupt_race(logging.LogRecord("tornado.application", logging.ERROR, "x", 1, "plain", None, None))
 
 
 def test_dask_on_a_running_cluster_writes_the_window_bytes_and_reports_the_corrupt_file(
