@@ -7,6 +7,7 @@ edge, repeating the edge pixel (``d c b a | a b c d``); this is
 from __future__ import annotations
 
 import functools
+from typing import Callable
 
 import numpy as np
 
@@ -467,7 +468,7 @@ def _run_network(wires: list, ops) -> list:
 # matter): per NumPy call, per element of a comparison, per sorted row and per
 # item and level of a sort.
 _CALL = 1.5e-6
-_NETWORK_OP = 0.3e-9
+_NETWORK_OP = {4: 0.3e-9, 2: 0.06e-9, 1: 0.03e-9}  # by item size: NaN-aware float min is slower
 _SORT_ROW, _SORT_ITEM = 45e-9, 0.3e-9
 
 
@@ -509,17 +510,19 @@ def _median_band(p: np.ndarray, radius: int, tile: int) -> np.ndarray:
         ops, outputs = _merge_network(m, extra, lo, hi)
         tiles = strip_views[0].size
         length = m + extra
-        network = sum(a + b for _, _, a, b in ops) * (_CALL + tiles * _NETWORK_OP)
+        network = sum(a + b for _, _, a, b in ops) * (_CALL + tiles * _NETWORK_OP[p.itemsize])
         sort = (length + hi - lo + 1) * _CALL + tiles * (_SORT_ROW + _SORT_ITEM * length * length.bit_length())
         if network <= sort:
             wires = _run_network(kept + strip_views, ops)
             return [wires[o] for o in outputs]
         # Big merges near the top of large windows: np.sort along rows instead.
-        merged = np.empty(strip_views[0].shape + (length,), np.float32)
+        # NumPy's vectorised sort takes 16-bit integers but not bytes (12x slower).
+        merged = np.empty(strip_views[0].shape + (length,), np.uint16 if p.dtype == np.uint8 else p.dtype)
         for i, plane in enumerate(kept + strip_views):
             merged[..., i] = plane
         merged.sort(axis=-1)
-        return [merged[..., i] for i in range(lo, hi + 1)]
+        ranks = merged[..., lo : hi + 1].astype(p.dtype, copy=False)
+        return [ranks[..., i] for i in range(hi - lo + 1)]
 
     def interleave(a, b, axis):
         """Planes of the two halves, merged back into planes over the finer grid."""
@@ -580,6 +583,40 @@ def _median3x3(p: np.ndarray) -> np.ndarray:
     return np.maximum(np.minimum(lo, mid), np.minimum(np.maximum(lo, mid), hi))
 
 
+def _as_codes(values: np.ndarray) -> tuple[np.ndarray, Callable[[np.ndarray, np.ndarray], None]] | None:
+    """Values of an 8- or 16-bit file (``k / 255`` or ``k / 65535``) as their
+    integer codes, with the function that writes codes back as their exact
+    values (``decode(codes, out)``); None for other data.
+
+    Comparisons on bytes or 16-bit integers cost a tenth or a quarter of those
+    on float32 (no NaN to honour, four or two times the values per vector),
+    and the code order is the value order, so a median of codes is the code
+    of the median. Codes decode as the loader made them (``k / top``, correctly
+    rounded) or else through a table read from the data, so whatever rounding
+    made the values is kept; any value off the grid keeps the float path.
+    """
+    for top, dtype in ((255, np.uint8), (65535, np.uint16)):
+        row = values[0] * np.float32(top)
+        if not (np.abs(row - np.rint(row)) <= 1e-3).all():
+            continue  # off this grid already in the first row: spare the passes
+        scaled = np.multiply(values, np.float32(top), dtype=np.float32)
+        np.rint(scaled, out=scaled)
+        if not (scaled.min() >= 0 and scaled.max() <= top):  # NaN fails too
+            return None
+        codes = scaled.astype(dtype)
+
+        def divide(c: np.ndarray, out: np.ndarray, top=np.float32(top)) -> None:
+            out[...] = np.divide(c, top, dtype=np.float32)  # into a strided out, 5x slower
+
+        if np.array_equal(np.divide(codes, np.float32(top), dtype=np.float32), values):
+            return codes, divide
+        table = np.zeros(top + 1, np.float32)
+        table[codes] = values
+        if np.array_equal(table[codes], values):
+            return codes, lambda c, out, table=table: out.__setitem__(..., table[c])
+    return None
+
+
 def median_filter(image: np.ndarray, radius: int = 1, *, progress: Progress | None = None) -> np.ndarray:
     """Replace each pixel by the median of the ``(2*radius+1)`` square around it.
 
@@ -616,7 +653,12 @@ def median_filter(image: np.ndarray, radius: int = 1, *, progress: Progress | No
     radius (about ``r^1.4`` for radii 2 to 12: merges cost ``n log^2 n``), far
     below the ``r^2`` of sorting every window. Radius 1 uses the exact min/max
     network of Paeth (Graphics Gems, 1990). Bands of rows and channels are
-    shared across two threads.
+    shared among the processing pool's threads.
+
+    Values as an 8- or 16-bit file gives them (``k / 255``, ``k / 65535``)
+    are filtered as their integer codes, byte or 16-bit comparisons being
+    several times cheaper than float32 ones (2.5x faster at radius 7); the
+    output values are the same, bit for bit.
 
     Examples
     --------
@@ -637,7 +679,11 @@ def median_filter(image: np.ndarray, radius: int = 1, *, progress: Progress | No
         # Half the largest tile: the core sorted per tile is bigger, but the
         # merges below it are cheaper (measured 8-17% less work for r = 5..15).
         tile //= 2
-    band = tile * max(1, 64 // tile)  # rows per step: keeps a band's work in cache
+    # Rows per step: keeps a band's work in cache. Bands of codes (a byte or two
+    # per value) can be taller; whether this picture has codes is seen on its top.
+    band = tile * max(1, 64 // tile)
+    if radius > 1 and _as_codes(_reflect_block(planes[0], 0, band, 0, min(w, 256))) is not None:
+        band = tile * max(1, 512 // tile)
     rows = -(-h // band) * band
     cols = -(-w // tile) * tile
     out = np.empty(color.shape, np.float32)
@@ -650,8 +696,13 @@ def median_filter(image: np.ndarray, radius: int = 1, *, progress: Progress | No
             padded = _reflect_block(planes[c], y0 - radius, y0 + band + radius, -radius, cols + radius)
             if radius == 1:
                 planes_out[c][y0:y1] = _median3x3(padded)[: y1 - y0, :w]
-            else:
+                continue
+            coded = _as_codes(padded)
+            if coded is None:
                 planes_out[c][y0:y1] = _median_band(padded, radius, tile)[: y1 - y0, :w]
+            else:
+                codes, decode = coded
+                decode(_median_band(codes, radius, tile)[: y1 - y0, :w], planes_out[c][y0:y1])
 
     _parallel(run, _split(len(jobs)), color.size * k, progress=progress)
     return merge_alpha(out, alpha)

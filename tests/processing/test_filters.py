@@ -600,10 +600,71 @@ def test_merge_network_gives_the_requested_ranks(m, n):
 def test_median_sort_path_for_big_merges(monkeypatch):
     # Force np.sort for every merge: the result must not change.
     from processing import filters
-    monkeypatch.setattr(filters, "_NETWORK_OP", 1.0)
+    monkeypatch.setattr(filters, "_NETWORK_OP", {4: 1.0, 2: 1.0, 1: 1.0})
     image = _with_ties((19, 26), seed=3)
     for radius in (2, 3):
         np.testing.assert_array_equal(median_filter(image, radius), direct_median(image, radius))
+    coded = _from_file((19, 26), 255, seed=3)  # bytes are sorted as 16-bit integers
+    for radius in (2, 3):
+        np.testing.assert_array_equal(median_filter(coded, radius), direct_median(coded, radius))
+
+
+def _from_file(shape, top, seed):
+    """What the loader makes of an 8- or 16-bit file: k / top, correctly rounded float32."""
+    codes = np.random.default_rng(seed).integers(0, top + 1, shape)
+    codes[: shape[0] // 2] //= max(1, top // 8)  # few levels in the top half: ties
+    image = np.divide(codes, np.float32(top), dtype=np.float32)
+    image.flags.writeable = False
+    return image
+
+
+@pytest.fixture
+def median_dtypes(monkeypatch):
+    """The dtypes the median network ran on, to see which path a picture took."""
+    from processing import filters
+    seen = []
+    band = filters._median_band
+
+    def spy(p, radius, tile):
+        seen.append(p.dtype)
+        return band(p, radius, tile)
+
+    monkeypatch.setattr(filters, "_median_band", spy)
+    return seen
+
+
+@pytest.mark.parametrize("top, dtype", [(255, np.uint8), (65535, np.uint16)])
+@pytest.mark.parametrize("shape", [(37, 29), (70, 45, 3), (23, 40, 4)])
+def test_median_of_file_values_runs_on_their_codes_and_gives_the_same_values(median_dtypes, top, dtype, shape):
+    image = _from_file(shape, top, seed=shape[0])
+    for radius in (2, 3, 7):
+        median_dtypes.clear()
+        out = median_filter(image, radius)
+        assert set(median_dtypes) == {np.dtype(dtype)}
+        for got, plane in zip(_planes(out), _planes(image)):
+            np.testing.assert_array_equal(got, direct_median(plane, radius))
+
+
+def test_median_of_values_rounded_another_way_keeps_them_bit_for_bit(median_dtypes):
+    # 8-bit levels, but not k / 255 in float32: some are one step of float32 off it.
+    levels = np.divide(np.arange(256), np.float32(255), dtype=np.float32)
+    levels[1::3] = np.nextafter(levels[1::3], np.float32(1))
+    image = levels[np.random.default_rng(4).integers(0, 256, (40, 33))]
+    out = median_filter(image, 3)
+    assert median_dtypes == [np.dtype(np.uint8)]
+    np.testing.assert_array_equal(out, direct_median(image, 3))
+    assert np.isin(out, levels).all()
+
+
+def test_median_of_values_off_every_grid_stays_in_float(median_dtypes):
+    image = np.array(_from_file((90, 30), 255, seed=6))
+    image[70:] = make_image((20, 30), seed=6)  # the last band is not from a file
+    from processing import filters
+    assert filters._as_codes(image[70:]) is None
+    assert filters._as_codes(np.full((3, 3), np.nan, np.float32)) is None
+    out = median_filter(image, 2)
+    assert np.dtype(np.float32) in median_dtypes
+    np.testing.assert_array_equal(out, direct_median(image, 2))
 
 
 def numpy_median(plane, radius):
