@@ -2,9 +2,10 @@
 
 Private to :func:`processing.threshold.threshold_adaptive`. The box mean and
 the comparison with it never leave the cache: each band of rows gets its
-vertical window sums from a running sum, its horizontal ones from a prefix
-sum along the band's rows, and is compared right away. No transposes, no
-full-size temporaries, cost independent of the window size.
+vertical window sums from a running sum, its horizontal ones from sums of
+2, 4, 8 ... neighbours along the band's rows, and is compared right away.
+No transposes, no full-size temporaries; the cost grows only with the
+logarithm of the window size (1.26x from 5 to 101 pixels).
 """
 from __future__ import annotations
 
@@ -27,6 +28,35 @@ def _reflect(start: int, stop: int, n: int) -> np.ndarray:
     return np.where(i < n, i, 2 * n - 1 - i)
 
 
+def _window_sums(a: np.ndarray, size: int, out: np.ndarray, spare: tuple[np.ndarray, np.ndarray]) -> None:
+    """``out[:, x] = a[:, x : x + size].sum(axis=1)`` for every ``x``.
+
+    Sums of 2, 4, 8 ... neighbours, each from two of the previous ones, and
+    the window as the sum of those its length's binary digits name: about
+    ``2 log2(size)`` whole-band additions. A prefix sum would do it in two
+    passes, but NumPy's ``cumsum`` keeps the interpreter lock for its whole
+    run, so bands on other threads would wait for it; additions release it.
+    ``spare`` holds two arrays at least as big as ``a`` for the partial sums.
+    """
+    w = out.shape[1]
+    block, length, start, first = a, 1, 0, True
+    while True:
+        if size & length:
+            part = block[:, start : start + w]
+            if first:
+                np.copyto(out, part)
+                first = False
+            else:
+                np.add(out, part, out=out)
+            start += length
+        if 2 * length > size:
+            return
+        n = block.shape[1] - length
+        doubled = spare[0][: a.shape[0], :n]
+        np.add(block[:, :n], block[:, length : length + n], out=doubled)
+        block, spare, length = doubled, spare[::-1], 2 * length
+
+
 def mean_threshold(luma: np.ndarray, radius: int, offset: float, *,
                    progress: Progress | None = None) -> np.ndarray:
     """``1.0`` where ``luma >= mean of its (2r+1)^2 window - offset``, else ``0.0``.
@@ -38,9 +68,9 @@ def mean_threshold(luma: np.ndarray, radius: int, offset: float, *,
     With ``n = (2r+1)^2`` and ``S`` the window sum, the test is
     ``luma * n >= S - n * offset`` (no division). The column sums of ``2r+1``
     rows, less ``(2r+1) offset``, slide down a band one row at a time in
-    float64 (an add and a subtract per row); a float64 prefix sum along each
-    row of those column sums then gives every horizontal window sum as one
-    difference. Bands of rows run on the package's thread pool.
+    float64 (an add and a subtract per row); sums of 2, 4, 8 ... neighbouring
+    column sums then make every horizontal window sum (see
+    :func:`_window_sums`). Bands of rows run on the package's thread pool.
 
     Examples
     --------
@@ -53,7 +83,7 @@ def mean_threshold(luma: np.ndarray, radius: int, offset: float, *,
     n = np.float64(size * size)
     shift = np.float64(offset)
     cols = _reflect(-radius, w + radius, w)
-    left, right = cols[:radius] + radius + 1, cols[radius + w :] + radius + 1
+    left, right = cols[:radius] + radius, cols[radius + w :] + radius
     # Source row entering the window of output row y is rows[y + 2r]; the one
     # leaving is rows[y - 1] (positions reflected past the edges).
     rows = _reflect(-radius, h + radius, h).tolist()
@@ -61,11 +91,10 @@ def mean_threshold(luma: np.ndarray, radius: int, offset: float, *,
 
     def run(span: tuple[int, int]) -> None:
         start, stop = span
-        # sums[:, 0] = 0, sums[:, 1:] = column sums of the reflected row;
-        # after the prefix sum, window sums are sums[:, x + size] - sums[:, x].
-        sums = np.empty((_BAND_ROWS, w + 2 * radius + 1), np.float64)
-        sums[:, 0] = 0.0
-        inner = sums[:, radius + 1 : radius + 1 + w]
+        # Column sums of the reflected rows, the margins mirrored in.
+        sums = np.empty((_BAND_ROWS, w + 2 * radius), np.float64)
+        spare = (np.empty_like(sums), np.empty_like(sums))
+        inner = sums[:, radius : radius + w]
         scaled = np.empty((_BAND_ROWS, w), np.float64)
         window = np.empty((_BAND_ROWS, w), np.float64)
         # Column sums for the span's first row: how often each source row
@@ -88,12 +117,10 @@ def mean_threshold(luma: np.ndarray, radius: int, offset: float, *,
                     np.add(previous, luma[rows[y + size - 1]], out=row)
                     np.subtract(row, luma[rows[y - 1]], out=row)
                 previous = row
-            previous = previous.copy()  # the prefix sum below overwrites it
             band = sums[:b]
-            band[:, 1 : radius + 1] = band[:, left]
-            band[:, radius + 1 + w :] = band[:, right]
-            np.cumsum(band[:, 1:], axis=1, out=band[:, 1:])
-            np.subtract(band[:, size:], band[:, :w], out=window[:b])
+            band[:, :radius] = band[:, left]
+            band[:, radius + w :] = band[:, right]
+            _window_sums(band, size, window[:b], spare)
             np.multiply(luma[y0:y1], n, out=scaled[:b])
             np.greater_equal(scaled[:b], window[:b], out=out[y0:y1], casting="unsafe")
 

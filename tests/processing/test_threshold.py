@@ -398,8 +398,8 @@ def test_threshold_properties(image, name):
         assert np.all(np.diff(out.ravel()[order]) >= 0)
 
 
-# The mean method runs band by band (column sums sliding down, prefix sums
-# along rows): shapes taller than many bands, wider than tall, and windows
+# The mean method runs band by band (column sums sliding down, sums of 2, 4,
+# 8 ... neighbours along rows): shapes taller than many bands, wider than tall, and windows
 # larger than the image check the seams and the reflected borders.
 @pytest.mark.parametrize("shape", [(150, 9), (7, 300), (9, 11), (1, 1), (2, 40)])
 @pytest.mark.parametrize("block_size, offset", [(1, 0.01), (5, 0.03), (31, -0.02), (61, 0.005)])
@@ -416,3 +416,16 @@ def test_adaptive_mean_flat_is_exact_at_zero_offset():
         flat = np.full((40, 33), value, np.float32)
         for block in (3, 31, 101):
             assert threshold_adaptive(flat, block, 0.0).min() == 1.0
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 7, 8, 31, 32, 33, 101])
+def test_window_sums_of_every_length_match_a_direct_sum(size):
+    from processing._local_mean import _window_sums
+
+    rng = np.random.default_rng(size)
+    a = rng.random((3, 40 + size - 1))
+    spare = (np.full_like(a, np.nan), np.full_like(a, np.nan))  # leftovers would show
+    out = np.empty((3, 40))
+    _window_sums(a, size, out, spare)
+    direct = np.array([[row[x : x + size].sum() for x in range(40)] for row in a])
+    np.testing.assert_allclose(out, direct, rtol=1e-12)
