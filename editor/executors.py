@@ -330,6 +330,17 @@ def _dask_interrupt_race(record: logging.LogRecord) -> bool:
     return not (code is not None and code.co_name == "cancel" and "distributed" in code.co_filename)
 
 
+class _QuietDaskLogs(logging.Filter):
+    """Keeps from the user what Dask's event loop logs about a run being
+    stopped: everything once ``stopping`` is set (results in flight fail as
+    the workers are killed), and the interrupt race before it."""
+
+    stopping = False
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not self.stopping and _dask_interrupt_race(record)
+
+
 def _worker_sees(paths: Sequence[str]) -> str | None:
     """On a worker: the first of ``paths`` it cannot see, or None. Importing
     this module there also proves the editor is installed."""
@@ -438,14 +449,18 @@ class Dask(Executor):
 
     def map(self, func, items, shared=()):
         items = list(items)
-        tornado_log = logging.getLogger("tornado.application")
-        tornado_log.addFilter(_dask_interrupt_race)
+        quiet = _QuietDaskLogs()
+        # Where Dask's event loop logs what fails in its callbacks.
+        loggers = [logging.getLogger(name) for name in ("tornado.application", "asyncio")]
+        for logger in loggers:
+            logger.addFilter(quiet)
         try:
-            yield from self._map(func, items, shared)
+            yield from self._map(func, items, shared, quiet)
         finally:
-            tornado_log.removeFilter(_dask_interrupt_race)
+            for logger in loggers:
+                logger.removeFilter(quiet)
 
-    def _map(self, func, items, shared):
+    def _map(self, func, items, shared, quiet: _QuietDaskLogs):
         from distributed import KilledWorker, as_completed
 
         client, cluster = self._connect()
@@ -476,16 +491,19 @@ class Dask(Executor):
                 yield index, result
             finished = True
         finally:
+            silenced = contextlib.ExitStack()
+            if not finished:
+                # Results in flight, the scheduler's complaints about the data of killed
+                # workers: errors of the stopping, which mean nothing to the user.
+                quiet.stopping = True
+                silenced.enter_context(_logs_silenced("distributed"))
             if futures:
                 client.cancel(list(futures), force=True)
-            quiet = contextlib.nullcontext()
             if not finished:
-                # The scheduler's complaints about the data of killed workers mean nothing to the user.
-                quiet = _logs_silenced("distributed")
                 for pid in pids.values():
                     with contextlib.suppress(OSError):
                         os.kill(pid, signal.SIGKILL)
-            with quiet:
+            with silenced:
                 try:
                     client.close()
                     if cluster is not None:

@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from editor.document import Document
-from editor.executors import Processes, WorkerDied, _call, _dask_interrupt_race
+from editor.executors import Processes, WorkerDied, _call, _dask_interrupt_race, _QuietDaskLogs
 from editor.image_file import ExportOptions, load_image, save_image
 from editor.recipe import save_recipe
 from editor.steps import Step
@@ -286,7 +286,12 @@ def test_only_dasks_own_interrupt_race_is_kept_from_the_user():
     assert not _dask_interrupt_race(_logged_name_error("cancel", dask_utils))
     assert _dask_interrupt_race(_logged_name_error("submit", dask_utils))
     assert _dask_interrupt_race(_logged_name_error("cancel", "recipe_plugin.py"))
-    assert _dask_interrupt_race(logging.LogRecord("tornado.application", logging.ERROR, "x", 1, "plain", None, None))
+    plain = logging.LogRecord("tornado.application", logging.ERROR, "x", 1, "plain", None, None)
+    assert _dask_interrupt_race(plain)
+    quiet = _QuietDaskLogs()
+    assert quiet.filter(plain) and not quiet.filter(_logged_name_error("cancel", dask_utils))
+    quiet.stopping = True  # once the run is being stopped, nothing Dask's loop says is shown
+    assert not quiet.filter(plain)
 
 
 def test_dask_on_a_running_cluster_writes_the_window_bytes_and_reports_the_corrupt_file(
