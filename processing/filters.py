@@ -604,16 +604,20 @@ def _as_codes(values: np.ndarray) -> tuple[np.ndarray, Callable[[np.ndarray, np.
         if not (scaled.min() >= 0 and scaled.max() <= top):  # NaN fails too
             return None
         codes = scaled.astype(dtype)
-
-        def divide(c: np.ndarray, out: np.ndarray, top=np.float32(top)) -> None:
-            out[...] = np.divide(c, top, dtype=np.float32)  # into a strided out, 5x slower
-
         if np.array_equal(np.divide(codes, np.float32(top), dtype=np.float32), values):
-            return codes, divide
+            # Divided into a contiguous array, then copied: dividing straight into
+            # a channel of the output (a strided view) is 5x slower.
+            def decode(c: np.ndarray, out: np.ndarray, top=np.float32(top)) -> None:
+                out[...] = np.divide(c, top, dtype=np.float32)
+
+            return codes, decode
         table = np.zeros(top + 1, np.float32)
         table[codes] = values
         if np.array_equal(table[codes], values):
-            return codes, lambda c, out, table=table: out.__setitem__(..., table[c])
+            def look_up(c: np.ndarray, out: np.ndarray, table=table) -> None:
+                out[...] = table[c]
+
+            return codes, look_up
     return None
 
 
@@ -657,8 +661,8 @@ def median_filter(image: np.ndarray, radius: int = 1, *, progress: Progress | No
 
     Values as an 8- or 16-bit file gives them (``k / 255``, ``k / 65535``)
     are filtered as their integer codes, byte or 16-bit comparisons being
-    several times cheaper than float32 ones (2.5x faster at radius 7); the
-    output values are the same, bit for bit.
+    several times cheaper than float32 ones (2.9x faster at radius 7 on a
+    12 MP photo); the output values are the same, bit for bit.
 
     Examples
     --------

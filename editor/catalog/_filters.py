@@ -54,14 +54,14 @@ OPERATIONS = [
             IntParam(
                 # Capped where a full 12 MP render still takes seconds, not
                 # minutes: the exact median's cost grows about as r^1.5
-                # (12 MP from an 8-bit file, 2 cores: 1.4 s at radius 7, 4.7 s at 15).
+                # (12 MP from an 8-bit file, 2 cores: 1.5 s at radius 7, 5.2 s at 15).
                 "radius", "Radius", 1, minimum=0, maximum=15, log=True,
                 scaling=ProxyScaling.LENGTH,
                 help="Each pixel becomes the median of the (2 radius + 1) square around it: removes "
                 "speckles and salt-and-pepper noise while keeping edges.",
             ),
         ),
-        live=False,  # 12 MP photo, 2 cores: 0.3 s at radius 2 (0.6 s on float data), 1.4 s at 7
+        live=False,  # 12 MP photo, 2 cores: 0.3 s at radius 2 (0.5 s on float data), 1.5 s at 7
         margin=lambda p: p["radius"],
         description="Remove specks and salt-and-pepper noise while keeping edges sharp.",
     ),
