@@ -40,6 +40,7 @@ from typing import Any, Callable, Iterator, Sequence
 from processing._parallel import ENV_VAR as THREADS_ENV_VAR
 from processing._parallel import default_workers, set_workers, workers
 
+from ._allocator import ALLOCATOR_ENVIRON, freed_memory_kept
 from .errors import EditorError
 
 __all__ = [
@@ -89,16 +90,22 @@ def threads_per_process(jobs: int, total: int | None = None) -> int:
 def worker_environment(threads: int, environ=os.environ) -> dict[str, str]:
     """Environment variables for worker processes: the processing pool gets
     ``threads`` threads, and BLAS libraries one thread each unless the user
-    set their own, so processes, pool threads and BLAS threads do not multiply.
+    set their own, so processes, pool threads and BLAS threads do not multiply;
+    and the C allocator keeps freed memory for the next file (see
+    ``editor._allocator``), unless the user tuned it themselves.
 
     Examples
     --------
     >>> worker_environment(2, environ={})["IMAGE_EDITOR_THREADS"]
     '2'
     >>> worker_environment(2, environ={"OMP_NUM_THREADS": "3"}).get("OMP_NUM_THREADS")
+    >>> worker_environment(1, environ={})["MALLOC_ARENA_MAX"]
+    '1'
     """
     env = {THREADS_ENV_VAR: str(threads)}
     env.update({name: "1" for name in _BLAS_VARS if name not in environ})
+    if not any(name.startswith("MALLOC_") for name in environ):
+        env.update(ALLOCATOR_ENVIRON)
     return env
 
 
@@ -133,19 +140,21 @@ class Executor:
 
 
 class InProcess(Executor):
-    """Items one after the other in this process; each uses the whole pool.
+    """Items one after the other in this process; each uses the whole pool,
+    and the allocator keeps freed memory for the next item while they run.
 
     The function need not be picklable (a lambda, a partial holding the
     catalog), and a Ctrl+C reaches it directly.
     """
 
     def map(self, func, items, shared=()):
-        for index, item in enumerate(items):
-            try:
-                result = func(*shared, item)
-            except Exception as exc:
-                result = exc
-            yield index, result
+        with freed_memory_kept():
+            for index, item in enumerate(items):
+                try:
+                    result = func(*shared, item)
+                except Exception as exc:
+                    result = exc
+                yield index, result
 
 
 _shared: tuple = ()
@@ -396,14 +405,14 @@ class Dask(Executor):
                 raise
             return client, None
         n = self.workers or default_workers()
-        # Dask's nannies set MALLOC_TRIM_THRESHOLD_ in their workers by default, which
-        # freezes glibc's mmap threshold: every large temporary array is then mapped
-        # and zero-filled afresh, ten times the page faults and a 1.6x slower file.
-        # The local workers keep the allocator of an ordinary process. The variables
-        # that share the cores are set before a worker starts (BLAS reads its own then).
+        # Dask's nannies set MALLOC_TRIM_THRESHOLD_=65536 in their workers by default
+        # (to give memory back between tasks), so every large temporary array is
+        # mapped and zero-filled afresh. The local workers get the batch workers'
+        # allocator instead, which keeps it (editor._allocator), and the variables
+        # that share the cores, before a worker starts (BLAS reads its own then).
         spawn_environ = {
             name: value for name, value in dask.config.get("distributed.nanny.pre-spawn-environ", {}).items()
-            if name != "MALLOC_TRIM_THRESHOLD_"
+            if not name.startswith("MALLOC_")
         }
         spawn_environ.update(worker_environment(1, environ={}))
         settings = {

@@ -309,14 +309,17 @@ def test_worker_processes_share_the_cores_instead_of_multiplying_threads():
     from editor.executors import run_in_processes, threads_per_process, worker_environment
 
     assert threads_per_process(2, total=2) == 1 and threads_per_process(3, total=16) == 5
-    env = worker_environment(3, environ={"MKL_NUM_THREADS": "2"})
+    env = worker_environment(3, environ={"MKL_NUM_THREADS": "2", "MALLOC_ARENA_MAX": "4"})
     assert env == {"IMAGE_EDITOR_THREADS": "3", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
-    calls = [(workers, ()), (os.getenv, ("IMAGE_EDITOR_THREADS",)), (os.getenv, ("OPENBLAS_NUM_THREADS",))]
+    calls = [(workers, ()), (os.getenv, ("IMAGE_EDITOR_THREADS",)), (os.getenv, ("OPENBLAS_NUM_THREADS",)),
+             (os.getenv, ("MALLOC_MMAP_THRESHOLD_",))]
     before = dict(os.environ)
     seen = dict(run_in_processes(2, calls))
     expected = threads_per_process(2)
     assert seen[0] == expected and seen[1] == str(expected)
     assert seen[2] == os.environ.get("OPENBLAS_NUM_THREADS", "1")
+    mine = any(name.startswith("MALLOC_") for name in os.environ)
+    assert seen[3] == (os.environ.get("MALLOC_MMAP_THRESHOLD_") if mine else str(1 << 30))
     assert dict(os.environ) == before  # the parent's environment is left as it was
 
 
