@@ -21,11 +21,14 @@ checks that.
 
 Per-image accounting: "the work alone" is a bare loop over the same files
 in a fresh process (decode, each operation, encode with the atomic write,
-timed part by part), with the pool at the size each configuration gives a
-file (all cores for ``--jobs 1``, one thread for a worker of ``--jobs 2``
-or Dask). Batch runs and these loops alternate, so the machine's other
+timed part by part, with the allocator a batch worker has), with the pool
+at the size each configuration gives a file (all cores for ``--jobs 1``,
+one thread for a worker of ``--jobs 2`` or Dask). Batch runs and these loops alternate, so the machine's other
 load falls on all of them alike; a batch's overhead is its time per image
-over the loop's (over half of it for two workers).
+over the loop's (over half of it for two workers). Two such loops at once,
+one thread each on every other photo, show what two workers can reach on
+this machine with no batch machinery at all: the cores slow each other
+down (shared caches and memory), so even they fall short of twice one loop.
 
 Targets: ``--jobs 2`` at least 1.8x ``--jobs 1`` in images per second; Dask
 within 15 % of ``--jobs 2``; the batch's time per image at most 10 % over
@@ -47,6 +50,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT))
 
+from editor._allocator import ALLOCATOR_ENVIRON  # noqa: E402
 from editor.image_file import ExportOptions, load_image, save_image  # noqa: E402
 from editor.recipe import save_recipe  # noqa: E402
 from editor.render import apply_step  # noqa: E402
@@ -135,15 +139,17 @@ def run_batch(recipe: Path, photos: Path, out: Path, extra: list[str], env: dict
     return wall, load.others()
 
 
-def parts_loop(photos: Path, out: Path) -> dict:
-    """The work alone: decode, each operation and encode of every photo, one after the other, in
-    this process with no batch machinery; seconds per part summed over the photos, and CPU time."""
+def parts_loop(photos: Path, out: Path, half: int | None = None) -> dict:
+    """The work alone: decode, each operation and encode of every photo (or of every other one,
+    from ``half``), one after the other, in this process with no batch machinery; seconds per
+    part summed over the photos, and CPU time."""
     import json
 
     totals: dict[str, float] = {}
     options = ExportOptions(format="JPEG", quality=QUALITY, metadata="all", keep_icc=True)
     cpu0 = resource.getrusage(resource.RUSAGE_SELF)
-    for photo in sorted(photos.iterdir()):
+    files = sorted(photos.iterdir())
+    for photo in files if half is None else files[half::2]:
         t = time.perf_counter()
         loaded = load_image(photo)
         totals["decode"] = totals.get("decode", 0.0) + time.perf_counter() - t
@@ -163,6 +169,11 @@ def parts_loop(photos: Path, out: Path) -> dict:
     return totals
 
 
+# A bare loop runs as a batch worker does: one BLAS thread, and the allocator
+# keeping freed memory for the next file.
+_LOOP_ENVIRON = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", **ALLOCATOR_ENVIRON}
+
+
 def run_parts(photos: Path, out: Path, threads: int) -> tuple[dict[str, float], float]:
     """:func:`parts_loop` in a fresh process whose pool has ``threads`` threads."""
     import json
@@ -170,7 +181,7 @@ def run_parts(photos: Path, out: Path, threads: int) -> tuple[dict[str, float], 
     if out.exists():
         shutil.rmtree(out)
     out.mkdir()
-    env = dict(os.environ, IMAGE_EDITOR_THREADS=str(threads), OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+    env = dict(os.environ, **_LOOP_ENVIRON, IMAGE_EDITOR_THREADS=str(threads))
     done = subprocess.run([sys.executable, __file__, "--parts-of", str(photos), "--parts-out", str(out)],
                           cwd=ROOT, capture_output=True, text=True, timeout=3600, env=env)
     if done.returncode != 0:
@@ -178,6 +189,29 @@ def run_parts(photos: Path, out: Path, threads: int) -> tuple[dict[str, float], 
     shutil.rmtree(out, ignore_errors=True)
     result = json.loads(done.stdout.splitlines()[-1])
     return result["parts"], result["cpu"]
+
+
+def run_parts_pair(photos: Path, out: Path) -> tuple[float, float]:
+    """Two :func:`parts_loop` processes at once, one pool thread each, each on every other photo:
+    what two workers do with no batch machinery. Their wall time from start to the last exit
+    (interpreters and imports included, as in a batch run), and the parts' time summed over both."""
+    import json
+
+    env = dict(os.environ, **_LOOP_ENVIRON, IMAGE_EDITOR_THREADS="1")
+    folders = [out / f"half{half}" for half in (0, 1)]
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+    started = time.perf_counter()
+    loops = [subprocess.Popen([sys.executable, __file__, "--parts-of", str(photos), "--parts-out", str(folder),
+                               "--parts-half", str(half)], cwd=ROOT, stdout=subprocess.PIPE, text=True, env=env)
+             for half, folder in enumerate(folders)]
+    printed = [loop.communicate(timeout=3600)[0] for loop in loops]
+    wall = time.perf_counter() - started
+    if any(loop.returncode != 0 for loop in loops):
+        raise SystemExit("a parts loop of the pair failed")
+    shutil.rmtree(out, ignore_errors=True)
+    return wall, sum(sum(json.loads(text.splitlines()[-1])["parts"].values()) for text in printed)
 
 
 def main(argv=None) -> int:
@@ -191,9 +225,10 @@ def main(argv=None) -> int:
     parser.add_argument("--append", type=Path, help="Markdown file to put the results in (replacing the previous run's)")
     parser.add_argument("--parts-of", type=Path, help=argparse.SUPPRESS)  # the parts loop's own process
     parser.add_argument("--parts-out", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--parts-half", type=int, choices=(0, 1), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.parts_of is not None:
-        parts_loop(args.parts_of, args.parts_out)
+        parts_loop(args.parts_of, args.parts_out, args.parts_half)
         return 0
 
     photos = args.folder / f"{args.files}x{args.megapixels:g}MP"
@@ -211,7 +246,7 @@ def main(argv=None) -> int:
 
     # Batch runs and the bare work loops alternate, so the machine's other load falls on all of them alike.
     plan = [("--jobs 1", ["-j", "1"], None), ("parts", cores, None), ("--jobs 2", ["-j", "2"], None),
-            ("parts", 1, None)]
+            ("parts", 1, None), ("pair", 2, None)]
     if have_dask:
         plan.append(("Dask, 2 local workers", ["--executor", "dask", "-j", "2"], None))
     if not args.no_one_core:
@@ -219,7 +254,14 @@ def main(argv=None) -> int:
         plan.append(("--jobs 1 on one core", ["-j", "1"], {"IMAGE_EDITOR_THREADS": "1"}))
 
     rows, parts, outputs = [], {}, {}
+    pair = None
     for label, what, env in plan:
+        if label == "pair":
+            log("two bare loops at once, one pool thread each")
+            load = Load()
+            pair = run_parts_pair(photos, args.folder / "pair-out")
+            log(f"  {pair[0]:.1f} s, others used {100 * (load.others() or 0):.0f}% of the CPU")
+            continue
         if label == "parts":
             log(f"the work alone, {what} pool thread(s)")
             load = Load()
@@ -272,6 +314,9 @@ def main(argv=None) -> int:
         totals, cpu = parts[threads]
         lines.append(f"| the work alone, {threads} thread{'s' if threads > 1 else ''} | {sum(totals.values()):.1f} s "
                      f"| {n / sum(totals.values()):.2f} | | {sum(totals.values()) / n:.2f} s | | | {cpu / n:.2f} s | |")
+    if pair is not None:
+        lines.append(f"| two bare loops at once, 1 thread each | {pair[0]:.1f} s | {n / pair[0]:.2f} | "
+                     f"{walls['--jobs 1'] / pair[0]:.2f}x | {pair[0] / n:.2f} s | | | {pair[1] / n:.2f} s | |")
     lines += [""]
     for threads in sorted(parts, reverse=True):
         totals = parts[threads][0]
@@ -283,13 +328,18 @@ def main(argv=None) -> int:
     ]
     if "--jobs 1 on one core" in walls:
         lines.append(f"- --jobs 2 / --jobs 1 on one core: {walls['--jobs 1 on one core'] / walls['--jobs 2']:.2f}x")
+    if pair is not None:
+        lines.append(f"- two bare loops at once / --jobs 1: {walls['--jobs 1'] / pair[0]:.2f}x, the most --jobs 2 "
+                     "could reach on this machine with no batch machinery at all; each loop's own time per image "
+                     f"is {pair[1] / n / (sum_one / n):.2f}x what one loop alone takes (the two cores slow each "
+                     "other down)")
     if "Dask, 2 local workers" in walls:
         lines.append(f"- Dask time / --jobs 2 time: {walls['Dask, 2 local workers'] / walls['--jobs 2']:.2f} "
                      "(target <= 1.15)")
     lines += [
-        f"- One file on {cores} pool threads is {sum_one / sum_all:.2f}x faster than on one (the work alone); "
-        "that is what --jobs 1 already takes, and what --jobs 2 can add to it is the rest of the cores' time "
-        "(decode, encode and the serial parts of operations).",
+        f"- One file on {cores} pool threads takes {sum_all / sum_one:.2f}x its time on one (the work alone): "
+        "--jobs 1 spreads each file over the pool, and what that leaves of the cores (decode, encode, the "
+        "serial parts of operations, the threads waiting on each other) is what --jobs 2 gains.",
         "",
     ]
     text = "\n".join(lines)
