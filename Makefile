@@ -56,6 +56,7 @@ bench: system-deps $(VENV)/.bench-installed
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/run.py $(BENCH_ARGS)
 	$(BIN)/python tests/benchmarks/warp_bench.py --output tests/benchmarks/RESULTS.md
 	$(BIN)/python tests/benchmarks/augment_bench.py --output tests/benchmarks/AUGMENT.md
+	$(BIN)/python tests/benchmarks/augment_floor.py --output tests/benchmarks/AUGMENT_FLOOR.md
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/selection_bench.py --output tests/benchmarks/SELECTION.md
 	$(BIN)/python tests/benchmarks/brush_bench.py
 	$(BIN)/python tests/benchmarks/synthesis_bench.py
