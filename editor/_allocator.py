@@ -24,6 +24,7 @@ worker runs its tasks on such a thread, and so does the processing pool).
 from __future__ import annotations
 
 import ctypes
+import os
 import sys
 from contextlib import contextmanager
 from typing import Iterator
@@ -73,7 +74,8 @@ def freed_memory_kept() -> Iterator[bool]:
     ------
     bool
         Whether the allocator took the settings: False off glibc (macOS,
-        Windows, musl), where nothing changes.
+        Windows, musl), and when the environment sets any of glibc's
+        ``MALLOC_`` variables (the user's own tuning), where nothing changes.
 
     Examples
     --------
@@ -82,7 +84,7 @@ def freed_memory_kept() -> Iterator[bool]:
     True
     """
     calls = _mallopt()
-    if calls is None:
+    if calls is None or any(name.startswith("MALLOC_") for name in os.environ):  # tuned by the user
         yield False
         return
     mallopt, trim = calls

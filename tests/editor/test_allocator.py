@@ -25,6 +25,8 @@ def _glibc() -> bool:
 
 
 needs_glibc = pytest.mark.skipif(not _glibc(), reason="the allocator settings are glibc's")
+untuned = pytest.mark.skipif(any(name.startswith("MALLOC_") for name in os.environ),
+                             reason="this environment tunes the allocator itself")
 
 
 def _faults_of_a_second_array() -> int:
@@ -41,6 +43,7 @@ def _faults_of_a_second_array() -> int:
 
 
 @needs_glibc
+@untuned
 def test_inside_the_block_a_freed_array_is_reused_without_page_faults():
     outside = _faults_of_a_second_array()
     with freed_memory_kept() as kept:
@@ -68,8 +71,17 @@ def test_worker_processes_started_with_the_environment_reuse_freed_memory():
 
 
 @needs_glibc
+@untuned
 def test_a_run_in_this_process_keeps_memory_while_it_runs_and_not_after():
     seen = list(InProcess().map(lambda item: _faults_of_a_second_array(), [0, 1]))
     assert [index for index, _ in seen] == [0, 1]
     assert all(faults < 4 for _, faults in seen)
     assert _faults_of_a_second_array() >= 16
+
+
+@needs_glibc
+def test_the_users_own_allocator_settings_are_left_alone(monkeypatch):
+    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "65536")
+    with freed_memory_kept() as kept:
+        assert not kept
+        assert _faults_of_a_second_array() >= 16
