@@ -7,6 +7,7 @@ from processing import edges
 
 from ..operations import Operation
 from ..params import BoolParam, ChoiceParam, FloatParam, ProxyScaling
+from ._scratch import BAND_SCRATCH
 
 _DIRECTION = ChoiceParam(
     "direction", "Direction",
@@ -75,6 +76,7 @@ OPERATIONS = [
             ),
         ),
         working_buffers=3.5,  # measured: tests/editor/test_memory_estimates.py
+        thread_scratch=BAND_SCRATCH,  # its Gaussian smoothing
         description="Find thin, connected edges with Canny's detector; the result is black and white.",
         check=_high_not_below_low,
     ),

@@ -6,6 +6,8 @@ from processing import filters
 from ..operations import Operation
 from ..params import BoolParam, FloatParam, IntParam, ProxyScaling
 from ._bounded import BoundedKernelParam
+from ._scratch import BAND_SCRATCH
+
 
 def _gaussian_margin(name: str):
     """Reach of a Gaussian of standard deviation ``params[name]`` (4 sigma)."""
@@ -28,6 +30,7 @@ OPERATIONS = [
         margin=_gaussian_margin("sigma"),
         description="Soften the image with a smooth, natural-looking blur.",
         working_buffers=4.0,  # measured: tests/editor/test_memory_estimates.py
+        thread_scratch=BAND_SCRATCH,
     ),
     Operation(
         "filter.box_blur",
@@ -88,6 +91,7 @@ OPERATIONS = [
         margin=_gaussian_margin("radius"),
         description="Sharpen by boosting the difference between the image and a blurred copy.",
         working_buffers=3.5,  # measured: tests/editor/test_memory_estimates.py
+        thread_scratch=BAND_SCRATCH,
     ),
     Operation(
         "filter.bilateral_filter",

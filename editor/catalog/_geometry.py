@@ -17,6 +17,7 @@ from processing import geometry
 from ..operations import Operation
 from ..params import BoolParam, ChoiceParam, ColorParam, FloatParam, IntParam, ProxyScaling
 from ._bounded import BoundedMatrixParam, BoundedQuadParam
+from ._scratch import WARP_SCRATCH
 
 _WARP_CHOICES = (("nearest", "Nearest neighbour"), ("bilinear", "Bilinear"), ("bicubic", "Bicubic"))
 _RESIZE_CHOICES = _WARP_CHOICES + (("lanczos", "Lanczos"), ("area", "Area average"))
@@ -130,10 +131,6 @@ def _fill() -> ColorParam:
     )
 
 
-# Each pool thread's warp buffers (a 256 x 256 tile's taps, indices and
-# footprint): 4.5 MB measured at two threads (tests/editor/test_memory_estimates.py).
-_WARP_SCRATCH = 6 << 20
-
 OPERATIONS = [
     Operation(
         "geometry.flip",
@@ -187,7 +184,7 @@ OPERATIONS = [
         changes_size=True,
         output_shape=_rotate_shape,
         description="Rotate by any angle about the centre of the image, for example to level a horizon.",
-        thread_scratch=_WARP_SCRATCH,
+        thread_scratch=WARP_SCRATCH,
     ),
     Operation(
         "geometry.resize",
@@ -284,7 +281,7 @@ OPERATIONS = [
             _fill(),
         ),
         description="Stretch, shear, turn and move the image with a matrix of six numbers.",
-        thread_scratch=_WARP_SCRATCH,
+        thread_scratch=WARP_SCRATCH,
     ),
     Operation(
         "geometry.perspective",
@@ -309,6 +306,6 @@ OPERATIONS = [
         changes_size=True,
         output_shape=_perspective_shape,
         description="Straighten a slanted rectangle, such as a photographed page, into an upright one.",
-        thread_scratch=_WARP_SCRATCH,
+        thread_scratch=WARP_SCRATCH,
     ),
 ]

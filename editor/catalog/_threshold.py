@@ -7,6 +7,7 @@ from processing import threshold
 
 from ..operations import Operation
 from ..params import ChoiceParam, FloatParam, IntParam, ProxyScaling
+from ._scratch import BAND_SCRATCH
 
 def _adaptive_margin(values) -> int:
     # The local mean reads a (block_size | 1) window; the Gaussian reads
@@ -73,6 +74,7 @@ OPERATIONS = [
             ),
         ),
         margin=_adaptive_margin,
+        thread_scratch=BAND_SCRATCH,  # the Gaussian-weighted mean
         description="Black and white by comparing each pixel with its surroundings: copes with uneven lighting.",
     ),
     Operation(
