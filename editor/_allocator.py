@@ -29,7 +29,7 @@ import sys
 from contextlib import contextmanager
 from typing import Iterator
 
-__all__ = ["ALLOCATOR_ENVIRON", "freed_memory_kept"]
+__all__ = ["ALLOCATOR_ENVIRON", "freed_memory_kept", "tuned_by_user"]
 
 _HEAP_UP_TO = 1 << 30  # blocks up to 1 GiB come from the heap (a 24 MP float RGB array is 288 MB)
 _NEVER_TRIM = 2**31 - 1  # the largest value mallopt takes
@@ -46,6 +46,18 @@ ALLOCATOR_ENVIRON = {
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
 _M_ARENA_MAX = -8
+
+
+def tuned_by_user(environ=os.environ) -> bool:
+    """Whether ``environ`` sets any of glibc's ``MALLOC_`` variables: the
+    user's own tuning, which batch processes then leave alone.
+
+    Examples
+    --------
+    >>> tuned_by_user({"MALLOC_ARENA_MAX": "4"}), tuned_by_user({})
+    (True, False)
+    """
+    return any(name.startswith("MALLOC_") for name in environ)
 
 
 def _mallopt():
@@ -84,7 +96,7 @@ def freed_memory_kept() -> Iterator[bool]:
     True
     """
     calls = _mallopt()
-    if calls is None or any(name.startswith("MALLOC_") for name in os.environ):  # tuned by the user
+    if calls is None or tuned_by_user():
         yield False
         return
     mallopt, trim = calls

@@ -40,7 +40,7 @@ from typing import Any, Callable, Iterator, Sequence
 from processing._parallel import ENV_VAR as THREADS_ENV_VAR
 from processing._parallel import default_workers, set_workers, workers
 
-from ._allocator import ALLOCATOR_ENVIRON, freed_memory_kept
+from ._allocator import ALLOCATOR_ENVIRON, freed_memory_kept, tuned_by_user
 from .errors import EditorError
 
 __all__ = [
@@ -104,7 +104,7 @@ def worker_environment(threads: int, environ=os.environ) -> dict[str, str]:
     """
     env = {THREADS_ENV_VAR: str(threads)}
     env.update({name: "1" for name in _BLAS_VARS if name not in environ})
-    if not any(name.startswith("MALLOC_") for name in environ):
+    if not tuned_by_user(environ):
         env.update(ALLOCATOR_ENVIRON)
     return env
 

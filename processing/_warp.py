@@ -6,7 +6,7 @@ fill and alpha rules as its general warp (see that module's docstring), and
 the same sums in the same order, written for the two interpolations used
 most, with every per-pixel step counted:
 
-- No padded copy of the whole input. Each 128 x 128 tile of the output
+- No padded copy of the whole input. Each 256 x 256 tile of the output
   copies the block of input its taps reach (its *footprint*, a little more
   than the tile at any angle) into a small buffer, with the outside colour
   where the block leaves the image; gathers then hit the cache, and the
@@ -34,7 +34,6 @@ blends in the fill colour).
 """
 from __future__ import annotations
 
-
 import numpy as np
 
 from ._parallel import parallel_map, split
@@ -58,8 +57,12 @@ _OUTSIDE = "outside"  # a tile that sees nothing of the input
 # Tile temporaries live in per-thread scratch (processing._scratch): allocated
 # per tile, blocks of this size went back to the system when freed and every
 # tile faulted fresh pages in (on 12 MP, 160-300 ms of kernel time per warp,
-# 20-55 ms with the blocks kept). Each thread keeps about 3 MB.
-_SCRATCH_MAX = 1 << 18  # elements: a 128 x 128 tile's four taps of four lanes
+# 20-55 ms with the blocks kept). Each thread keeps about 5 MB.
+# Elements kept per slot: a tile's index, fractions and positions, and most
+# footprints. The taps of a full 256 x 256 tile of three or four lanes are
+# larger and come from the C library's heap each time, which measured the
+# same as keeping them (glibc reuses blocks of that size).
+_SCRATCH_MAX = 1 << 18
 
 
 def _buffer(slot: int, shape: tuple[int, ...], dtype=np.float32) -> np.ndarray:

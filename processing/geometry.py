@@ -19,7 +19,7 @@ interpolate there: ``nearest``, ``bilinear`` (2 x 2 taps) or ``bicubic``
 (Keys' cubic convolution with ``a = -0.5``, 4 x 4 taps). Places that fall
 outside the input are new area: transparent (alpha 0) for RGBA images,
 otherwise the ``fill`` colour (a gray level, or an RGB triple that gray images
-see as its Rec. 709 luma). The work is done in 128 x 128 tiles of the output
+see as its Rec. 709 luma). The work is done in square tiles of the output
 on the package's thread pool: a tile's footprint in the input stays compact at
 any angle, so the gathers hit the cache. Bilinear and bicubic warps copy each
 tile's footprint (with the outside colour where it leaves the input) into
@@ -49,7 +49,8 @@ import numpy as np
 from ._image import as_image, check_int, check_range, split_alpha
 from ._parallel import parallel_map, split
 from ._progress import Progress, phase
-from ._warp import _buffer, cubic_weights as _cubic_weights, lean_warp
+from ._scratch import scratch
+from ._warp import cubic_weights as _cubic_weights, lean_warp
 
 __all__ = [
     "WARP_INTERPOLATIONS",
@@ -973,7 +974,7 @@ def _shift_subpixel(image: np.ndarray, dx: float, dy: float, interpolation: str,
         th, tw = i1 - i0, j1 - j0
         r0, c0 = i0 + ky + lo_y, j0 + kx + lo_x
         rows, cols = th + hi_y - lo_y, tw + hi_x - lo_x
-        block = _buffer(20, (rows, cols, lanes))
+        block = scratch(("shift", 0), (rows, cols, lanes))
         sr0, sr1 = max(r0, 0), min(r0 + rows, h)
         sc0, sc1 = max(c0, 0), min(c0 + cols, w)
         if sr1 <= sr0 or sc1 <= sc0:
@@ -989,13 +990,13 @@ def _shift_subpixel(image: np.ndarray, dx: float, dy: float, interpolation: str,
             if alpha is not None:
                 inside[..., :3] *= inside[..., 3:]
         flat = block.reshape(rows, cols * lanes)
-        across, part = _buffer(21, (rows, tw * lanes)), _buffer(22, (rows, tw * lanes))
+        across, part = scratch(("shift", 1), (rows, tw * lanes)), scratch(("shift", 2), (rows, tw * lanes))
         for n, (o, weight) in enumerate(taps_x):
             start = (o - lo_x) * lanes
             np.multiply(flat[:, start : start + tw * lanes], weight, out=across if n == 0 else part)
             if n:
                 across += part
-        tile, part = _buffer(23, (th, tw * lanes)), part[:th]
+        tile, part = scratch(("shift", 3), (th, tw * lanes)), part[:th]
         for n, (o, weight) in enumerate(taps_y):
             np.multiply(across[o - lo_y : o - lo_y + th], weight, out=tile if n == 0 else part)
             if n:
