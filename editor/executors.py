@@ -350,6 +350,33 @@ class _QuietDaskLogs(logging.Filter):
         return not self.stopping and _dask_interrupt_race(record)
 
 
+def _local_spawn_environ(configured: dict, environ=os.environ) -> dict[str, str]:
+    """What a local Dask worker gets set before it starts (BLAS reads its own
+    variables then): Dask's ``configured`` pre-spawn variables without its
+    allocator settings, one thread each, and the batch workers' allocator
+    unless the user tuned their own (which the worker then inherits).
+
+    Dask's nannies set ``MALLOC_TRIM_THRESHOLD_=65536`` by default, to give
+    memory back between tasks, so every large temporary array would be mapped
+    and zero-filled afresh (see ``editor._allocator``).
+
+    Examples
+    --------
+    >>> env = _local_spawn_environ({"MALLOC_TRIM_THRESHOLD_": "65536"}, environ={})
+    >>> env["MALLOC_TRIM_THRESHOLD_"], env["OMP_NUM_THREADS"]
+    ('2147483647', '1')
+    >>> "MALLOC_TRIM_THRESHOLD_" in _local_spawn_environ({"MALLOC_TRIM_THRESHOLD_": "65536"},
+    ...                                                  environ={"MALLOC_ARENA_MAX": "2"})
+    False
+    """
+    env = {name: value for name, value in configured.items() if not name.startswith("MALLOC_")}
+    # Only the user's allocator variables count here: the BLAS ones are always
+    # one thread in a worker that runs one task at a time.
+    mine = {name: value for name, value in environ.items() if name.startswith("MALLOC_")}
+    env.update(worker_environment(1, environ=mine))
+    return env
+
+
 def _worker_sees(paths: Sequence[str]) -> str | None:
     """On a worker: the first of ``paths`` it cannot see, or None. Importing
     this module there also proves the editor is installed."""
@@ -405,16 +432,7 @@ class Dask(Executor):
                 raise
             return client, None
         n = self.workers or default_workers()
-        # Dask's nannies set MALLOC_TRIM_THRESHOLD_=65536 in their workers by default
-        # (to give memory back between tasks), so every large temporary array is
-        # mapped and zero-filled afresh. The local workers get the batch workers'
-        # allocator instead, which keeps it (editor._allocator), and the variables
-        # that share the cores, before a worker starts (BLAS reads its own then).
-        spawn_environ = {
-            name: value for name, value in dask.config.get("distributed.nanny.pre-spawn-environ", {}).items()
-            if not name.startswith("MALLOC_")
-        }
-        spawn_environ.update(worker_environment(1, environ={}))
+        spawn_environ = _local_spawn_environ(dask.config.get("distributed.nanny.pre-spawn-environ", {}))
         settings = {
             # One task on a worker at a time: when a file kills its worker, no other
             # file queued there is blamed with it.

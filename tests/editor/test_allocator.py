@@ -85,3 +85,16 @@ def test_the_users_own_allocator_settings_are_left_alone(monkeypatch):
     with freed_memory_kept() as kept:
         assert not kept
         assert _faults_of_a_second_array() >= 16
+
+
+def test_local_dask_workers_get_the_batch_allocator_unless_the_user_tuned_their_own():
+    from editor.executors import _local_spawn_environ
+
+    dask_default = {"MALLOC_TRIM_THRESHOLD_": "65536", "SOMETHING_ELSE": "x"}
+    ours = _local_spawn_environ(dask_default, environ={})
+    assert {name: ours[name] for name in ALLOCATOR_ENVIRON} == ALLOCATOR_ENVIRON
+    assert ours["SOMETHING_ELSE"] == "x" and ours["OMP_NUM_THREADS"] == "1"
+    theirs = _local_spawn_environ(dask_default, environ={"MALLOC_ARENA_MAX": "2", "OMP_NUM_THREADS": "4"})
+    # Nothing overrides what the worker inherits from the user, and BLAS keeps one thread.
+    assert not any(name.startswith("MALLOC_") for name in theirs)
+    assert theirs["OMP_NUM_THREADS"] == "1"
