@@ -240,7 +240,7 @@ def _cmd_apply(args: argparse.Namespace) -> int:
     import time
 
     from .batch import FileResult, apply_recipe, plan_batch
-    from .executors import Dask, ExecutorError, InProcess, Processes
+    from .executors import Dask, ExecutorError, InProcess, local_executor
     from .recipe import load_recipe
 
     steps = load_recipe(args.recipe)
@@ -271,7 +271,7 @@ def _cmd_apply(args: argparse.Namespace) -> int:
         paths = [os.path.abspath(first.input), os.path.abspath(first.output.parent)] if first is not None else []
         executor = Dask(args.scheduler, workers=jobs, paths=paths)
     else:
-        executor = InProcess() if jobs == 1 or to_do < 2 else Processes(min(jobs, to_do))
+        executor = local_executor(jobs, to_do)
 
     report = _ApplyReport(sys.stdout, sys.stderr, to_do=to_do)
     started = time.perf_counter()
@@ -340,9 +340,9 @@ def _apply_parser(sub: argparse._SubParsersAction) -> None:
                         help="list what would be written and skipped, and write nothing")
     parser.add_argument(
         "-j", "--jobs", type=int, default=None,
-        help="files processed at once, each in its own process, sharing the cores; with --executor dask "
-        "and no --scheduler, the number of local workers (default: one per core). "
-        "1 works on one file at a time with every core",
+        help="cores to use: that many files at once, each in its own process (fewer files share the "
+        "cores); with --executor dask and no --scheduler, the number of local workers (default: every "
+        "core). 1 works on one file at a time on one core, leaving the rest of the machine free",
     )
     _executor_arguments(parser)
     parser.set_defaults(run=_cmd_apply)
@@ -417,13 +417,14 @@ def _cmd_augment(args: argparse.Namespace) -> int:
         else:
             print(text, file=sys.stderr, flush=True)
 
-    executor = None
-    if args.scheduler is not None or args.executor == "dask":
-        from .executors import Dask
+    from .executors import Dask, local_executor
 
+    if args.scheduler is not None or args.executor == "dask":
         first = sources[0].image
         executor = Dask(args.scheduler, workers=jobs,
                         paths=[os.path.abspath(first), os.path.abspath(args.outdir.parent)])
+    else:
+        executor = local_executor(jobs, len(sources))
     started = time.perf_counter()
     interrupted = False
     result = None
@@ -491,8 +492,9 @@ def _augment_parser(sub: argparse._SubParsersAction) -> None:
                         "(default: %(default)s)")
     parser.add_argument("-r", "--recursive", action="store_true", help="include the subfolders of folders given")
     parser.add_argument("-j", "--jobs", type=int, default=None,
-                        help="inputs processed at once, each in its own process; with --executor dask and no "
-                        "--scheduler, the number of local workers (default: one per core)")
+                        help="cores to use: that many inputs at once, each in its own process (fewer inputs "
+                        "share the cores); with --executor dask and no --scheduler, the number of local "
+                        "workers (default: every core). 1 works on one input at a time on one core")
     _executor_arguments(parser)
     parser.set_defaults(run=_cmd_augment)
 

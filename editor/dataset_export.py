@@ -33,6 +33,7 @@ files only.
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
@@ -51,6 +52,7 @@ from processing._progress import Progress, report
 from .atomic import atomic_write_bytes
 from .batch import IMAGE_SUFFIXES, expand_inputs, remove_leftovers
 from .errors import EditorError, read_error_reason
+from .executors import InProcess, Processes
 from .image_file import EXPORT_FORMATS, FORMATS_BY_SUFFIX, ExportOptions, encode_image, load_image
 from .recipe import parse_json
 from .untrusted import UntrustedInputError, check_regular_file, read_regular_bytes
@@ -693,7 +695,9 @@ def export_dataset(
         Told of each input that fails (the others go on).
     executor : editor.executors.Executor, optional
         Where to run the inputs instead (a Dask cluster: the workers must
-        see the same paths); ``jobs`` is then ignored.
+        see the same paths; worker processes given a number of cores); ``jobs``
+        is then ignored. An ``InProcess`` one still reports progress after
+        every variant.
 
     Returns
     -------
@@ -729,24 +733,24 @@ def export_dataset(
 
     try:
         report(progress, 0.0)
-        if executor is None and (jobs <= 1 or len(tasks) < 2):
+        if isinstance(executor, InProcess) or (executor is None and (jobs <= 1 or len(tasks) < 2)):
             done = 0
-            for task in tasks:
-                def after_variant() -> None:
-                    nonlocal done
-                    done += 1
-                    report(progress, done / total)
+            # Its own loop rather than the executor's map: progress after every variant.
+            with executor.session() if executor is not None else contextlib.nullcontext():
+                for task in tasks:
+                    def after_variant() -> None:
+                        nonlocal done
+                        done += 1
+                        report(progress, done / total)
 
-                try:
-                    # Records arrive as variants finish: a stop keeps those finished.
-                    _export_source(task, after_variant, by_source.setdefault(task.source.index, []))
-                except EditorError as exc:
-                    failed(task, str(exc))
-                except MemoryError:
-                    failed(task, "there is not enough memory for this image")
+                    try:
+                        # Records arrive as variants finish: a stop keeps those finished.
+                        _export_source(task, after_variant, by_source.setdefault(task.source.index, []))
+                    except EditorError as exc:
+                        failed(task, str(exc))
+                    except MemoryError:
+                        failed(task, "there is not enough memory for this image")
         else:
-            from .executors import Processes
-
             finished = 0
             seen: set[int] = set()
             executor = executor or Processes(min(jobs, len(tasks)))

@@ -13,8 +13,9 @@ The three share the same rules, so a recipe gives the same pixels on any:
   reads, computes and writes, and sends back a small status. Nothing is
   kept across items, so a worker holds one image at a time.
 - Workers share the cores instead of multiplying threads: N worker
-  processes get cores / N threads each in the processing pool, and BLAS
-  libraries one thread each.
+  processes given C cores get C / N threads each in the processing pool,
+  and BLAS libraries one thread each. A command's ``--jobs N`` gives a run
+  N cores (:func:`local_executor`).
 - When a worker process dies (a crash, the out-of-memory killer), the
   items it may have been running are run again one at a time; one that
   kills its worker while running alone is reported as failed, never
@@ -38,10 +39,11 @@ from contextlib import contextmanager
 from typing import Any, Callable, Iterator, Sequence
 
 from processing._parallel import ENV_VAR as THREADS_ENV_VAR
-from processing._parallel import default_workers, set_workers, workers
+from processing._parallel import default_workers, set_workers, using_workers, workers
 
 from ._allocator import ALLOCATOR_ENVIRON, freed_memory_kept, tuned_by_user
 from .errors import EditorError
+from .threads import threads_per_process
 
 __all__ = [
     "ExecutorError",
@@ -50,7 +52,7 @@ __all__ = [
     "InProcess",
     "Processes",
     "Dask",
-    "threads_per_process",
+    "local_executor",
     "worker_environment",
     "run_in_processes",
 ]
@@ -72,19 +74,6 @@ class WorkerDied(Exception):
 
 # -- sharing the cores -----------------------------------------------------------------------
 _BLAS_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-
-
-def threads_per_process(jobs: int, total: int | None = None) -> int:
-    """Threads each of ``jobs`` worker processes may use, so that together they
-    use ``total`` (the processing pool's size, by default) and no more.
-
-    Examples
-    --------
-    >>> threads_per_process(2, total=8), threads_per_process(4, total=2)
-    (4, 1)
-    """
-    total = workers() if total is None else total
-    return max(1, total // max(1, jobs))
 
 
 def worker_environment(threads: int, environ=os.environ) -> dict[str, str]:
@@ -140,15 +129,30 @@ class Executor:
 
 
 class InProcess(Executor):
-    """Items one after the other in this process; each uses the whole pool,
-    and the allocator keeps freed memory for the next item while they run.
+    """Items one after the other in this process, each on ``threads`` pool
+    threads (by default the pool as it is); the allocator keeps freed memory
+    for the next item while they run.
 
     The function need not be picklable (a lambda, a partial holding the
     catalog), and a Ctrl+C reaches it directly.
     """
 
+    def __init__(self, threads: int | None = None):
+        if threads is not None and threads < 1:
+            raise ValueError(f"the number of threads must be at least 1, got {threads}")
+        self.threads = threads
+
+    @contextmanager
+    def session(self):
+        """What :meth:`map` runs its items in, for a caller running its own
+        loop (one that reports progress within an item): the pool's size and
+        the allocator's settings, restored afterwards."""
+        sized = using_workers(self.threads) if self.threads is not None else contextlib.nullcontext()
+        with sized, freed_memory_kept():
+            yield
+
     def map(self, func, items, shared=()):
-        with freed_memory_kept():
+        with self.session():
             for index, item in enumerate(items):
                 try:
                     result = func(*shared, item)
@@ -174,7 +178,8 @@ def _call_in_worker(func, item):
 
 
 class Processes(Executor):
-    """Items in ``jobs`` worker processes, each with its share of the cores.
+    """Items in ``jobs`` worker processes, each with its share of ``cores``
+    (by default the processing pool's size).
 
     Workers are started fresh ("spawn": no copy of this process's threads).
     BLAS reads its thread count when NumPy is imported, which happens before
@@ -185,10 +190,13 @@ class Processes(Executor):
 
     local = True
 
-    def __init__(self, jobs: int):
+    def __init__(self, jobs: int, cores: int | None = None):
         if jobs < 1:
             raise ValueError(f"the number of processes must be at least 1, got {jobs}")
+        if cores is not None and cores < 1:
+            raise ValueError(f"the number of cores must be at least 1, got {cores}")
         self.jobs = int(jobs)
+        self.cores = cores
 
     def _pool(self, threads: int, shared: tuple) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(
@@ -198,7 +206,7 @@ class Processes(Executor):
 
     def map(self, func, items, shared=()):
         items = list(items)
-        threads = threads_per_process(self.jobs)
+        threads = threads_per_process(self.jobs, self.cores if self.cores is not None else workers())
         pending = deque(range(len(items)))
         suspects: deque[int] = deque()  # were running when a worker died
         with _environment(worker_environment(threads)):
@@ -267,6 +275,32 @@ def _stop(pool: ProcessPoolExecutor) -> None:
     for process in processes:
         process.join(5)
     pool.shutdown(wait=True)
+
+
+def local_executor(jobs: int, items: int) -> Executor:
+    """Where a command's ``--jobs`` runs ``items`` items on this machine:
+    with ``jobs`` cores (at most the processing pool's size).
+
+    Up to ``jobs`` items at once, each in a worker process on a core of its
+    own; fewer items than that share the cores among them. One core, or a
+    single item, runs in this process. So ``--jobs 1`` keeps to one core and
+    leaves the rest of the machine free, and every added job adds a core.
+
+    Examples
+    --------
+    >>> from processing._parallel import workers
+    >>> local_executor(1, items=60).threads
+    1
+    >>> pool = local_executor(2, items=60)
+    >>> pool.jobs, pool.cores == min(2, workers())
+    (2, True)
+    >>> local_executor(8, items=1).threads == min(8, workers())
+    True
+    """
+    cores = min(jobs, workers())
+    if jobs == 1 or items < 2:
+        return InProcess(threads=cores)
+    return Processes(min(jobs, items), cores=cores)
 
 
 def run_in_processes(jobs: int, calls: Sequence[tuple[Callable, tuple]]) -> Outcome:

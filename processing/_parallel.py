@@ -25,7 +25,8 @@ import numbers
 import os
 import threading
 from concurrent.futures import FIRST_COMPLETED, FIRST_EXCEPTION, ThreadPoolExecutor, wait
-from typing import Callable, Iterable, TypeVar
+from contextlib import contextmanager
+from typing import Callable, Iterable, Iterator, TypeVar
 
 from ._progress import Progress, report
 
@@ -34,6 +35,7 @@ __all__ = [
     "default_workers",
     "workers",
     "set_workers",
+    "using_workers",
     "in_pool",
     "parallel_map",
     "split",
@@ -116,6 +118,32 @@ def set_workers(n: int | None) -> None:
             raise ValueError(f"the number of threads must be >= 1, got {n}")
     with _lock:
         _requested = n
+
+
+@contextmanager
+def using_workers(n: int) -> Iterator[None]:
+    """Use ``n`` threads inside the block, then whatever was set before it.
+
+    For a caller that was given a number of cores for a while (a batch run
+    told to use one core), without losing the setting it found.
+
+    Examples
+    --------
+    >>> set_workers(None)
+    >>> with using_workers(1):
+    ...     workers()
+    1
+    >>> workers() == default_workers()
+    True
+    """
+    global _requested
+    before = _requested
+    set_workers(n)
+    try:
+        yield
+    finally:
+        with _lock:
+            _requested = before
 
 
 def in_pool() -> bool:

@@ -306,21 +306,58 @@ def test_a_crop_outside_a_smaller_image_fails_that_file_naming_the_step(files):
 def test_worker_processes_share_the_cores_instead_of_multiplying_threads():
     from processing._parallel import workers
 
-    from editor.executors import run_in_processes, threads_per_process, worker_environment
+    from editor.executors import run_in_processes, worker_environment
+    from editor.threads import threads_per_process
 
-    assert threads_per_process(2, total=2) == 1 and threads_per_process(3, total=16) == 5
     env = worker_environment(3, environ={"MKL_NUM_THREADS": "2", "MALLOC_ARENA_MAX": "4"})
     assert env == {"IMAGE_EDITOR_THREADS": "3", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
     calls = [(workers, ()), (os.getenv, ("IMAGE_EDITOR_THREADS",)), (os.getenv, ("OPENBLAS_NUM_THREADS",)),
              (os.getenv, ("MALLOC_MMAP_THRESHOLD_",))]
     before = dict(os.environ)
     seen = dict(run_in_processes(2, calls))
-    expected = threads_per_process(2)
+    expected = threads_per_process(2, cores=workers())
     assert seen[0] == expected and seen[1] == str(expected)
     assert seen[2] == os.environ.get("OPENBLAS_NUM_THREADS", "1")
     mine = any(name.startswith("MALLOC_") for name in os.environ)
     assert seen[3] == (os.environ.get("MALLOC_MMAP_THRESHOLD_") if mine else str(1 << 30))
     assert dict(os.environ) == before  # the parent's environment is left as it was
+
+
+def test_jobs_is_the_number_of_cores_a_run_uses():
+    from processing._parallel import using_workers, workers
+
+    from editor.executors import InProcess, Processes, local_executor
+
+    with using_workers(4):
+        one = local_executor(1, items=10)
+        assert isinstance(one, InProcess) and one.threads == 1  # one core, the rest left free
+        two = local_executor(2, items=10)
+        assert isinstance(two, Processes) and (two.jobs, two.cores) == (2, 2)
+        assert (local_executor(3, items=2).jobs, local_executor(3, items=2).cores) == (2, 3)
+        assert local_executor(4, items=1).threads == 4  # a single file gets all it was given
+        assert local_executor(16, items=1).threads == 4  # never more threads than the pool has
+        # Each worker's pool gets its share of the cores it was given, not of the machine.
+        assert [result for _, result in Processes(2, cores=4).map(_call_workers, [0, 1])] == [2, 2]
+        seen = [result for _, result in one.map(lambda _: workers(), [0, 1])]
+        assert seen == [1, 1] and workers() == 4  # the pool's size comes back after the run
+
+
+def test_apply_with_jobs_1_computes_on_one_thread(files, capsys, monkeypatch):
+    from processing._parallel import workers
+
+    import editor.batch
+
+    seen = []
+    original = editor.batch.apply_step
+
+    def recording(*args, **kwargs):
+        seen.append(workers())
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(editor.batch, "apply_step", recording)
+    inputs = [str(files / n) for n in ("a.png", "b.png")]
+    assert main(["apply", str(files / "r.json"), *inputs, "-o", str(files / "out"), "-j", "1"]) == 0
+    assert seen and set(seen) == {1}
 
 
 def test_apply_with_several_processes_writes_the_same_files(files, capsys):
@@ -360,3 +397,9 @@ def test_a_stop_signal_dropped_inside_a_finaliser_still_stops_the_run(capsys):
             stop.check()  # the stop is being handled: the clean-up carries on
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     assert "KeyboardInterrupt" not in capsys.readouterr().err
+
+
+def _call_workers(_item):
+    from processing._parallel import workers
+
+    return workers()

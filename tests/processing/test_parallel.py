@@ -11,6 +11,7 @@ from processing._parallel import (
     parallel_map,
     set_workers,
     split,
+    using_workers,
     workers,
 )
 
@@ -61,6 +62,26 @@ def test_set_workers_refuses_what_is_not_a_thread_count(value, message):
     with pytest.raises(ValueError, match=message):
         set_workers(value)
     assert workers() == 2  # unchanged
+
+
+def test_using_workers_sets_the_size_for_the_block_and_restores_what_was_set(monkeypatch):
+    monkeypatch.setenv(ENV_VAR, "5")
+    set_workers(None)
+    with using_workers(1):
+        assert workers() == 1
+    assert workers() == 5 and _parallel._requested is None  # still the default, not a copy of it
+    set_workers(3)
+    with pytest.raises(RuntimeError), using_workers(2):
+        assert workers() == 2
+        raise RuntimeError
+    assert workers() == 3
+
+
+def test_using_workers_refuses_a_bad_count_and_changes_nothing():
+    set_workers(2)
+    with pytest.raises(ValueError, match="must be >= 1"), using_workers(0):
+        pass
+    assert workers() == 2
 
 
 # -- results -----------------------------------------------------------------------
