@@ -64,6 +64,29 @@ def test_same_files_for_one_and_two_jobs(data, capsys):
                                                                "images/p0_002.png"]
 
 
+def test_one_job_computes_on_one_thread_and_reports_every_variant(data, capsys, monkeypatch):
+    from processing._parallel import workers
+
+    import editor.dataset_export
+
+    seen = []
+    original = editor.dataset_export._export_source
+
+    def recording(task, after_variant, records):
+        def counted():
+            seen.append(workers())
+            after_variant()
+
+        return original(task, counted, records)
+
+    monkeypatch.setattr(editor.dataset_export, "_export_source", recording)
+    before = workers()
+    assert main(["augment", str(data / "in"), "--per-image", "2", "--pipeline", str(data / "aug.json"),
+                 "-o", str(data / "one"), "--jobs", "1"]) == 0
+    assert seen == [1] * 6  # three inputs, two variants each, on one core
+    assert workers() == before  # the pool's size comes back afterwards
+
+
 def test_a_different_seed_gives_different_files(data):
     base = [str(data / "in"), "--per-image", "2", "--pipeline", str(data / "aug.json"), "--jobs", "1"]
     assert main(["augment", *base, "--seed", "1", "-o", str(data / "a")]) == 0
