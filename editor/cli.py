@@ -100,9 +100,7 @@ class _ApplyReport:
         self.counts = {"written": 0, "skipped": 0, "failed": 0}
         self.bar = None
         if _is_terminal(err):
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=to_do, file=err, unit="file", dynamic_ncols=True, smoothing=0.2, leave=True)
+            self.bar = _progress_bar(err, to_do, "file")
 
     def start(self, name: str, size: tuple[int, int]) -> None:
         if self.bar is not None:
@@ -166,6 +164,24 @@ def _is_terminal(stream) -> bool:
         return bool(stream.isatty())
     except (AttributeError, ValueError):  # no isatty, or closed
         return False
+
+
+def _progress_bar(err, total: int, unit: str):
+    """A progress bar on the terminal ``err``, as wide as the terminal.
+
+    A terminal that does not say its size (a pseudo-terminal nobody sized:
+    ``script``, some containers started with a terminal) reports 0 columns
+    and 0 rows, and tqdm draws no bar in 0 rows: it gets 80 x 24 instead.
+    """
+    from tqdm import tqdm
+
+    try:
+        size = os.get_terminal_size(err.fileno())
+        sized = size.columns > 0 and size.lines > 0
+    except (AttributeError, OSError, ValueError):  # no file descriptor (a test's stand-in): tqdm decides
+        sized = True
+    shape = {"dynamic_ncols": True} if sized else {"ncols": 80, "nrows": 24}
+    return tqdm(total=total, file=err, unit=unit, smoothing=0.2, leave=True, **shape)
 
 
 class _StopSignals:
@@ -400,9 +416,7 @@ def _cmd_augment(args: argparse.Namespace) -> int:
     total = len(sources) * args.per_image
     bar = None
     if _is_terminal(sys.stderr):
-        from tqdm import tqdm
-
-        bar = tqdm(total=total, file=sys.stderr, unit="image", dynamic_ncols=True, smoothing=0.2)
+        bar = _progress_bar(sys.stderr, total, "image")
     stop = _StopSignals()
 
     def progress(fraction: float) -> None:

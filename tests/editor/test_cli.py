@@ -237,6 +237,33 @@ class Terminal(io.StringIO):
         return True
 
 
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs pseudo-terminals")
+def test_a_terminal_that_does_not_say_its_width_still_shows_the_bar(files):
+    # A new pseudo-terminal has 0 rows and 0 columns until someone sizes it
+    # (what `script` and some containers give); tqdm draws nothing that wide.
+    control, terminal = os.openpty()
+    try:
+        command = [sys.executable, "-m", "editor", "apply", str(files / "r.json"), str(files / "a.png"),
+                   str(files / "b.png"), "-o", str(files / "out"), "-j", "1"]
+        run = subprocess.Popen(command, cwd=ROOT, stdin=terminal, stdout=terminal, stderr=terminal)
+        os.close(terminal)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(control, 4096)
+            except OSError:  # the other end closed: the command has exited
+                break
+            if not chunk:
+                break
+            shown += chunk
+        assert run.wait(timeout=120) == 0
+    finally:
+        os.close(control)
+    text = shown.decode(errors="replace")
+    assert re.search(r"2/2 \[\d\d:\d\d<", text), text
+    assert "2 written, 0 skipped, 0 failed" in text
+
+
 def test_not_on_a_terminal_apply_says_one_line_per_file_with_its_time(files, capsys):
     rc = main(["apply", str(files / "r.json"), str(files / "a.png"), str(files / "b.png")])
     assert rc == 0
